@@ -1,1 +1,1 @@
-"""Package."""
+"""DocMind: local document ingestion with background jobs and atomic snapshots."""

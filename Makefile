@@ -1,0 +1,40 @@
+# DocMind developer commands. Everything needs only Python 3.11 + pip: uv is installed on demand.
+# make run    set up and start the app on http://localhost:8501
+# make test   set up and run every check (lint, format, types, import contracts, tests, E2E)
+# make bench  run the benchmarks (tests/benchmarks) and write results
+# make soak   the long reliability trials
+# make update-baselines   regenerate E2E screenshot baselines (review them before committing)
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+
+.PHONY: run test bench soak update-baselines setup browser lint
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --locked --quiet
+
+run: setup
+	$(UV) run docmind app
+
+browser:
+	@bash scripts/ensure_browser.sh
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run pyright
+	$(UV) run lint-imports
+
+test: lint browser
+	$(UV) run pytest tests -q
+	$(UV) run pytest e2e -q
+
+bench: setup
+	$(UV) run python -m tests.benchmarks.run
+
+soak: setup
+	DOCMIND_SOAK=1 $(UV) run pytest tests/reliability -q
+
+update-baselines: setup browser
+	$(UV) run pytest e2e -q --update-baselines

@@ -1,0 +1,1 @@
+"""The ``docmind`` command line: the headless face of the same engine the app uses."""

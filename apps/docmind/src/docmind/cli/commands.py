@@ -1,0 +1,153 @@
+"""The small ``docmind`` commands: snapshots, activate, search, verify, jobs, app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from docmind_snapshots import SnapshotError
+
+from docmind.cli.context import EXIT_FAILED, EXIT_OK, fail, open_service, settings_for
+from docmind.search import NoSnapshotError
+from docmind.search import search as run_search
+
+
+def _emit_json(payload: Any) -> None:
+    print(json.dumps(payload, default=str), flush=True)
+
+
+def snapshots(args: argparse.Namespace) -> int:
+    """List snapshots, newest first; the active one is marked with ``*``."""
+    service = open_service(args)
+    try:
+        infos = service.store.list()
+        if args.json:
+            _emit_json([info.model_dump(mode="json") for info in infos])
+            return EXIT_OK
+        if not infos:
+            print("no snapshots yet: run `docmind ingest`")
+        for info in infos:
+            meta = info.metadata
+            mark = "*" if info.active else " "
+            print(
+                f"{mark} {info.id}  {info.created:%Y-%m-%d %H:%M:%S}  "
+                f"{meta.get('files_total', '?')} files  {meta.get('chunks', '?')} chunks  {info.size_bytes} bytes"
+            )
+        return EXIT_OK
+    finally:
+        service.close()
+
+
+def activate(args: argparse.Namespace) -> int:
+    """Make ``SNAPSHOT_ID`` the active snapshot."""
+    service = open_service(args)
+    try:
+        service.store.activate(args.snapshot_id)
+    except SnapshotError as exc:
+        return fail(str(exc))
+    finally:
+        service.close()
+    print(f"active snapshot: {args.snapshot_id}")
+    return EXIT_OK
+
+
+def search(args: argparse.Namespace) -> int:
+    """Search the active snapshot and print the hits."""
+    service = open_service(args)
+    try:
+        hits = run_search(service.store, args.query, k=args.k)
+    except NoSnapshotError as exc:
+        return fail(str(exc))
+    finally:
+        service.close()
+    if args.json:
+        _emit_json([hit.model_dump(mode="json") for hit in hits])
+        return EXIT_OK
+    if not hits:
+        print("no matches")
+    for hit in hits:
+        page = f" p.{hit.page}" if hit.page else ""
+        print(f"{hit.score:7.3f}  {hit.file}{page}\n         {hit.excerpt}")
+    return EXIT_OK
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Verify every snapshot and CURRENT; exit 1 if anything is damaged."""
+    service = open_service(args)
+    try:
+        reports = service.store.verify_all()
+        current = service.store.current()
+    finally:
+        service.close()
+    damaged = [r for r in reports if not r.ok]
+    if args.json:
+        _emit_json(
+            {
+                "ok": not damaged,
+                "current": current.id if current else None,
+                "snapshots": [r.model_dump(mode="json") for r in reports],
+            }
+        )
+    else:
+        for report in reports:
+            status = "ok" if report.ok else "DAMAGED: " + "; ".join(p.message for p in report.problems)
+            print(f"{report.snapshot_id}: {status}")
+        print(f"CURRENT: {current.id if current else '(none)'}")
+    return EXIT_FAILED if damaged else EXIT_OK
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """Print the job history, newest first."""
+    service = open_service(args)
+    try:
+        records = service.jobs.list(limit=100)
+    finally:
+        service.close()
+    if args.json:
+        _emit_json([_job_json(r) for r in records])
+        return EXIT_OK
+    if not records:
+        print("no jobs yet")
+    for r in records:
+        counts = r.progress.counts if r.progress else {}
+        line = (
+            f"{r.id}  {r.kind:<7} {r.state.value:<11} {r.created:%Y-%m-%d %H:%M:%S}  "
+            f"files {int(counts.get('files_done', 0))}/{int(counts.get('files_total', 0))}  "
+            f"chunks {int(counts.get('chunks', 0))}"
+        )
+        print(line + (f"  error: {r.error}" if r.error else ""))
+    return EXIT_OK
+
+
+def _job_json(record: Any) -> dict[str, Any]:
+    counts = record.progress.counts if record.progress else {}
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "state": record.state.value,
+        "owner": record.owner,
+        "started": record.started,
+        "finished": record.finished,
+        "counts": counts,
+        "error": record.error,
+        "result": record.result,
+    }
+
+
+def app(args: argparse.Namespace) -> int:
+    """Replace this process with ``streamlit run`` on the DocMind app."""
+    settings = settings_for(args)
+    os.environ["DOCMIND_DATA_DIR"] = str(settings.data_dir)
+    script = Path(__file__).resolve().parent.parent / "ui" / "streamlit_app.py"
+    argv = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(args.port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    print(f"DocMind: http://localhost:{args.port}  (data dir: {settings.data_dir.resolve()})", flush=True)
+    os.execv(sys.executable, argv)

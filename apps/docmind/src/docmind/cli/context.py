@@ -1,0 +1,50 @@
+"""Opening the service for a CLI command, with human errors instead of tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pydantic import ValidationError
+
+from docmind.datadir import DataDirError
+from docmind.service import DocMind
+from docmind.settings import Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BUSY = 3
+EXIT_CANCELLED = 130
+
+
+class CommandError(Exception):
+    """A refusal to report on stderr with exit code 1."""
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with ``--data-dir`` taking precedence."""
+    try:
+        if getattr(args, "data_dir", None) is not None:
+            return Settings(data_dir=args.data_dir)
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CommandError(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+
+
+def open_service(args: argparse.Namespace) -> DocMind:
+    """Open the data dir (running recovery).
+
+    Raises:
+        CommandError: the data dir cannot be used.
+    """
+    try:
+        return DocMind(settings_for(args))
+    except DataDirError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> int:
+    """Print ``docmind: message`` to stderr and return ``code``."""
+    print(f"docmind: {message}", file=sys.stderr)
+    return code

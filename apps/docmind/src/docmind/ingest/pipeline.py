@@ -1,0 +1,187 @@
+"""One ingestion, end to end: scan → parse+split (worker processes, cache) → index → publish.
+
+Contract:
+- The snapshot store's writer lock is taken first, so a second ingestion anywhere is refused
+  before any work is done.
+- Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers),
+  between index batches and while the index is being built; on cancel the workspace is removed,
+  nothing is published and :class:`IngestCancelled` propagates. Finished files stay cached.
+- A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
+  file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from docmind_snapshots import SnapshotStore
+
+from docmind.ingest.cache import ChunkCache, fingerprint
+from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
+from docmind.ingest.index_stage import BM25Stage, IndexStage
+from docmind.ingest.parallel import IngestCancelled, run_tasks
+from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
+from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
+from docmind.ingest.worker import OUTCOME_CACHED, OUTCOME_CANCELLED, OUTCOME_FAILED, FileOutcome, FileTask
+from docmind.settings import Settings
+
+_INDEX_BATCH = 64
+
+
+class NothingToPublishError(Exception):
+    """No file of the corpus could be indexed; the message lists why."""
+
+
+def run_ingestion(
+    *,
+    settings: Settings,
+    sources: Sequence[Source],
+    store: SnapshotStore,
+    cache_root: Path,
+    reporter: Reporter,
+    cancel: threading.Event,
+    owner: str,
+) -> IngestSummary:
+    """Build and publish a snapshot of ``sources``; see the module docstring for the contract."""
+    started = time.monotonic()
+    progress = IngestProgress(reporter)
+    progress.emit("scanning sources", force=True)
+    with store.begin(owner=owner) as workspace:
+        corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
+        progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
+        progress.phase = PHASE_PARSE
+        progress.emit(f"{len(corpus.files)} files to ingest", force=True)
+        outcomes = _parse_all(corpus, settings, cache_root, progress, cancel)
+        records = _records(corpus, outcomes)
+        ingested = [r for r in records if r.status in ("indexed", "cached")]
+        if not ingested:
+            raise NothingToPublishError(_nothing_reason(records))
+        progress.phase = PHASE_INDEX
+        progress.emit("building the search index", force=True)
+        stage = BM25Stage()
+        _feed_index(stage, ingested, ChunkCache(cache_root, _fingerprint(settings)), cancel)
+        _write_cancellable(stage, workspace.path, cancel)
+        listing = CorpusListing(
+            chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, files=tuple(records)
+        )
+        (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
+        progress.phase = PHASE_PUBLISH
+        progress.item = None
+        progress.emit("publishing the snapshot", force=True)
+        if cancel.is_set():
+            raise IngestCancelled
+        summary = _summary(records, progress, started)
+        info = workspace.commit(summary.model_dump(exclude={"event", "snapshot_id", "files_failed"}))
+    summary = summary.model_copy(update={"snapshot_id": info.id, "seconds": round(time.monotonic() - started, 3)})
+    progress.emit(f"published {info.id}", force=True)
+    return summary
+
+
+def _fingerprint(settings: Settings) -> str:
+    return fingerprint(settings.chunk_size, settings.chunk_overlap)
+
+
+def _parse_all(
+    corpus: Corpus, settings: Settings, cache_root: Path, progress: IngestProgress, cancel: threading.Event
+) -> dict[str, FileOutcome]:
+    by_rel = {f.rel: f for f in corpus.files}
+    tasks = (
+        FileTask(f.path, f.rel, cache_root, _fingerprint(settings), settings.chunk_size, settings.chunk_overlap)
+        for f in corpus.files
+    )
+    outcomes: dict[str, FileOutcome] = {}
+    for outcome in run_tasks(tasks, workers=settings.workers, cancel=cancel):
+        if outcome.status == OUTCOME_CANCELLED:
+            raise IngestCancelled
+        outcomes[outcome.rel] = outcome
+        progress.files_done += 1
+        progress.bytes_done += by_rel[outcome.rel].size
+        progress.files_cached += outcome.status == OUTCOME_CACHED
+        progress.files_failed += outcome.status == OUTCOME_FAILED
+        progress.chunks += outcome.chunks
+        progress.item = outcome.rel
+        progress.emit()
+    if cancel.is_set():
+        raise IngestCancelled
+    return outcomes
+
+
+def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:
+    records = [_record(f, outcomes[f.rel]) for f in corpus.files]
+    records.extend(FileRecord(path=s.rel, source=s.source, status="skipped", error=s.reason) for s in corpus.skipped)
+    return records
+
+
+def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
+    return FileRecord(
+        path=file.rel,
+        source=file.source,
+        sha256=outcome.sha256,
+        size=file.size,
+        pages=outcome.pages,
+        chunks=outcome.chunks,
+        status=outcome.status,
+        error=outcome.error,
+    )
+
+
+def _feed_index(stage: IndexStage, ingested: list[FileRecord], cache: ChunkCache, cancel: threading.Event) -> None:
+    for number, record in enumerate(ingested):
+        if number % _INDEX_BATCH == 0 and cancel.is_set():
+            raise IngestCancelled
+        entry = cache.get(record.sha256)
+        if entry is None:
+            raise RuntimeError(f"cache entry for {record.path} vanished during ingestion")
+        for position, chunk in enumerate(entry.chunks):
+            metadata = {"file": record.path, "source": record.source}
+            if chunk.page:
+                metadata["page"] = chunk.page
+            stage.add(f"{record.sha256[:16]}-{record.path}-{position}", chunk.text, metadata)
+
+
+def _write_cancellable(stage: IndexStage, workspace: Path, cancel: threading.Event) -> None:
+    """Run ``stage.write`` in a helper thread so a cancel returns control at once.
+
+    An abandoned build only writes inside the workspace, which the caller removes.
+    """
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            stage.write(workspace)
+        except BaseException as exc:
+            errors.append(exc)
+
+    builder = threading.Thread(target=build, name="docmind-index-build", daemon=True)
+    builder.start()
+    while builder.is_alive():
+        if cancel.wait(0.05):
+            raise IngestCancelled
+    if errors:
+        raise errors[0]
+
+
+def _summary(records: list[FileRecord], progress: IngestProgress, started: float) -> IngestSummary:
+    return IngestSummary(
+        snapshot_id=None,
+        files_total=progress.files_total,
+        files_indexed=sum(r.status == "indexed" for r in records),
+        files_cached=sum(r.status == "cached" for r in records),
+        files_failed=[FailedFile(path=r.path, error=r.error) for r in records if r.status == "failed"],
+        files_skipped=sum(r.status == "skipped" for r in records),
+        chunks=sum(r.chunks for r in records if r.status in ("indexed", "cached")),
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+def _nothing_reason(records: list[FileRecord]) -> str:
+    failed = [r for r in records if r.status == "failed"]
+    if not records:
+        return "nothing to ingest: no supported documents were found"
+    if failed:
+        first = failed[0]
+        return f"no file could be indexed ({len(failed)} failed; first: {first.path}: {first.error})"
+    return "nothing to ingest: every file found was skipped"

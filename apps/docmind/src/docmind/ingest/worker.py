@@ -1,0 +1,119 @@
+"""Work done inside a worker process for one file: hash, cache lookup, parse, split, cache write.
+
+The worker returns only counts and the content hash, never the chunks: chunks go to the cache
+on disk and the index stage streams them back from there, so the parent's memory does not grow
+with the corpus. A cancel event shared with the parent is checked between PDF pages; a
+cancelled file returns :data:`OUTCOME_CANCELLED` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
+from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
+
+OUTCOME_INDEXED = "indexed"
+OUTCOME_CACHED = "cached"
+OUTCOME_FAILED = "failed"
+OUTCOME_CANCELLED = "cancelled"
+
+_HASH_BLOCK = 1024 * 1024
+_cancel_event: Any = None
+_splitter_cache: dict[tuple[int, int], Any] = {}
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """What a worker needs to process one file (small and picklable)."""
+
+    path: Path
+    rel: str
+    cache_root: Path
+    fingerprint: str
+    chunk_size: int
+    chunk_overlap: int
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """The result of one file; ``error`` is a human reason when ``status`` is failed."""
+
+    rel: str
+    status: str
+    sha256: str = ""
+    pages: int = 0
+    chunks: int = 0
+    error: str = ""
+
+
+def init_worker(cancel_event: Any) -> None:
+    """Pool initializer: remember the shared cancel event and warm the splitter import."""
+    global _cancel_event
+    _cancel_event = cancel_event
+
+
+def _cancelled() -> bool:
+    return _cancel_event is not None and _cancel_event.is_set()
+
+
+def process_file(task: FileTask) -> FileOutcome:
+    """Process one file; never raises for a bad file (the reason goes into the outcome)."""
+    try:
+        sha = file_sha256(task.path)
+    except OSError as exc:
+        return FileOutcome(task.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}")
+    cache = ChunkCache(task.cache_root, task.fingerprint)
+    cached = cache.get(sha)
+    if cached is not None:
+        return FileOutcome(task.rel, OUTCOME_CACHED, sha, cached.pages, len(cached.chunks))
+    try:
+        pages = parse_file(task.path, _cancelled)
+    except ParseCancelled:
+        return FileOutcome(task.rel, OUTCOME_CANCELLED, sha)
+    except ParseError as exc:
+        return FileOutcome(task.rel, OUTCOME_FAILED, sha, error=str(exc))
+    except Exception as exc:  # one bad file must never fail the batch
+        return FileOutcome(task.rel, OUTCOME_FAILED, sha, error=f"cannot parse ({type(exc).__name__})")
+    if _cancelled():
+        return FileOutcome(task.rel, OUTCOME_CANCELLED, sha)
+    chunks = split_pages(pages, task.chunk_size, task.chunk_overlap)
+    cache.put(CacheEntry(sha256=sha, pages=sum(1 for label, _ in pages if label), chunks=chunks))
+    return FileOutcome(task.rel, OUTCOME_INDEXED, sha, sum(1 for label, _ in pages if label), len(chunks))
+
+
+def file_sha256(path: Path) -> str:
+    """Stream the file through sha256 in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def split_pages(pages: list[Page], chunk_size: int, chunk_overlap: int) -> tuple[CachedChunk, ...]:
+    """Split each page with LlamaIndex's ``SentenceSplitter`` (chunks never span pages)."""
+    splitter = _splitter(chunk_size, chunk_overlap)
+    chunks: list[CachedChunk] = []
+    for label, text in pages:
+        chunks.extend(CachedChunk(text=piece, page=label) for piece in splitter.split_text(text) if piece.strip())
+    return tuple(chunks)
+
+
+def _splitter(chunk_size: int, chunk_overlap: int) -> Any:
+    key = (chunk_size, chunk_overlap)
+    if key not in _splitter_cache:
+        from llama_index.core.node_parser import SentenceSplitter
+
+        _splitter_cache[key] = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    return _splitter_cache[key]
+
+
+def warm_up() -> None:
+    """Import the splitter once (used as forkserver preload so forked workers start warm)."""
+    _splitter(1024, 200)
+
+

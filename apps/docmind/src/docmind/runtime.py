@@ -1,0 +1,35 @@
+"""The process-wide DocMind service for the Streamlit server.
+
+It lives in this plain module (not in ``st.cache_resource`` state) so it survives "Clear cache"
+and script edits; ``docmind.ui.runtime.service`` is the Streamlit accessor. Exit hooks cancel a
+running job when the server stops, so SIGTERM ends the process within seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from docmind.service import DocMind
+from docmind.settings import Settings
+
+_lock = threading.Lock()
+_service: DocMind | None = None
+
+
+def process_service() -> DocMind:
+    """Return the service for this process, opening it (and running recovery) on first use."""
+    global _service
+    with _lock:
+        if _service is None:
+            _service = DocMind(Settings())
+            _service.jobs.install_exit_hooks()
+        return _service
+
+
+def close_process_service(timeout: float = 3.0) -> None:
+    """Shut the service down (cancel jobs, wait up to ``timeout``); the next call opens a new one."""
+    global _service
+    with _lock:
+        service, _service = _service, None
+    if service is not None:
+        service.close(timeout)

@@ -1,0 +1,118 @@
+"""The DocMind service: one data dir, its snapshot store, job registry and job manager.
+
+Both faces use it: the Streamlit app holds one per process (see ``docmind.ui.runtime``) and the
+CLI opens one per command. Opening runs recovery (snapshot store and job registry) first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from docmind_jobs import JobCancelled, JobConflictError, JobContext, JobManager, JobRecord, JobRegistry
+from docmind_snapshots import SnapshotStore, WriterBusyError
+
+from docmind.datadir import DataDir
+from docmind.ingest.corpus import Source
+from docmind.ingest.parallel import IngestCancelled
+from docmind.ingest.pipeline import run_ingestion
+from docmind.ingest.summary import IngestSummary
+from docmind.settings import Settings
+
+INGEST_KIND = "ingest"
+INDEX_KEY = "index"
+DOCUMENTS_LABEL = "documents"
+
+
+class IngestionBusyError(Exception):
+    """Another ingestion holds the index; the message names it."""
+
+
+class DocMind:
+    """The domain entry point for one data dir; thread-safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data = DataDir(settings.data_dir).ensure()
+        self.store = SnapshotStore(self.data.index, retention=settings.retention)
+        self.registry = JobRegistry(self.data.jobs_db, ttl=timedelta(days=settings.job_history_days))
+        self.jobs = JobManager(max_workers=2, registry=self.registry)
+        self._summaries: dict[str, IngestSummary | BaseException] = {}
+        self._lock = threading.Lock()
+
+    def sources(self, extra: Sequence[Path] = ()) -> list[Source]:
+        """The corpus roots: the managed documents folder, ``extra`` sources and library folders."""
+        roots = [Source(self.data.documents, DOCUMENTS_LABEL)]
+        taken = {DOCUMENTS_LABEL}
+        for path in [*extra, *self.settings.library_dirs]:
+            label = path.resolve().name or "source"
+            base, n = label, 2
+            while label in taken:
+                label, n = f"{base}-{n}", n + 1
+            taken.add(label)
+            roots.append(Source(path, label))
+        return roots
+
+    def active_ingestion(self) -> JobRecord | None:
+        """The ingestion job running anywhere on this data dir (this process or another)."""
+        return self.jobs.active(INDEX_KEY)
+
+    def latest_ingestion(self) -> JobRecord | None:
+        """The running ingestion if any, else the most recent one (from any process)."""
+        active = self.active_ingestion()
+        if active is not None:
+            return active
+        return next((r for r in self.jobs.list(limit=20) if r.kind == INGEST_KIND), None)
+
+    def start_ingestion(self, extra: Sequence[Path] = (), *, owner: str = "app") -> str:
+        """Submit an ingestion job and return its id.
+
+        Raises:
+            IngestionBusyError: another ingestion is queued or running; the message names it.
+        """
+        sources = self.sources(extra)
+
+        def ingest(ctx: JobContext) -> str | None:
+            return self._run(ctx, sources)
+
+        try:
+            return self.jobs.submit(INGEST_KIND, ingest, exclusive_key=INDEX_KEY, owner=owner)
+        except JobConflictError as exc:
+            raise IngestionBusyError(str(exc)) from exc
+
+    def _run(self, ctx: JobContext, sources: list[Source]) -> str | None:
+        try:
+            summary = run_ingestion(
+                settings=self.settings,
+                sources=sources,
+                store=self.store,
+                cache_root=self.data.cache,
+                reporter=ctx,
+                cancel=ctx.cancel_event,
+                owner=f"ingestion job {ctx.job_id}",
+            )
+        except IngestCancelled as exc:
+            raise JobCancelled("ingestion cancelled; nothing was published") from exc
+        except WriterBusyError as exc:
+            self._remember(ctx.job_id, exc)
+            raise IngestionBusyError(f"another ingestion holds the index: {exc}") from exc
+        except BaseException as exc:
+            self._remember(ctx.job_id, exc)
+            raise
+        self._remember(ctx.job_id, summary)
+        return summary.snapshot_id
+
+    def _remember(self, job_id: str, outcome: IngestSummary | BaseException) -> None:
+        with self._lock:
+            self._summaries[job_id] = outcome
+
+    def outcome(self, job_id: str) -> IngestSummary | BaseException | None:
+        """The summary (or the exception) of an ingestion run by this process."""
+        with self._lock:
+            return self._summaries.get(job_id)
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Cancel running jobs, wait up to ``timeout`` and release resources."""
+        self.jobs.shutdown(timeout)

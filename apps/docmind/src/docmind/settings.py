@@ -1,0 +1,47 @@
+"""Settings: one pydantic-settings class read from ``DOCMIND_*`` environment variables.
+
+The data dir defaults to ``.docmind-data`` in the current working directory, so a newcomer
+who starts the app from a checkout finds everything in one visible folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".docmind-data")
+
+
+class Settings(BaseSettings):
+    """Every tunable of DocMind; environment variables use the ``DOCMIND_`` prefix.
+
+    ``DOCMIND_LIBRARY_DIRS`` is a list of folders separated by ``os.pathsep`` (``:`` on Linux).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DOCMIND_", frozen=True, extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    library_dirs: Annotated[tuple[Path, ...], NoDecode] = ()
+    chunk_size: int = Field(default=1024, ge=64, le=16384)
+    chunk_overlap: int = Field(default=200, ge=0)
+    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    retention: int = Field(default=5, ge=1)
+    job_history_days: int = Field(default=30, ge=1)
+
+    @field_validator("library_dirs", mode="before")
+    @classmethod
+    def _split_library_dirs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(part) for part in value.split(os.pathsep) if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self

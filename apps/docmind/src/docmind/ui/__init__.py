@@ -1,0 +1,1 @@
+"""The Streamlit face of DocMind: entry script, pages, components."""

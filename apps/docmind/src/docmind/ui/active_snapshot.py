@@ -1,0 +1,21 @@
+"""The active-snapshot badge shown on the Documents and Search pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from docmind.service import DocMind
+
+
+def active_snapshot_badge(service: DocMind, key: str = "active_snapshot") -> None:
+    """Show the active snapshot's id, creation time, files and chunks inside ``st.container(key=key)``."""
+    with st.container(key=key):
+        current = service.store.current()
+        if current is None:
+            st.info("No active snapshot yet: upload documents and start an ingestion.")
+            return
+        meta = current.metadata
+        st.markdown(
+            f"**Active snapshot** `{current.id}` · created {current.created:%Y-%m-%d %H:%M:%S} UTC · "
+            f"{meta.get('files_total', 0)} files · {meta.get('chunks', 0):,} chunks"
+        )

@@ -1,0 +1,25 @@
+"""Search page: a text box over the active snapshot."""
+
+import streamlit as st
+
+from docmind.search import NoSnapshotError, search
+from docmind.ui.active_snapshot import active_snapshot_badge
+from docmind.ui.runtime import service
+
+st.title("Search")
+active_snapshot_badge(service())
+query = st.text_input("Search", key="search_query", placeholder="words or a phrase from your documents")
+top_k = st.slider("Results", min_value=1, max_value=20, value=5, key="search_top_k")
+if query.strip():
+    try:
+        hits = search(service().store, query, k=top_k)
+    except NoSnapshotError:
+        st.info("Nothing to search yet: ingest some documents on the Documents page first.")
+    else:
+        if not hits:
+            st.caption(f"No matches for “{query}”.")
+        with st.container(key="search_results"):
+            for hit in hits:
+                page = f" · page {hit.page}" if hit.page else ""
+                st.markdown(f"**{hit.file}**{page} · score {hit.score:.2f}")
+                st.caption(hit.excerpt)

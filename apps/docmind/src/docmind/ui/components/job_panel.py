@@ -1,0 +1,97 @@
+"""The job panel: state, progress, counters, current file, Start/Cancel, and the end result.
+
+A component in the ``streamlit-extras`` manner: a function with a required ``key`` that wraps
+everything in ``st.container(key=key)`` (CSS class ``st-key-<key>``); inner widgets use keys
+derived from it. It only renders what it is given: the caller reads the job and wires actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from docmind.ingest.summary import FailedFile
+from docmind.job_view import PanelView
+
+START_LABEL = "Start ingestion"
+CANCEL_LABEL = "Cancel ingestion"
+
+
+def job_panel(
+    key: str,
+    view: PanelView | None,
+    *,
+    failures: Sequence[FailedFile] = (),
+    message: str | None = None,
+    on_start: Callable[[], None] | None = None,
+    on_cancel: Callable[[], None] | None = None,
+) -> None:
+    """Render the panel for ``view`` (``None``: no ingestion has run yet)."""
+    with st.container(key=key, border=True):
+        st.subheader("Ingestion")
+        if view is None:
+            st.markdown("**Idle** · no ingestion has run yet")
+            st.progress(0, text="0 / 0 files")
+        else:
+            _status(view)
+        if message:
+            st.error(message)
+        left, right = st.columns(2)
+        busy = view is not None and view.active
+        left.button(START_LABEL, key=f"{key}_start", type="primary", disabled=busy, on_click=on_start)
+        cancellable = view is not None and view.cancellable
+        right.button(CANCEL_LABEL, key=f"{key}_cancel", disabled=not cancellable, on_click=on_cancel)
+        if view is not None and not view.active:
+            _end_state(view, failures)
+
+
+def _status(view: PanelView) -> None:
+    st.markdown(f"**{view.state}** · phase: {view.phase} · job `{view.job_id}`")
+    st.progress(view.percent, text=view.progress_text)
+    cols = st.columns(4)
+    cols[0].metric("Chunks", f"{view.chunks:,}")
+    cols[1].metric("Elapsed", view.elapsed)
+    cols[2].metric("ETA", view.eta)
+    cols[3].metric("Failed files", view.files_failed)
+    st.caption(f"Throughput: {view.throughput}")
+    st.caption(f"Current file: {view.current_file}" if view.current_file else "Current file: –")
+
+
+def _end_state(view: PanelView, failures: Sequence[FailedFile]) -> None:
+    if view.snapshot_id:
+        st.success(f"Published snapshot {view.snapshot_id}")
+    if view.error and view.state == "Failed":
+        st.error(f"Failed: {view.error}. Nothing was published.")
+    if view.end_note:
+        st.warning(view.end_note)
+    if failures:
+        st.markdown(f"**{len(failures)} file(s) could not be indexed:**")
+        st.dataframe(
+            [{"file": f.path, "reason": f.error} for f in failures],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def example() -> None:
+    """Render the panel for a running job with sample values (for AppTest and visual review)."""
+    view = PanelView(
+        job_id="0123456789ab",
+        state="Running",
+        percent=42,
+        progress_text="42 / 100 files",
+        phase="parse",
+        chunks=1234,
+        files_failed=1,
+        current_file="reports/annual-2025.pdf",
+        elapsed="12.5s",
+        throughput="3.4 files/s · 1.2 MB/s",
+        eta="17.1s",
+        cancellable=True,
+        active=True,
+        snapshot_id=None,
+        error="",
+        end_note="",
+    )
+    job_panel("job_panel_example", view)

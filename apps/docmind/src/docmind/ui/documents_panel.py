@@ -1,0 +1,72 @@
+"""The Documents page's job panel fragment: reads the job from the manager, wires Start/Cancel.
+
+The fragment polls (``run_every``) only while an ingestion is active, and triggers exactly one
+full-app rerun when it sees the job end, so the active snapshot and corpus table refresh.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from docmind.corpus_status import snapshot_listing
+from docmind.datadir import DataDirError
+from docmind.ingest.summary import FailedFile
+from docmind.job_view import panel_view
+from docmind.service import IngestionBusyError
+from docmind.ui import session_keys as keys
+from docmind.ui.components.job_panel import job_panel
+from docmind.ui.runtime import service
+
+POLL_INTERVAL = timedelta(milliseconds=500)
+
+
+def _start() -> None:
+    try:
+        service().start_ingestion(owner="app")
+    except IngestionBusyError as exc:
+        st.session_state[keys.DOCUMENTS_PANEL_MESSAGE] = f"Refused: {exc}"
+        return
+    except (DataDirError, OSError) as exc:
+        st.session_state[keys.DOCUMENTS_PANEL_MESSAGE] = f"Cannot start: {exc}"
+        return
+    st.session_state[keys.DOCUMENTS_PANEL_MESSAGE] = None
+    st.session_state[keys.DOCUMENTS_START_REQUESTED] = True
+
+
+def _cancel(job_id: str) -> None:
+    service().jobs.cancel(job_id)
+
+
+def render_job_panel() -> None:
+    """Render the panel inside a fragment that polls while a job is active."""
+    record = service().latest_ingestion()
+    polling = record is not None and record.state.is_active
+
+    @st.fragment(run_every=POLL_INTERVAL if polling else None)
+    def panel() -> None:
+        svc = service()
+        current = svc.latest_ingestion()
+        started = st.session_state[keys.DOCUMENTS_START_REQUESTED]
+        ended = polling and (current is None or not current.state.is_active)
+        if started or ended:
+            st.session_state[keys.DOCUMENTS_START_REQUESTED] = False
+            st.rerun()
+        view = panel_view(current) if current else None
+        failures: tuple[FailedFile, ...] = ()
+        if view is not None and view.snapshot_id:
+            listing = snapshot_listing(svc.store, view.snapshot_id)
+            if listing:
+                failures = tuple(FailedFile(path=f.path, error=f.error) for f in listing.files if f.status == "failed")
+        job_id = current.id if current else ""
+        job_panel(
+            "job_panel",
+            view,
+            failures=failures,
+            message=st.session_state[keys.DOCUMENTS_PANEL_MESSAGE],
+            on_start=_start,
+            on_cancel=lambda: _cancel(job_id),
+        )
+
+    panel()

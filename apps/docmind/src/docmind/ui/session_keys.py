@@ -1,0 +1,27 @@
+"""Every session-state key of the app, named once; page-local keys carry the page prefix."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DOCUMENTS_UPLOADER_GEN = "documents_uploader_gen"
+DOCUMENTS_NOTES = "documents_notes"
+DOCUMENTS_PANEL_MESSAGE = "documents_panel_message"
+DOCUMENTS_START_REQUESTED = "documents_start_requested"
+SNAPSHOTS_PENDING_DELETE = "snapshots_pending_delete"
+SNAPSHOTS_MESSAGE = "snapshots_message"
+
+_DEFAULTS: dict[str, object] = {
+    DOCUMENTS_UPLOADER_GEN: 0,
+    DOCUMENTS_NOTES: [],
+    DOCUMENTS_PANEL_MESSAGE: None,
+    DOCUMENTS_START_REQUESTED: False,
+    SNAPSHOTS_PENDING_DELETE: None,
+    SNAPSHOTS_MESSAGE: None,
+}
+
+
+def init_session_defaults() -> None:
+    """Give every key its default (idempotent; never overwrites)."""
+    for key, value in _DEFAULTS.items():
+        st.session_state.setdefault(key, value.copy() if isinstance(value, list) else value)

@@ -1,0 +1,107 @@
+"""Saving uploaded files into the managed documents folder, safely.
+
+Names are sanitised (no folders, no ``..``, no control characters, no hidden names, a supported
+extension), every path is checked to stay inside the folder, files are written atomically
+(temp file + fsync + ``os.replace``), content already present under any name is not stored twice,
+and files over the size limit are refused without being written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from docmind.ingest.corpus import SUPPORTED_EXTENSIONS
+from docmind.ingest.worker import file_sha256
+
+SAVED = "saved"
+DUPLICATE = "duplicate"
+REFUSED = "refused"
+_MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What happened to one upload; ``note`` is the sentence shown to the person."""
+
+    name: str
+    status: str
+    note: str
+
+
+def sanitize_name(name: str) -> str:
+    """Reduce an uploaded name to a safe single file name (may return ``""`` if nothing is left)."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if ch.isprintable())
+    name = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name).strip().lstrip(".").strip()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem[: _MAX_NAME - len(ext) - 1].strip() or "document"
+    return f"{stem}.{ext.lower()}" if ext else stem
+
+
+def save_upload(folder: Path, name: str, data: bytes, *, max_bytes: int) -> UploadResult:
+    """Save ``data`` under a sanitised ``name`` in ``folder``; never raises for bad input."""
+    safe = sanitize_name(name)
+    ext = Path(safe).suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        return UploadResult(name, REFUSED, f"{name}: unsupported file type {ext or '(none)'}")
+    if len(data) > max_bytes:
+        return UploadResult(name, REFUSED, f"{name}: larger than the limit of {max_bytes // (1024 * 1024)} MiB")
+    digest = hashlib.sha256(data).hexdigest()
+    existing = _find_same_content(folder, digest, len(data))
+    if existing is not None:
+        return UploadResult(name, DUPLICATE, f"{name}: same content as {existing.name}, not stored again")
+    target = _free_path(folder, safe)
+    _atomic_write(target, data)
+    renamed = "" if target.name == name else f" (saved as {target.name})"
+    return UploadResult(target.name, SAVED, f"{name}: saved{renamed}")
+
+
+def _find_same_content(folder: Path, digest: str, size: int) -> Path | None:
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink() and path.stat().st_size == size and file_sha256(path) == digest:
+            return path
+    return None
+
+
+def _free_path(folder: Path, name: str) -> Path:
+    root = folder.resolve()
+    stem, ext = Path(name).stem, Path(name).suffix
+    candidate, n = root / name, 2
+    while candidate.exists():
+        candidate, n = root / f"{stem} ({n}){ext}", n + 1
+    if candidate.resolve().parent != root:
+        raise ValueError(f"refusing to write outside {root}")
+    return candidate
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+
+
+def remove_document(folder: Path, name: str) -> bool:
+    """Delete ``name`` from the managed folder; refuses anything outside it. Returns whether it existed."""
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if target.parent != root or not target.is_file():
+        return False
+    target.unlink()
+    return True

@@ -1,0 +1,279 @@
+"""A workspace: a private directory in which one writer builds the next snapshot, then publishes it whole.
+
+The workspace holds the store's writer lock from `SnapshotStore.begin` until it is committed or aborted.
+Nothing in it is visible to readers until step (6) of `Workspace.commit` replaces CURRENT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import weakref
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from pydantic import JsonValue, TypeAdapter, ValidationError
+
+from docmind_snapshots import fsops
+from docmind_snapshots.durable import fsync_dir, remove_tree, write_new_file
+from docmind_snapshots.errors import SnapshotCommitError, SnapshotError
+from docmind_snapshots.ids import format_snapshot_id
+from docmind_snapshots.layout import MANIFEST
+from docmind_snapshots.locking import WriterLease
+from docmind_snapshots.manifest import FileEntry, Manifest, hash_file, hash_stream
+from docmind_snapshots.models import SnapshotInfo
+from docmind_snapshots.pointer import read_current_id, write_current
+
+if TYPE_CHECKING:
+    from docmind_snapshots.store import SnapshotStore
+
+_log = logging.getLogger("docmind_snapshots")
+_METADATA = TypeAdapter(dict[str, JsonValue])
+
+
+def _discard(path: Path, lease: WriterLease) -> None:
+    """Remove a workspace and release its lock; also the finalizer of a workspace dropped while open."""
+    try:
+        remove_tree(path)
+    except OSError as exc:
+        _log.warning("could not remove workspace %s: %s (recovery will remove it)", path, exc)
+    finally:
+        lease.release()
+
+
+class Workspace:
+    """A directory to fill with the files of the next snapshot; a context manager.
+
+    Write files anywhere under `path`, then call `commit`. Leaving the ``with`` block by an exception, calling
+    `abort`, or leaving it without committing removes the directory and releases the writer lock. A workspace
+    is single-use: after `commit` or `abort` every further call raises `SnapshotError`.
+
+    Attributes:
+        path: The workspace directory (``<root>/tmp/ws-<pid>-<token>``), on the store's filesystem.
+        owner: The owner text given to `SnapshotStore.begin`.
+    """
+
+    def __init__(self, store: SnapshotStore, lease: WriterLease, path: Path, owner: str) -> None:
+        self.path = path
+        self.owner = owner
+        self._store = store
+        self._lease = lease
+        self._closed = False
+        # A workspace garbage-collected while open must not hold the writer lock until the process exits.
+        self._finalizer = weakref.finalize(self, _discard, path, lease)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the workspace was committed or aborted."""
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            _log.warning("workspace %s was left without commit(); discarding it", self.path.name)
+        self.abort()
+
+    def abort(self) -> None:
+        """Remove the workspace and release the writer lock (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._finalizer.detach()
+        _discard(self.path, self._lease)
+
+    def commit(
+        self, metadata: Mapping[str, JsonValue] | None = None, *, activate: bool = True
+    ) -> SnapshotInfo:
+        """Publish the workspace as a new immutable snapshot.
+
+        Steps (``# (n)`` in the code):
+
+        1. Refuse symlinks that are absolute, dangling, lead outside the workspace or to a directory, special
+           files, and a top-level ``MANIFEST.json`` (reserved).
+        2. Fsync every file, hashing it (SHA-256, 1 MiB blocks) in the same read.
+        3. Write ``MANIFEST.json`` (id, UTC creation time, every file's path/size/sha256, `metadata`),
+           fsynced.
+        4. Fsync every directory of the workspace, deepest first.
+        5. Rename the workspace to ``snapshots/<id>`` and fsync ``snapshots/``.
+        6. If `activate`, atomically replace CURRENT (temp file → write → fsync → ``os.replace`` → fsync
+           root).
+        7. Release the writer lock.
+        8. Apply retention (best effort: failures are logged, and skipped if another writer already holds the
+           lock).
+
+        Nothing is visible before (6); after (6) the new snapshot is complete. On any failure the workspace
+        (or the renamed snapshot) is removed, CURRENT is left as it was, the lock is released and
+        `SnapshotCommitError` is raised, chained from the underlying error.
+
+        Args:
+            metadata: JSON-compatible dict stored in the manifest and returned in `SnapshotInfo.metadata`.
+            activate: Make the new snapshot the active one. With False it is published but CURRENT is
+                unchanged.
+
+        Returns:
+            The published snapshot.
+
+        Raises:
+            SnapshotCommitError: Publishing failed; nothing was published.
+            SnapshotError: The workspace was already committed or aborted.
+        """
+        if self._closed:
+            raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
+        self._closed = True
+        self._finalizer.detach()
+        previous = read_current_id(self._store._layout)
+        progress = _Progress()
+        try:
+            info = self._publish(metadata, activate, progress)
+        except BaseException as exc:
+            note = self._undo(progress, previous)
+            if isinstance(exc, SnapshotCommitError):
+                raise
+            if isinstance(exc, OSError):
+                reason = exc.strerror or str(exc)
+                where = f" ({exc.filename})" if exc.filename else ""
+                raise SnapshotCommitError(
+                    f"could not publish the snapshot: {reason}{where}; nothing was published{note}"
+                ) from exc
+            raise
+        finally:
+            self._lease.release()  # (7)
+        fsops.checkpoint("commit.8")
+        self._store._retain_after_commit()  # (8)
+        return info
+
+    def _publish(
+        self, metadata: Mapping[str, JsonValue] | None, activate: bool, progress: _Progress
+    ) -> SnapshotInfo:
+        layout = self._store._layout
+        fsops.checkpoint("commit.1")
+        files = _check_tree(self.path)  # (1)
+        try:
+            caller_metadata = _METADATA.validate_python(dict(metadata or {}))
+        except ValidationError as exc:
+            raise SnapshotCommitError(
+                f"snapshot metadata must be JSON values: {exc.errors()[0]['msg']}"
+            ) from exc
+        fsops.checkpoint("commit.2")
+        entries = [_fsync_and_hash(self.path, relative) for relative in files]  # (2)
+        fsops.checkpoint("commit.3")
+        created = datetime.now(UTC).replace(microsecond=0)
+        snapshot_id = format_snapshot_id(self._store._next_counter(), created)
+        manifest = Manifest(id=snapshot_id, created=created, files=tuple(entries), metadata=caller_metadata)
+        write_new_file(self.path / MANIFEST, manifest.to_bytes())  # (3)
+        fsops.checkpoint("commit.4")
+        _fsync_dirs(self.path)  # (4)
+        fsops.checkpoint("commit.5")
+        target = layout.snapshot_dir(snapshot_id)
+        fsops.rename(self.path, target)  # (5)
+        progress.published = target
+        fsync_dir(layout.snapshots)
+        if activate:
+            fsops.checkpoint("commit.6")
+            progress.current_touched = True
+            write_current(layout, snapshot_id)  # (6)
+        fsops.checkpoint("commit.7")
+        return self._store._info(manifest, active=activate or read_current_id(layout) == snapshot_id)
+
+    def _undo(self, progress: _Progress, previous: str | None) -> str:
+        """Remove what a failed commit left; return a note for the error message if something could not be."""
+        layout = self._store._layout
+        published = progress.published
+        if published is not None and progress.current_touched and read_current_id(layout) == published.name:
+            # The replace happened, the directory fsync after it failed: point CURRENT back.
+            try:
+                if previous is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        layout.current.unlink()
+                else:
+                    write_current(layout, previous, durable=False)
+            except OSError as exc:
+                _log.error("could not restore CURRENT after a failed commit: %s", exc)
+                return f" (restoring CURRENT failed too; snapshot {published.name} remains active)"
+        target = published if published is not None else self.path
+        if published is not None:
+            with contextlib.suppress(OSError):
+                trash = layout.new_trash_dir(published.name)
+                published.rename(trash)  # not via fsops: cleanup must work while a test injects faults
+                target = trash
+        try:
+            remove_tree(target)
+        except OSError as exc:
+            _log.warning("could not remove %s after a failed commit: %s (recovery will)", target, exc)
+        return ""
+
+
+class _Progress:
+    """How far a commit got, for `Workspace._undo`."""
+
+    def __init__(self) -> None:
+        self.published: Path | None = None
+        self.current_touched = False
+
+
+def _refuse(relative: str, why: str) -> SnapshotCommitError:
+    return SnapshotCommitError(f"cannot publish the workspace: {relative} {why}; nothing was published")
+
+
+def _check_tree(top: Path) -> list[str]:
+    """Step (1): return the sorted relative paths of the files to publish, refusing unsafe entries."""
+    if (top / MANIFEST).exists() or (top / MANIFEST).is_symlink():
+        raise _refuse(MANIFEST, "is a reserved name")
+    real_top = top.resolve()
+    files: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        base = Path(dirpath)
+        for name in [*dirnames, *filenames]:
+            path = base / name
+            relative = path.relative_to(top).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                _check_symlink(path, relative, real_top)
+                files.append(relative)
+            elif stat.S_ISREG(mode):
+                files.append(relative)
+            elif not stat.S_ISDIR(mode):
+                raise _refuse(relative, "is not a regular file, directory or symlink")
+    return sorted(files)
+
+
+def _check_symlink(path: Path, relative: str, real_top: Path) -> None:
+    target = path.readlink()
+    if target.is_absolute():
+        raise _refuse(relative, f"is an absolute symlink ({target}); only relative links inside are allowed")
+    resolved = path.resolve()
+    if not resolved.is_relative_to(real_top):
+        raise _refuse(relative, f"is a symlink pointing outside the workspace ({target})")
+    if not resolved.exists():
+        raise _refuse(relative, f"is a dangling symlink ({target})")
+    if resolved.is_dir():
+        raise _refuse(relative, "is a symlink to a directory, which snapshots do not support")
+
+
+def _fsync_and_hash(top: Path, relative: str) -> FileEntry:
+    """Step (2) for one file: fsync it and return its manifest entry (a symlink is hashed through)."""
+    path = top / relative
+    if path.is_symlink():
+        size, digest = hash_file(path)  # the target is a regular file in the workspace, fsynced itself
+        return FileEntry(path=relative, size=size, sha256=digest)
+    with path.open("rb") as stream:
+        size, digest = hash_stream(stream)
+        fsops.fsync(stream.fileno())
+    return FileEntry(path=relative, size=size, sha256=digest)
+
+
+def _fsync_dirs(top: Path) -> None:
+    """Step (4): fsync every directory under `top`, deepest first, then `top`."""
+    for dirpath, _dirnames, _filenames in os.walk(top, topdown=False, followlinks=False):
+        fsync_dir(Path(dirpath))

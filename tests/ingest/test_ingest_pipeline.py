@@ -1,0 +1,134 @@
+"""The engine end to end on real files: publish, failure isolation, cache reuse, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from docmind.ingest.corpus import Source
+from docmind.ingest.parallel import IngestCancelled
+from docmind.ingest.pipeline import NothingToPublishError, run_ingestion
+from docmind.ingest.summary import CORPUS_FILE, CorpusListing
+from docmind.search import search
+from docmind.settings import Settings
+from docmind_snapshots import SnapshotStore
+
+from tests.support.bad_files import write_bad_files
+from tests.support.corpus import SYSTEM_PDFS, make_docx, make_html, make_pdf, make_text
+from tests.support.datadir import workspaces_left
+
+
+class Recorder:
+    """A reporter that keeps every event (and can fire a callback)."""
+
+    def __init__(self, on_event=None) -> None:  # noqa: ANN001
+        self.events: list[dict] = []
+        self.on_event = on_event
+
+    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:  # noqa: ANN001
+        self.events.append({"phase": phase, "done": done, "total": total, "item": item, "counts": counts or {}})
+        if self.on_event:
+            self.on_event(self.events[-1])
+
+
+def _ingest(data: Path, docs: Path, *, cancel: threading.Event | None = None, reporter: Recorder | None = None):
+    settings = Settings(data_dir=data, workers=2)
+    return run_ingestion(
+        settings=settings,
+        sources=[Source(docs, "documents")],
+        store=SnapshotStore(data / "index"),
+        cache_root=data / "cache",
+        reporter=reporter or Recorder(),
+        cancel=cancel or threading.Event(),
+        owner="test",
+    )
+
+
+def _mixed(docs: Path) -> None:
+    make_pdf(docs / "report.pdf", pages=3, phrase="quokka harbour phrase")
+    make_docx(docs / "letter.docx", phrase="platypus letter phrase")
+    make_html(docs / "page.html", phrase="wombat page phrase")
+    make_text(docs / "notes.md", phrase="echidna notes phrase")
+    make_text(docs / "guide.rst")
+    make_text(docs / "plain.txt")
+    (docs / "image.png").write_bytes(b"\x89PNG")
+    (docs / ".hidden.txt").write_text("hidden")
+
+
+def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _mixed(docs)
+    recorder = Recorder()
+    summary = _ingest(tmp_path / "data", docs, reporter=recorder)
+    assert summary.snapshot_id is not None
+    assert (summary.files_total, summary.files_indexed, summary.files_failed) == (6, 6, [])
+    store = SnapshotStore(tmp_path / "data" / "index")
+    assert store.current() is not None and store.current().id == summary.snapshot_id
+    with store.open(summary.snapshot_id) as path:
+        listing = CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_text())
+    statuses = {f.path: f.status for f in listing.files}
+    assert statuses["image.png"] == "skipped" and ".hidden.txt" not in statuses
+    assert all(f.sha256 for f in listing.files if f.status == "indexed")
+    hits = search(store, "quokka harbour phrase", k=3)
+    assert hits[0].file == "report.pdf" and hits[0].page == "3"
+    assert search(store, "platypus", k=1)[0].file == "letter.docx"
+    phases = [e["phase"] for e in recorder.events]
+    assert phases.index("parse") < phases.index("index") < phases.index("publish")
+
+
+def test_bad_files_are_listed_and_the_rest_indexed(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    expected = write_bad_files(docs, tmp_path)
+    make_text(docs / "good.md", phrase="survivor phrase")
+    summary = _ingest(tmp_path / "data", docs)
+    failed = {f.path: f.error for f in summary.files_failed}
+    assert set(failed) == set(expected)
+    for name, fragment in expected.items():
+        assert fragment in failed[name]
+    assert summary.files_indexed == 1 and summary.snapshot_id
+
+
+def test_nothing_indexable_publishes_nothing(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs).mkdir()
+    (docs / "empty.txt").write_bytes(b"")
+    with pytest.raises(NothingToPublishError, match="empty"):
+        _ingest(tmp_path / "data", docs)
+    assert SnapshotStore(tmp_path / "data" / "index").current() is None
+    assert workspaces_left(tmp_path / "data") == []
+
+
+def test_rerun_and_one_new_file_reuse_the_cache(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _mixed(docs)
+    first = _ingest(tmp_path / "data", docs)
+    again = _ingest(tmp_path / "data", docs)
+    assert again.files_cached == first.files_indexed and again.files_indexed == 0
+    make_text(docs / "extra.md", phrase="late arrival")
+    third = _ingest(tmp_path / "data", docs)
+    assert (third.files_indexed, third.files_cached) == (1, first.files_indexed)
+    assert len({first.snapshot_id, again.snapshot_id, third.snapshot_id}) == 3
+
+
+@pytest.mark.skipif(not SYSTEM_PDFS[0].exists(), reason="needs the libtasn1 PDF")
+def test_cancel_mid_pdf_stops_quickly_and_publishes_nothing(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    for i in range(6):
+        make_pdf(docs / f"big-{i}.pdf", pages=60, seed=i)
+    cancel = threading.Event()
+    cancelled_at: list[float] = []
+
+    def on_event(event: dict) -> None:
+        if event["phase"] == "parse" and event["done"] and not cancel.is_set():
+            cancelled_at.append(time.monotonic())
+            cancel.set()
+
+    with pytest.raises(IngestCancelled):
+        _ingest(tmp_path / "data", docs, cancel=cancel, reporter=Recorder(on_event))
+    stopped = time.monotonic() - cancelled_at[0]
+    assert stopped < 3.0, f"cancel took {stopped:.2f}s"  # generous: the benchmark measures the real figure
+    assert SnapshotStore(tmp_path / "data" / "index").current() is None
+    assert workspaces_left(tmp_path / "data") == []
+    assert list((tmp_path / "data" / "cache").rglob("*.json")), "finished files stay cached"

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import thread as cf_thread
+from pathlib import Path
+
+import pytest
+from docmind_jobs import (
+    SHUTDOWN_ERROR,
+    DaemonThreadPoolExecutor,
+    JobCancelled,
+    JobContext,
+    JobManager,
+    JobRegistry,
+    JobState,
+    ManagerClosedError,
+)
+
+
+def test_shutdown_cancels_a_job_that_honours_cancel(registry: JobRegistry) -> None:
+    manager = JobManager(registry=registry)
+    entered = threading.Event()
+
+    def work(ctx: JobContext) -> None:
+        entered.set()
+        ctx.cancel_event.wait(10)
+        raise JobCancelled(ctx.job_id)
+
+    job_id = manager.submit("polite", work)
+    assert entered.wait(10)
+    started = time.monotonic()
+    manager.shutdown(timeout=3.0)
+    assert time.monotonic() - started < 1.0
+    assert manager.get(job_id).state is JobState.CANCELLED  # type: ignore[union-attr]
+    assert registry.get(job_id).state is JobState.CANCELLED  # type: ignore[union-attr]
+
+
+def test_shutdown_interrupts_a_job_that_ignores_cancel_and_does_not_wait_more(registry: JobRegistry) -> None:
+    manager = JobManager(max_workers=1, registry=registry)
+    entered, release = threading.Event(), threading.Event()
+
+    def stubborn(ctx: JobContext) -> str:
+        entered.set()
+        release.wait(30)
+        return "too late"
+
+    job_id = manager.submit("stubborn", stubborn)
+    queued = manager.submit("queued", lambda ctx: "never")
+    assert entered.wait(10)
+    started = time.monotonic()
+    manager.shutdown(timeout=0.3)
+    elapsed = time.monotonic() - started
+    assert 0.3 <= elapsed < 2.0
+    for record in (manager.get(job_id), registry.get(job_id)):
+        assert record is not None
+        assert (record.state, record.error) == (JobState.INTERRUPTED, SHUTDOWN_ERROR)
+    assert manager.get(queued).state is JobState.CANCELLED  # type: ignore[union-attr]
+    # When the stubborn function finally returns, Interrupted stays: terminal states are final.
+    release.set()
+    executor = manager._executor
+    assert isinstance(executor, DaemonThreadPoolExecutor) and executor.join_threads(10)
+    assert manager.get(job_id).state is JobState.INTERRUPTED  # type: ignore[union-attr]
+    assert registry.get(job_id).state is JobState.INTERRUPTED  # type: ignore[union-attr]
+
+
+def test_no_threads_are_left_after_shutdown(db_path: Path) -> None:
+    before = set(threading.enumerate())
+    registry = JobRegistry(db_path)
+    manager = JobManager(max_workers=3, registry=registry, cancel_poll_interval=0.01)
+    barrier = threading.Barrier(4, timeout=10)
+
+    def work(ctx: JobContext) -> None:
+        barrier.wait()
+        ctx.cancel_event.wait(10)
+
+    ids = [manager.submit("w", work) for _ in range(3)]
+    barrier.wait()
+    assert len(set(threading.enumerate()) - before) == 4  # three workers and the cancel watcher
+    manager.shutdown(timeout=3.0)
+    registry.close()
+    assert {manager.get(i).state for i in ids} == {JobState.CANCELLED}  # type: ignore[union-attr]
+    assert set(threading.enumerate()) - before == set()
+
+
+def test_workers_are_daemon_threads_unknown_to_concurrent_futures() -> None:
+    executor = DaemonThreadPoolExecutor(2)
+    entered, release = threading.Event(), threading.Event()
+    executor.submit(lambda: (entered.set(), release.wait(10)))
+    assert entered.wait(10)
+    threads = list(executor._threads)
+    assert threads and all(t.daemon for t in threads)
+    assert not any(t in cf_thread._threads_queues for t in threads)  # type: ignore[attr-defined]
+    release.set()
+    executor.shutdown(wait=False)
+    assert executor.join_threads(10)
+
+
+def test_exit_hook_runs_before_the_executor_join(registry: JobRegistry) -> None:
+    atexits = threading._threading_atexits  # type: ignore[attr-defined]
+    manager = JobManager(registry=registry)
+    before = len(atexits)
+    manager.install_exit_hooks(timeout=1.0)
+    manager.install_exit_hooks(timeout=1.0)  # idempotent
+    assert len(atexits) == before + 1
+    # threading._shutdown calls these in reverse order: ours, registered last, runs before _python_exit.
+    python_exit = next(
+        i for i, call in enumerate(atexits) if getattr(call, "func", None) is cf_thread._python_exit
+    )
+    assert python_exit < len(atexits) - 1
+    try:
+        atexits[-1]()  # what interpreter exit will do: the hook shuts the manager down
+        with pytest.raises(ManagerClosedError):
+            manager.submit("late", lambda ctx: None)
+    finally:
+        del atexits[-1]  # leave the test process's exit path as it was

@@ -1,0 +1,152 @@
+"""ENOSPC / EIO injected through the fsops seam at every durable step of a commit."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docmind_snapshots import SnapshotCommitError, SnapshotStore, fsops
+
+Publish = Callable[..., Any]
+Leftovers = Callable[[Path], list[str]]
+
+
+class Injector:
+    """Wraps the fsops functions; `arm(point, err)` makes the chosen point raise OSError(err)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.point: str | None = None
+        self.err = 0
+        self.fired = False
+        self.current_replaced = False
+        real_fsync, real_write, real_replace, real_rename = fsops.fsync, fsops.write, fsops.replace, fsops.rename
+
+        def fsync(fd: int) -> None:
+            is_dir = os.path.isdir(f"/proc/self/fd/{fd}")
+            if self.point == "file fsync" and not is_dir:
+                self._fire()
+            if self.point == "dir fsync after CURRENT replace" and is_dir and self.current_replaced:
+                self._fire()
+            real_fsync(fd)
+
+        def write(fd: int, data: bytes | memoryview) -> int:
+            if self.point == "manifest write" and b'"schema_version"' in bytes(data):
+                self._fire()
+            if self.point == "short writes":
+                return real_write(fd, bytes(data)[:1])
+            return real_write(fd, data)
+
+        def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+            is_current = Path(dst).name == "CURRENT"
+            if self.point == "CURRENT replace" and is_current:
+                self._fire()
+            real_replace(src, dst)
+            if is_current:
+                self.current_replaced = True
+
+        def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+            if self.point == "publish rename":
+                self._fire()
+            real_rename(src, dst)
+
+        monkeypatch.setattr(fsops, "fsync", fsync)
+        monkeypatch.setattr(fsops, "write", write)
+        monkeypatch.setattr(fsops, "replace", replace)
+        monkeypatch.setattr(fsops, "rename", rename)
+
+    def arm(self, point: str, err: int) -> None:
+        self.point, self.err, self.fired, self.current_replaced = point, err, False, False
+
+    def disarm(self) -> None:
+        self.point = None
+
+    def _fire(self) -> None:
+        self.fired = True
+        raise OSError(self.err, os.strerror(self.err))
+
+
+@pytest.fixture
+def inject(monkeypatch: pytest.MonkeyPatch) -> Injector:
+    return Injector(monkeypatch)
+
+
+POINTS = ["file fsync", "manifest write", "publish rename", "CURRENT replace", "dir fsync after CURRENT replace"]
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EIO], ids=["ENOSPC", "EIO"])
+@pytest.mark.parametrize("point", POINTS)
+def test_failure_during_commit_leaves_the_previous_snapshot(
+    root: Path, publish: Publish, leftovers: Leftovers, inject: Injector, point: str, err: int
+) -> None:
+    store = SnapshotStore(root)
+    previous = publish(store, {"old.txt": b"old"})
+    ws = store.begin("faulty")
+    (ws.path / "new.txt").write_bytes(b"new" * 1000)
+    inject.arm(point, err)
+    with pytest.raises(SnapshotCommitError) as caught:
+        ws.commit({"n": 2})
+    assert inject.fired
+    inject.disarm()
+    message = str(caught.value)
+    assert os.strerror(err) in message  # "No space left on device" / "Input/output error"
+    assert "nothing was published" in message
+    cause = caught.value.__cause__
+    assert isinstance(cause, OSError)
+    assert cause.errno == err
+    # The previous active snapshot is still active and whole; nothing else was left behind.
+    current = store.current()
+    assert current is not None
+    assert current.id == previous.id
+    assert store.verify(previous.id).ok
+    assert [i.id for i in store.list()] == [previous.id]
+    assert leftovers(root) == []
+    # The lock is free and the next commit works.
+    info = publish(store, {"next.txt": b"next"})
+    assert store.current() == info
+    reopened = SnapshotStore(root)
+    assert reopened.recovery.current_repaired is None
+    assert reopened.recovery.removed_workspaces == ()
+
+
+@pytest.mark.parametrize("point", ["file fsync", "manifest write", "CURRENT replace"])
+def test_failure_of_the_first_commit_leaves_no_snapshot(
+    root: Path, leftovers: Leftovers, inject: Injector, point: str
+) -> None:
+    store = SnapshotStore(root)
+    ws = store.begin()
+    (ws.path / "f").write_text("x")
+    inject.arm(point, errno.ENOSPC)
+    with pytest.raises(SnapshotCommitError, match="No space left on device"):
+        ws.commit()
+    inject.disarm()
+    assert store.current() is None
+    assert store.list() == []
+    assert not (root / "CURRENT").exists()
+    assert leftovers(root) == []
+    store.begin().abort()
+
+
+def test_short_writes_are_completed(root: Path, publish: Publish, inject: Injector) -> None:
+    store = SnapshotStore(root)
+    inject.arm("short writes", 0)
+    info = publish(store)
+    assert store.verify(info.id).ok
+    assert (root / "CURRENT").read_text() == info.id + "\n"
+
+
+def test_failure_in_activate_keeps_current(root: Path, publish: Publish, inject: Injector) -> None:
+    store = SnapshotStore(root)
+    first, second = publish(store), publish(store)
+    inject.arm("CURRENT replace", errno.EIO)
+    with pytest.raises(Exception, match="could not activate .*Input/output error"):
+        store.activate(first.id)
+    inject.disarm()
+    current = store.current()
+    assert current is not None
+    assert current.id == second.id
+    assert [p.name for p in root.iterdir() if ".tmp-" in p.name] == []

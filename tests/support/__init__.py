@@ -1,0 +1,1 @@
+"""Shared test helpers: real document generation and data-dir checks."""

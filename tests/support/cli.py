@@ -1,0 +1,46 @@
+"""Running the real ``docmind`` command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def docmind_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess on ``data_dir``."""
+    env = {**os.environ, "DOCMIND_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra}
+    env.pop("DOCMIND_LIBRARY_DIRS", None)
+    return env
+
+
+def docmind_argv(*args: str) -> list[str]:
+    """The argv that runs ``docmind`` with this interpreter."""
+    return [sys.executable, "-m", "docmind.cli.main", *args]
+
+
+def run_docmind(data_dir: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run ``docmind ARGS`` to completion and capture its output."""
+    return subprocess.run(
+        docmind_argv(*args), env=docmind_env(data_dir), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def json_lines(stdout: str) -> list[dict[str, Any]]:
+    """Parse JSON-lines output."""
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def start_docmind(data_dir: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start ``docmind ARGS`` in its own process group with stdout to ``log``."""
+    handle = log.open("wb")
+    return subprocess.Popen(
+        docmind_argv(*args),
+        env=docmind_env(data_dir),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
