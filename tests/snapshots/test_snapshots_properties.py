@@ -128,6 +128,15 @@ class StoreMachine(RuleBasedStateMachine):
             del self.snapshots[sid]
             self.damaged.discard(sid)
 
+    @precondition(lambda self: self.ws is None and self.pinned() - {self.active})
+    @rule(data=st.data())
+    def delete_pinned_is_refused(self, data: st.DataObject) -> None:
+        sid = data.draw(st.sampled_from(sorted(self.pinned() - {self.active})))
+        with pytest.raises(SnapshotInUseError):
+            self.store.delete(sid)
+        with self.store.open(sid) as path:
+            assert path.is_dir()
+
     @precondition(lambda self: self.snapshots)
     @rule(data=st.data())
     def pin(self, data: st.DataObject) -> None:
@@ -202,6 +211,7 @@ StoreMachine.TestCase.settings = settings(
     max_examples=30,
     stateful_step_count=25,
     deadline=None,
+    database=None,  # no example files written into the repository
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestSnapshotStoreProperties = StoreMachine.TestCase

@@ -148,6 +148,7 @@ def app(args: argparse.Namespace) -> int:
         "--server.port", str(args.port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
     print(f"DocMind: http://localhost:{args.port}  (data dir: {settings.data_dir.resolve()})", flush=True)
     os.execv(sys.executable, argv)

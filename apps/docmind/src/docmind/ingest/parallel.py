@@ -1,7 +1,10 @@
 """Run file tasks in worker processes with a bounded in-flight window and prompt cancellation.
 
 Workers come from a ``forkserver`` context whose server preloads the splitter, so a new pool
-starts in milliseconds and never forks the (multi-threaded) Streamlit server itself. At most
+starts in milliseconds and never forks the (multi-threaded) Streamlit server itself. Workers are
+started with the parent's ``__main__`` hidden: under Streamlit, ``__main__`` is the page script,
+and multiprocessing would otherwise re-run it in every worker (our task functions never live in
+``__main__``). At most
 ``2 × workers`` tasks are in flight; outcomes stream back in completion order. When the cancel
 event is set, the shared process event tells workers to stop between PDF pages, and the pool
 is terminated (in-flight work abandoned) so the caller regains control well within 0.5 s.
@@ -9,7 +12,9 @@ is terminated (in-flight work abandoned) so the caller regains control well with
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.spawn
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -37,6 +42,25 @@ def _forkserver_context() -> Any:
         return _context
 
 
+@contextlib.contextmanager
+def _parent_main_hidden() -> Iterator[None]:
+    """While workers start, leave the parent's ``__main__`` out of their preparation data."""
+    original = multiprocessing.spawn.get_preparation_data
+
+    def without_main(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    with _context_lock:
+        multiprocessing.spawn.get_preparation_data = without_main
+        try:
+            yield
+        finally:
+            multiprocessing.spawn.get_preparation_data = original
+
+
 def run_tasks(tasks: Iterable[FileTask], *, workers: int, cancel: threading.Event) -> Iterator[FileOutcome]:
     """Yield one outcome per task, in completion order.
 
@@ -47,7 +71,8 @@ def run_tasks(tasks: Iterable[FileTask], *, workers: int, cancel: threading.Even
     process_cancel = ctx.Event()
     results: queue.Queue[FileOutcome | BaseException] = queue.Queue()
     window = max(2, 2 * workers)
-    pool: Pool = ctx.Pool(processes=workers, initializer=init_worker, initargs=(process_cancel,))
+    with _parent_main_hidden():
+        pool: Pool = ctx.Pool(processes=workers, initializer=init_worker, initargs=(process_cancel,))
     try:
         pending = iter(tasks)
         in_flight = 0
