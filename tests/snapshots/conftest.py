@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from docmind_snapshots import SnapshotInfo, SnapshotStore
+from pydantic import JsonValue
 
 CHILD = Path(__file__).with_name("snapshots_child.py")
 
@@ -42,11 +42,13 @@ def publish() -> Publish:
     """Commit a snapshot holding `files` (default: one small file) into `store`."""
 
     def _publish(
-        store: SnapshotStore, files: Files | None = None, *, activate: bool = True, **metadata: object
+        store: SnapshotStore, files: Files | None = None, *, activate: bool = True, **metadata: JsonValue
     ) -> SnapshotInfo:
         with store.begin("test") as ws:
-            write_files(ws.path, files if files is not None else {"a.txt": b"alpha", "sub/b.bin": b"\x00\x01"})
-            return ws.commit(dict(metadata), activate=activate)  # type: ignore[arg-type]
+            write_files(
+                ws.path, files if files is not None else {"a.txt": b"alpha", "sub/b.bin": b"\x00\x01"}
+            )
+            return ws.commit(metadata, activate=activate)
 
     return _publish
 

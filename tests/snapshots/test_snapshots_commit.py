@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from docmind_snapshots import SnapshotCommitError, SnapshotError, SnapshotStore, WriterBusyError
+from docmind_snapshots import SnapshotCommitError, SnapshotError, SnapshotInfo, SnapshotStore, WriterBusyError
 
 Leftovers = Callable[[Path], list[str]]
+Publish = Callable[..., SnapshotInfo]
 
 
 def test_begin_gives_a_private_workspace_inside_the_root(store: SnapshotStore, root: Path) -> None:
@@ -45,29 +45,33 @@ def test_commit_publishes_and_activates(store: SnapshotStore, root: Path, leftov
     assert manifest["schema_version"] == 1
     assert manifest["id"] == info.id
     assert [f["path"] for f in manifest["files"]] == ["a.txt", "deep/er/b.bin", "empty"]
-    assert manifest["files"][0]["sha256"] == "8ed3f6ad685b959ead7022518e1af76cd816f8e8ec7ccdda1ed4018e8f2223f8"
+    assert (
+        manifest["files"][0]["sha256"] == "8ed3f6ad685b959ead7022518e1af76cd816f8e8ec7ccdda1ed4018e8f2223f8"
+    )
     assert store.current() == info
     assert store.verify(info.id).ok
     assert leftovers(root) == []
     assert not (root / "writer.owner").exists()
 
 
-def test_counter_grows_by_one(store: SnapshotStore, publish: Callable[..., object]) -> None:
-    ids = [publish(store).id for _ in range(3)]  # type: ignore[attr-defined]
+def test_counter_grows_by_one(store: SnapshotStore, publish: Publish) -> None:
+    ids = [publish(store).id for _ in range(3)]
     assert [int(i.split("-")[1]) for i in ids] == [1, 2, 3]
 
 
-def test_commit_without_activate_keeps_current(store: SnapshotStore, publish: Callable[..., object]) -> None:
+def test_commit_without_activate_keeps_current(store: SnapshotStore, publish: Publish) -> None:
     first = publish(store)
     second = publish(store, activate=False)
-    assert not second.active  # type: ignore[attr-defined]
+    assert not second.active
     current = store.current()
     assert current is not None
-    assert current.id == first.id  # type: ignore[attr-defined]
-    assert [(i.id, i.active) for i in store.list()] == [(second.id, False), (first.id, True)]  # type: ignore[attr-defined]
+    assert current.id == first.id
+    assert [(i.id, i.active) for i in store.list()] == [(second.id, False), (first.id, True)]
 
 
-def test_abort_removes_workspace_and_frees_lock(store: SnapshotStore, root: Path, leftovers: Leftovers) -> None:
+def test_abort_removes_workspace_and_frees_lock(
+    store: SnapshotStore, root: Path, leftovers: Leftovers
+) -> None:
     ws = store.begin()
     (ws.path / "x").write_bytes(b"x")
     ws.abort()
@@ -120,10 +124,16 @@ def test_dropped_workspace_releases_the_lock(store: SnapshotStore, root: Path, l
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda ws, outside: os.symlink("../../../outside.txt", ws / "esc"), "pointing outside the workspace"),
-        (lambda ws, outside: os.symlink(outside, ws / "abs"), "absolute symlink"),
-        (lambda ws, outside: os.symlink("missing", ws / "dangling"), "dangling symlink"),
-        (lambda ws, outside: (ws / "d").mkdir() or os.symlink("d", ws / "dirlink"), "symlink to a directory"),
+        (
+            lambda ws, outside: (ws / "esc").symlink_to("../../../outside.txt"),
+            "pointing outside the workspace",
+        ),
+        (lambda ws, outside: (ws / "abs").symlink_to(outside), "absolute symlink"),
+        (lambda ws, outside: (ws / "dangling").symlink_to("missing"), "dangling symlink"),
+        (
+            lambda ws, outside: (ws / "d").mkdir() or (ws / "dirlink").symlink_to("d"),
+            "symlink to a directory",
+        ),
         (lambda ws, outside: os.mkfifo(ws / "fifo"), "not a regular file"),
         (lambda ws, outside: (ws / "MANIFEST.json").write_text("{}"), "reserved name"),
     ],
@@ -154,8 +164,8 @@ def test_internal_relative_symlink_is_published(store: SnapshotStore) -> None:
     with store.begin() as ws:
         (ws.path / "data").mkdir()
         (ws.path / "data" / "real.txt").write_text("content")
-        os.symlink("data/real.txt", ws.path / "alias.txt")
-        os.symlink("../data/real.txt", ws.path / "data" / "up.txt")
+        (ws.path / "alias.txt").symlink_to("data/real.txt")
+        (ws.path / "data" / "up.txt").symlink_to("../data/real.txt")
         info = ws.commit()
     path = store.path_of(info.id)
     assert (path / "alias.txt").read_text() == "content"

@@ -1,9 +1,9 @@
 """SIGKILL a committing child process at every commit step (and at random moments), then reopen.
 
 The child (snapshots_child.py, mode "crash") commits snapshots in a loop with retention=2 and reports each
-checkpoint on stdout. Paused trials stop it at an exact step (it blocks at the checkpoint, the parent kills it);
-random trials kill it right after the N-th reported checkpoint while it keeps running, so the kill lands at an
-arbitrary instruction. After every kill the store must reopen whole.
+checkpoint on stdout. Paused trials stop it at an exact step (it blocks at the checkpoint, the parent kills
+it); random trials kill it right after the N-th reported checkpoint while it keeps running, so the kill
+lands at an arbitrary instruction. After every kill the store must reopen whole.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from docmind_snapshots import SnapshotStore, parse_snapshot_id
 
 Spawn = Callable[..., Any]
@@ -45,7 +44,9 @@ def _counter(snapshot_id: str) -> int:
     return parse_snapshot_id(snapshot_id).counter
 
 
-def _run_until_killed(spawn: Spawn, root: Path, target: str, iteration: int, kill_after: int | None) -> list[str]:
+def _run_until_killed(
+    spawn: Spawn, root: Path, target: str, iteration: int, kill_after: int | None
+) -> list[str]:
     """Run the child until the kill condition; return the ids it reported as published."""
     child = spawn("crash", str(root), target, str(iteration))
     published: list[str] = []

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from docmind_snapshots import SnapshotCommitError, SnapshotStore, fsops
 
 Publish = Callable[..., Any]
@@ -24,10 +23,15 @@ class Injector:
         self.err = 0
         self.fired = False
         self.current_replaced = False
-        real_fsync, real_write, real_replace, real_rename = fsops.fsync, fsops.write, fsops.replace, fsops.rename
+        real_fsync, real_write, real_replace, real_rename = (
+            fsops.fsync,
+            fsops.write,
+            fsops.replace,
+            fsops.rename,
+        )
 
         def fsync(fd: int) -> None:
-            is_dir = os.path.isdir(f"/proc/self/fd/{fd}")
+            is_dir = Path(f"/proc/self/fd/{fd}").is_dir()
             if self.point == "file fsync" and not is_dir:
                 self._fire()
             if self.point == "dir fsync after CURRENT replace" and is_dir and self.current_replaced:
@@ -75,7 +79,13 @@ def inject(monkeypatch: pytest.MonkeyPatch) -> Injector:
     return Injector(monkeypatch)
 
 
-POINTS = ["file fsync", "manifest write", "publish rename", "CURRENT replace", "dir fsync after CURRENT replace"]
+POINTS = [
+    "file fsync",
+    "manifest write",
+    "publish rename",
+    "CURRENT replace",
+    "dir fsync after CURRENT replace",
+]
 
 
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EIO], ids=["ENOSPC", "EIO"])
@@ -143,7 +153,7 @@ def test_failure_in_activate_keeps_current(root: Path, publish: Publish, inject:
     store = SnapshotStore(root)
     first, second = publish(store), publish(store)
     inject.arm("CURRENT replace", errno.EIO)
-    with pytest.raises(Exception, match="could not activate .*Input/output error"):
+    with pytest.raises(Exception, match=r"could not activate .*Input/output error"):
         store.activate(first.id)
     inject.disarm()
     current = store.current()

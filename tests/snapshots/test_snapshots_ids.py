@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from docmind_snapshots import InvalidSnapshotIdError, format_snapshot_id, parse_snapshot_id
 from docmind_snapshots.ids import try_parse_snapshot_id
 from docmind_snapshots.layout import Kind, classify, parse_pin_name

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from docmind_snapshots import SnapshotStore, Workspace, WriterBusyError
 
 Spawn = Callable[..., Any]
@@ -25,7 +24,10 @@ def test_second_begin_fails_fast_naming_the_holder(store: SnapshotStore) -> None
     assert holder is not None
     assert (holder.owner, holder.pid) == ("ingest job 12", os.getpid())
     since = f"{holder.since:%Y-%m-%d %H:%M:%S}"
-    assert str(caught.value) == f"snapshot store is being written by ingest job 12 (pid {os.getpid()}) since {since} UTC"
+    assert (
+        str(caught.value)
+        == f"snapshot store is being written by ingest job 12 (pid {os.getpid()}) since {since} UTC"
+    )
     ws.abort()
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from docmind_snapshots import (
     InvalidSnapshotIdError,
     SnapshotActiveError,
@@ -79,8 +78,8 @@ def test_delete(store: SnapshotStore, root: Path, publish: Publish) -> None:
     first, second = publish(store), publish(store)
     store.delete(first.id)
     assert ids(store) == [second.id]
-    assert os.listdir(root / "tmp") == []
-    assert os.listdir(root / "pins") == []
+    assert sorted(p.name for p in (root / "tmp").iterdir()) == []
+    assert sorted(p.name for p in (root / "pins").iterdir()) == []
     with pytest.raises(SnapshotNotFoundError):
         store.delete(first.id)
 
@@ -129,7 +128,7 @@ def test_retention_keeps_the_newest_n(root: Path, publish: Publish) -> None:
     store = SnapshotStore(root, retention=2)
     made = [publish(store).id for _ in range(5)]
     assert ids(store) == made[::-1][:2]
-    assert os.listdir(root / "tmp") == []
+    assert sorted(p.name for p in (root / "tmp").iterdir()) == []
 
 
 def test_retention_keeps_the_active_one_in_addition(root: Path, publish: Publish) -> None:

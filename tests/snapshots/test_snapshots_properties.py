@@ -9,10 +9,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-
 from docmind_snapshots import (
     SnapshotActiveError,
     SnapshotDamagedError,
@@ -22,6 +18,9 @@ from docmind_snapshots import (
     WriterBusyError,
     parse_snapshot_id,
 )
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 RETENTION = 2
 names = st.sampled_from(["a.txt", "b.bin", "sub/c.txt", "sub/deeper/d", "e"])
@@ -172,7 +171,9 @@ class StoreMachine(RuleBasedStateMachine):
         if self.active is None or self.active in self.damaged:
             healthy = [sid for sid in self.newest_first() if sid not in self.damaged]
             self.active = healthy[0] if healthy else None
-        assert self.store.recovery.removed_workspaces == (("tmp/ws-1-0123456789ab",) if plant_leftovers else ())
+        assert self.store.recovery.removed_workspaces == (
+            ("tmp/ws-1-0123456789ab",) if plant_leftovers else ()
+        )
 
     # -- invariants ------------------------------------------------------------------------------------------
 

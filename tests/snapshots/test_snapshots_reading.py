@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from docmind_snapshots import (
     InvalidSnapshotIdError,
     SnapshotDamagedError,
@@ -44,11 +43,11 @@ def test_open_pins_while_in_use_and_unpins_after(store: SnapshotStore, root: Pat
     with store.open(info.id) as path:
         assert path == store.path_of(info.id)
         assert (path / "a.txt").read_bytes() == b"alpha"
-        pins = os.listdir(root / "pins")
+        pins = sorted(p.name for p in (root / "pins").iterdir())
         assert len(pins) == 1
         assert pins[0].startswith(f"{info.id}.{os.getpid()}.")
         assert pins[0].endswith(".pin")
-    assert os.listdir(root / "pins") == []
+    assert sorted(p.name for p in (root / "pins").iterdir()) == []
 
 
 def test_open_current_yields_the_active_snapshot(store: SnapshotStore, publish: Publish) -> None:
@@ -60,7 +59,10 @@ def test_open_current_yields_the_active_snapshot(store: SnapshotStore, publish: 
 
 
 def test_open_unknown_or_being_deleted(store: SnapshotStore, root: Path, publish: Publish) -> None:
-    with pytest.raises(SnapshotNotFoundError, match=f"snapshot {MISSING} does not exist"), store.open(MISSING):
+    with (
+        pytest.raises(SnapshotNotFoundError, match=f"snapshot {MISSING} does not exist"),
+        store.open(MISSING),
+    ):
         pass
     info = publish(store)
     intent = root / "pins" / f"{info.id}.{os.getpid()}.0123456789ab.del"
@@ -68,7 +70,7 @@ def test_open_unknown_or_being_deleted(store: SnapshotStore, root: Path, publish
     with pytest.raises(SnapshotNotFoundError, match="is being deleted"), store.open(info.id):
         pass
     intent.unlink()
-    assert os.listdir(root / "pins") == []
+    assert sorted(p.name for p in (root / "pins").iterdir()) == []
 
 
 @pytest.mark.parametrize("bad", TRAVERSAL)
@@ -84,7 +86,7 @@ def test_traversal_ids_are_refused_by_every_reader(store: SnapshotStore, bad: st
 def test_planted_symlink_snapshot_is_refused(store: SnapshotStore, root: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    os.symlink(outside, root / "snapshots" / MISSING)
+    (root / "snapshots" / MISSING).symlink_to(outside)
     with pytest.raises(UnsafePathError, match="resolves outside"):
         store.path_of(MISSING)
     assert store.list() == []
@@ -136,7 +138,7 @@ def _tamper_manifest_other_id(snap: Path) -> None:
 
 def _tamper_symlink_out(snap: Path) -> None:
     (snap / "a.txt").unlink()
-    os.symlink("/etc/hostname", snap / "a.txt")
+    (snap / "a.txt").symlink_to("/etc/hostname")
 
 
 @pytest.mark.parametrize(

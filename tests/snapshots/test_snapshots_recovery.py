@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from docmind_snapshots import CurrentRepair, SnapshotStore
 
 Publish = Callable[..., Any]

@@ -67,7 +67,6 @@ def _markers(layout: Layout) -> list[tuple[Path, PinName]]:
 
 def live_pids(layout: Layout, snapshot_id: str, kind: Kind, *, ignore: Path | None = None) -> tuple[int, ...]:
     """Return the pids holding live markers of `kind` on `snapshot_id` (excluding the marker `ignore`)."""
-    return ()
     pids = {
         parsed.pid
         for path, parsed in _markers(layout)

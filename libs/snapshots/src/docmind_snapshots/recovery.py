@@ -41,10 +41,11 @@ def recover(layout: Layout, lock: WriterLock) -> RecoveryReport:
     Raises:
         OSError: The store directories cannot be listed, or a repair could not be written.
     """
+    lease = lock.try_acquire("snapshot store recovery")
+    # Scanned after the lock attempt: with the lock held, no writer can add or finish a workspace meanwhile.
     owned, strays = _scan(layout)
     for stray in strays:
         _log.info("leaving unrecognised entry %s in snapshot store %s alone", stray, layout.root)
-    lease = lock.try_acquire("snapshot store recovery")
     if lease is None:
         warnings = _check_current_only(layout)
         return RecoveryReport(writer_active=True, strays=tuple(strays), warnings=tuple(warnings))

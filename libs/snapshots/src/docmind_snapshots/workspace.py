@@ -143,9 +143,9 @@ class Workspace:
             if isinstance(exc, OSError):
                 reason = exc.strerror or str(exc)
                 where = f" ({exc.filename})" if exc.filename else ""
-                raise SnapshotCommitError(
-                    f"could not publish the snapshot: {reason}{where}; nothing was published{note}"
-                ) from exc
+                outcome = note or "nothing was published"
+                message = f"could not publish the snapshot: {reason}{where}; {outcome}"
+                raise SnapshotCommitError(message) from exc
             raise
         finally:
             self._lease.release()  # (7)
@@ -187,7 +187,7 @@ class Workspace:
         return self._store._info(manifest, active=activate or read_current_id(layout) == snapshot_id)
 
     def _undo(self, progress: _Progress, previous: str | None) -> str:
-        """Remove what a failed commit left; return a note for the error message if something could not be."""
+        """Remove what a failed commit left; return "" or, if CURRENT could not be restored, a note."""
         layout = self._store._layout
         published = progress.published
         if published is not None and progress.current_touched and read_current_id(layout) == published.name:
@@ -200,7 +200,7 @@ class Workspace:
                     write_current(layout, previous, durable=False)
             except OSError as exc:
                 _log.error("could not restore CURRENT after a failed commit: %s", exc)
-                return f" (restoring CURRENT failed too; snapshot {published.name} remains active)"
+                return f"restoring CURRENT failed too, so snapshot {published.name} remains active"
         target = published if published is not None else self.path
         if published is not None:
             with contextlib.suppress(OSError):

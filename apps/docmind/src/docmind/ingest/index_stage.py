@@ -8,10 +8,21 @@ methods, so the pipeline does not change shape when vectors arrive.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 BM25_DIR = "bm25"
+
+
+def warm_index_imports() -> None:
+    """Import the index libraries in a background thread, overlapping the parse phase."""
+
+    def load() -> None:
+        import llama_index.core.schema  # noqa: F401
+        import llama_index.retrievers.bm25  # noqa: F401
+
+    threading.Thread(target=load, name="docmind-index-imports", daemon=True).start()
 
 
 class IndexStage(Protocol):

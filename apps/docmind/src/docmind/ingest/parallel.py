@@ -64,9 +64,16 @@ def _parent_main_hidden() -> Iterator[None]:
 def run_tasks(tasks: Iterable[FileTask], *, workers: int, cancel: threading.Event) -> Iterator[FileOutcome]:
     """Yield one outcome per task, in completion order.
 
+    Tasks are pulled lazily (so the caller may hash files while workers parse); no process is
+    started when ``tasks`` is empty.
+
     Raises:
         IngestCancelled: as soon as ``cancel`` is set; in-flight tasks are abandoned.
     """
+    pending = iter(tasks)
+    first = next(pending, None)
+    if first is None:
+        return
     ctx = _forkserver_context()
     process_cancel = ctx.Event()
     results: queue.Queue[FileOutcome | BaseException] = queue.Queue()
@@ -74,8 +81,8 @@ def run_tasks(tasks: Iterable[FileTask], *, workers: int, cancel: threading.Even
     with _parent_main_hidden():
         pool: Pool = ctx.Pool(processes=workers, initializer=init_worker, initargs=(process_cancel,))
     try:
-        pending = iter(tasks)
-        in_flight = 0
+        pool.apply_async(process_file, (first,), callback=results.put, error_callback=results.put)
+        in_flight = 1
         exhausted = False
         while True:
             while not exhausted and in_flight < window:

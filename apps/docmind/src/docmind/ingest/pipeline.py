@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
-from docmind.ingest.index_stage import BM25Stage, IndexStage
+from docmind.ingest.index_reuse import reuse_unchanged_index
+from docmind.ingest.index_stage import BM25Stage, IndexStage, warm_index_imports
 from docmind.ingest.parallel import IngestCancelled, run_tasks
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
-from docmind.ingest.worker import OUTCOME_CACHED, OUTCOME_CANCELLED, OUTCOME_FAILED, FileOutcome, FileTask
+from docmind.ingest.worker import (
+    OUTCOME_CACHED,
+    OUTCOME_CANCELLED,
+    OUTCOME_FAILED,
+    FileOutcome,
+    FileTask,
+    file_sha256,
+)
 from docmind.settings import Settings
 
 _INDEX_BATCH = 64
@@ -47,6 +55,7 @@ def run_ingestion(
 ) -> IngestSummary:
     """Build and publish a snapshot of ``sources``; see the module docstring for the contract."""
     started = time.monotonic()
+    warm_index_imports()
     progress = IngestProgress(reporter)
     progress.emit("scanning sources", force=True)
     with store.begin(owner=owner) as workspace:
@@ -60,13 +69,16 @@ def run_ingestion(
         if not ingested:
             raise NothingToPublishError(_nothing_reason(records))
         progress.phase = PHASE_INDEX
-        progress.emit("building the search index", force=True)
-        stage = BM25Stage()
-        _feed_index(stage, ingested, ChunkCache(cache_root, _fingerprint(settings)), cancel)
-        _write_cancellable(stage, workspace.path, cancel)
         listing = CorpusListing(
             chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, files=tuple(records)
         )
+        if reuse_unchanged_index(store, listing, workspace.path):
+            progress.emit("nothing changed: reusing the active index", force=True)
+        else:
+            progress.emit("building the search index", force=True)
+            stage = BM25Stage()
+            _feed_index(stage, ingested, ChunkCache(cache_root, _fingerprint(settings)), cancel)
+            _write_cancellable(stage, workspace.path, cancel)
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
         progress.phase = PHASE_PUBLISH
         progress.item = None
@@ -87,15 +99,12 @@ def _fingerprint(settings: Settings) -> str:
 def _parse_all(
     corpus: Corpus, settings: Settings, cache_root: Path, progress: IngestProgress, cancel: threading.Event
 ) -> dict[str, FileOutcome]:
+    """Hash each file here (cache hits never reach a worker); parse the misses in worker processes."""
     by_rel = {f.rel: f for f in corpus.files}
-    tasks = (
-        FileTask(f.path, f.rel, cache_root, _fingerprint(settings), settings.chunk_size, settings.chunk_overlap)
-        for f in corpus.files
-    )
+    cache = ChunkCache(cache_root, _fingerprint(settings))
     outcomes: dict[str, FileOutcome] = {}
-    for outcome in run_tasks(tasks, workers=settings.workers, cancel=cancel):
-        if outcome.status == OUTCOME_CANCELLED:
-            raise IngestCancelled
+
+    def record(outcome: FileOutcome) -> None:
         outcomes[outcome.rel] = outcome
         progress.files_done += 1
         progress.bytes_done += by_rel[outcome.rel].size
@@ -104,6 +113,28 @@ def _parse_all(
         progress.chunks += outcome.chunks
         progress.item = outcome.rel
         progress.emit()
+
+    def misses() -> Iterator[FileTask]:
+        for file in corpus.files:
+            if cancel.is_set():
+                raise IngestCancelled
+            try:
+                sha = file_sha256(file.path)
+            except OSError as exc:
+                record(FileOutcome(file.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or 'I/O error'}"))
+                continue
+            entry = cache.get(sha)
+            if entry is not None:
+                record(FileOutcome(file.rel, OUTCOME_CACHED, sha, entry.pages, len(entry.chunks)))
+                continue
+            yield FileTask(
+                file.path, file.rel, cache_root, cache.fingerprint, settings.chunk_size, settings.chunk_overlap, sha
+            )
+
+    for outcome in run_tasks(misses(), workers=settings.workers, cancel=cancel):
+        if outcome.status == OUTCOME_CANCELLED:
+            raise IngestCancelled
+        record(outcome)
     if cancel.is_set():
         raise IngestCancelled
     return outcomes

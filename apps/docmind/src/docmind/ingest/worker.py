@@ -36,6 +36,7 @@ class FileTask:
     fingerprint: str
     chunk_size: int
     chunk_overlap: int
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _cancelled() -> bool:
 def process_file(task: FileTask) -> FileOutcome:
     """Process one file; never raises for a bad file (the reason goes into the outcome)."""
     try:
-        sha = file_sha256(task.path)
+        sha = task.sha256 or file_sha256(task.path)
     except OSError as exc:
         return FileOutcome(task.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}")
     cache = ChunkCache(task.cache_root, task.fingerprint)

@@ -1,0 +1,55 @@
+"""Reusing the active snapshot's index files when an ingestion changed nothing.
+
+Snapshots are immutable, so when every file of the new corpus has the same content hash, status
+and chunk settings as the active snapshot's listing, the new snapshot's index files are hard
+links to the active one's (a copy where links are not possible). Re-ingesting an unchanged corpus
+then costs hashing plus a publish, not an index build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from docmind_snapshots import SnapshotError, SnapshotStore
+
+from docmind.ingest.index_stage import BM25_DIR
+from docmind.ingest.summary import CORPUS_FILE, CorpusListing
+
+
+def _signature(listing: CorpusListing) -> tuple[int, int, frozenset[tuple[str, str]]]:
+    indexed = frozenset((f.path, f.sha256) for f in listing.files if f.status in ("indexed", "cached"))
+    return listing.chunk_size, listing.chunk_overlap, indexed
+
+
+def reuse_unchanged_index(store: SnapshotStore, listing: CorpusListing, workspace: Path) -> bool:
+    """Link the active index into ``workspace`` if ``listing`` indexes exactly the same content.
+
+    Returns:
+        Whether the index was reused (``False``: the caller must build it).
+    """
+    current = store.current()
+    if current is None:
+        return False
+    try:
+        with store.open(current.id) as snapshot:
+            previous = CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes())
+            if _signature(previous) != _signature(listing):
+                return False
+            _link_tree(Path(snapshot) / BM25_DIR, workspace / BM25_DIR)
+    except (OSError, ValueError, SnapshotError):
+        shutil.rmtree(workspace / BM25_DIR, ignore_errors=True)
+        return False
+    return True
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    target.mkdir()
+    for item in source.iterdir():
+        if not item.is_file() or item.is_symlink():
+            raise OSError(f"unexpected entry in index: {item.name}")
+        try:
+            os.link(item, target / item.name)
+        except OSError:
+            shutil.copy2(item, target / item.name)

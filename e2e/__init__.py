@@ -1,0 +1,1 @@
+"""Browser tests against a real ``streamlit run`` of DocMind (Playwright, system Chromium)."""

@@ -1,0 +1,188 @@
+"""A real DocMind Streamlit server for one test module: start, health-poll, kill -9, restart, stop.
+
+The server runs in its own process group (``start_new_session=True``) so that the forkserver and
+ingestion worker processes it spawns belong to that group too: ``kill9()`` and ``stop()`` signal the
+whole group by its id, never anything by name. Output goes to a log file (a pipe could fill up and
+block the server); every start appends to the same file, so a restart's log follows the crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "apps" / "docmind" / "src" / "docmind" / "ui" / "streamlit_app.py"
+HOST = "127.0.0.1"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+LOG_PROBLEMS = ("Traceback", "missing ScriptRunContext")
+
+
+class ServerError(RuntimeError):
+    """The server did not start, or did not stop, in time."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """One ``streamlit run`` of the DocMind app on a fixed port and data dir (restartable)."""
+
+    def __init__(self, data_dir: Path, log_path: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The app's address (127.0.0.1 only)."""
+        return f"http://{HOST}:{self.port}/"
+
+    @property
+    def pid(self) -> int:
+        """The server's pid, which is also its process group id."""
+        if self._process is None:
+            raise ServerError("the server is not running")
+        return self._process.pid
+
+    def command(self) -> list[str]:
+        """The exact ``streamlit run`` command line."""
+        return [
+            sys.executable, "-m", "streamlit", "run", str(APP),
+            "--server.headless", "true",
+            "--server.address", HOST,
+            "--server.port", str(self.port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            "--server.runOnSave", "false",
+            "--client.toolbarMode", "minimal",
+        ]  # fmt: skip
+
+    def start(self) -> None:
+        """Start the server and return once ``/_stcore/health`` answers ``ok``."""
+        if self._process is not None:
+            raise ServerError("the server is already running")
+        env = {**os.environ, "DOCMIND_DATA_DIR": str(self.data_dir)}
+        env.pop("DOCMIND_LIBRARY_DIRS", None)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            log.write(f"\n===== start {time.strftime('%H:%M:%S')} port {self.port} =====\n".encode())
+            log.flush()
+            self._process = subprocess.Popen(
+                self.command(),
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        health = f"{self.url}_stcore/health"
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise ServerError(f"streamlit exited with {self._process.returncode}:\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(health, timeout=1) as response:  # noqa: S310 - 127.0.0.1 only
+                    if response.read().strip() == b"ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            # A health poll needs some pause between attempts; this is not synchronisation with the app.
+            time.sleep(0.05)
+        raise ServerError(f"no healthy server on port {self.port} within {START_TIMEOUT}s:\n{self.log_text()}")
+
+    def kill9(self) -> None:
+        """SIGKILL the whole process group (server, forkserver, workers) and reap the server."""
+        process = self._take()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(STOP_TIMEOUT)
+        self._note("killed with SIGKILL")
+
+    def terminate(self, timeout: float) -> float:
+        """Send SIGTERM to the server process only; return how long it took to exit.
+
+        Raises:
+            ServerError: it did not exit within ``timeout`` (the group is then killed).
+        """
+        process = self._take()
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired as exc:
+            self._kill_group(process)
+            raise ServerError(f"the server did not exit within {timeout}s of SIGTERM") from exc
+        elapsed = time.monotonic() - started
+        self._kill_group(process)  # leftovers of the group (a forkserver) must not outlive the test
+        self._note(f"exited {elapsed:.2f}s after SIGTERM with code {process.returncode}")
+        return elapsed
+
+    def stop(self) -> None:
+        """Stop the server if it runs: SIGTERM to the group, SIGKILL after a grace period."""
+        if self._process is None:
+            return
+        process = self._take()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pass
+        self._kill_group(process)
+
+    def restart(self) -> None:
+        """Start again on the same port and data dir (after ``kill9`` or ``terminate``)."""
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether a server process was started and has not been stopped."""
+        return self._process is not None and self._process.poll() is None
+
+    def _take(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise ServerError("the server is not running")
+        process, self._process = self._process, None
+        return process
+
+    @staticmethod
+    def _kill_group(process: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(STOP_TIMEOUT)
+
+    def _note(self, text: str) -> None:
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"===== {text} =====\n")
+
+    def log_text(self) -> str:
+        """Everything the server wrote so far (all starts)."""
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_problems(self) -> list[str]:
+        """Log lines that show a bug: tracebacks and ``st.*`` calls from worker threads."""
+        return [line for line in self.log_text().splitlines() if any(p in line for p in LOG_PROBLEMS)]
