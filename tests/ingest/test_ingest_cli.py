@@ -14,7 +14,7 @@ from tests.support.corpus import make_docx, make_pdf, make_text
 from tests.support.datadir import assert_store_whole
 
 
-def _wait_for_line(proc: subprocess.Popen[str], predicate, timeout: float = 120) -> dict:  # noqa: ANN001
+def _wait_for_line(proc: subprocess.Popen[str], predicate, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     assert proc.stdout is not None
     while time.monotonic() < deadline:

@@ -23,17 +23,21 @@ from tests.support.datadir import workspaces_left
 class Recorder:
     """A reporter that keeps every event (and can fire a callback)."""
 
-    def __init__(self, on_event=None) -> None:  # noqa: ANN001
+    def __init__(self, on_event=None) -> None:
         self.events: list[dict] = []
         self.on_event = on_event
 
-    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:  # noqa: ANN001
-        self.events.append({"phase": phase, "done": done, "total": total, "item": item, "counts": counts or {}})
+    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:
+        self.events.append(
+            {"phase": phase, "done": done, "total": total, "item": item, "counts": counts or {}}
+        )
         if self.on_event:
             self.on_event(self.events[-1])
 
 
-def _ingest(data: Path, docs: Path, *, cancel: threading.Event | None = None, reporter: Recorder | None = None):
+def _ingest(
+    data: Path, docs: Path, *, cancel: threading.Event | None = None, reporter: Recorder | None = None
+):
     settings = Settings(data_dir=data, workers=2)
     return run_ingestion(
         settings=settings,
@@ -65,7 +69,8 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     assert summary.snapshot_id is not None
     assert (summary.files_total, summary.files_indexed, summary.files_failed) == (6, 6, [])
     store = SnapshotStore(tmp_path / "data" / "index")
-    assert store.current() is not None and store.current().id == summary.snapshot_id
+    current = store.current()
+    assert current is not None and current.id == summary.snapshot_id
     with store.open(summary.snapshot_id) as path:
         listing = CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_text())
     statuses = {f.path: f.status for f in listing.files}

@@ -34,7 +34,11 @@ class Injector:
             is_dir = Path(f"/proc/self/fd/{fd}").is_dir()
             if self.point == "file fsync" and not is_dir:
                 self._fire()
-            if self.point == "dir fsync after CURRENT replace" and is_dir and self.current_replaced:
+            if (
+                self.point in ("dir fsync after CURRENT replace", "restore fails")
+                and is_dir
+                and self.current_replaced
+            ):
                 self._fire()
             real_fsync(fd)
 
@@ -47,7 +51,9 @@ class Injector:
 
         def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
             is_current = Path(dst).name == "CURRENT"
-            if self.point == "CURRENT replace" and is_current:
+            if is_current and (
+                self.point == "CURRENT replace" or (self.point == "restore fails" and self.fired)
+            ):
                 self._fire()
             real_replace(src, dst)
             if is_current:
@@ -160,3 +166,49 @@ def test_failure_in_activate_keeps_current(root: Path, publish: Publish, inject:
     assert current is not None
     assert current.id == second.id
     assert [p.name for p in root.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_failed_restore_of_current_is_reported(
+    root: Path, publish: Publish, leftovers: Leftovers, inject: Injector
+) -> None:
+    store = SnapshotStore(root)
+    publish(store)
+    ws = store.begin()
+    (ws.path / "new.txt").write_text("new")
+    inject.arm("restore fails", errno.EIO)
+    with pytest.raises(
+        SnapshotCommitError, match=r"restoring CURRENT failed too, so snapshot .* remains active"
+    ):
+        ws.commit()
+    inject.disarm()
+    current = store.current()
+    assert current is not None
+    assert store.verify(current.id).ok  # CURRENT still names a complete snapshot
+    assert leftovers(root) == []
+    store.begin().abort()
+
+
+def test_retention_failure_does_not_fail_the_commit(
+    root: Path,
+    publish: Publish,
+    inject: Injector,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = SnapshotStore(root, retention=1)
+    first = publish(store)
+    ws = store.begin()
+    (ws.path / "f").write_text("x")
+
+    def fail_renames_from_step_8(name: str) -> None:
+        if name == "commit.8":  # the publish rename is done; retention's rename into the trash will fail
+            inject.arm("publish rename", errno.EIO)
+
+    monkeypatch.setattr(fsops, "checkpoint", fail_renames_from_step_8)
+    info = ws.commit()
+    assert inject.fired
+    inject.disarm()
+    assert store.current() == info
+    assert f"retention could not delete snapshot {first.id}" in caplog.text
+    assert [i.id for i in store.list()] == [info.id, first.id]
+    assert store.apply_retention() == [first.id]

@@ -21,7 +21,7 @@ def encrypted_pdf(path: Path, source: Path) -> Path:
     writer = PdfWriter()
     for page in PdfReader(source).pages:
         writer.add_page(page)
-    writer.encrypt(user_password="secret-password", owner_password="owner")  # noqa: S106 - test fixture
+    writer.encrypt(user_password="secret-password", owner_password="owner")
     with path.open("wb") as handle:
         writer.write(handle)
     return path

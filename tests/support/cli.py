@@ -25,7 +25,12 @@ def docmind_argv(*args: str) -> list[str]:
 def run_docmind(data_dir: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """Run ``docmind ARGS`` to completion and capture its output."""
     return subprocess.run(
-        docmind_argv(*args), env=docmind_env(data_dir), capture_output=True, text=True, timeout=timeout, check=False
+        docmind_argv(*args),
+        env=docmind_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

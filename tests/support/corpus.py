@@ -15,14 +15,81 @@ SYSTEM_PDFS = (
     Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf"),
 )
 
-_VOCABULARY = (
-    "ingestion snapshot archive ledger harbour lantern meadow quartz river summit timber velvet "
-    "orbit signal vector kernel packet module buffer cursor thread fragment index corpus parser "
-    "gallery window portal beacon canyon delta ember falcon glacier horizon island jungle kettle "
-    "lagoon marble nectar oasis pepper quiver saddle tundra umbra valley walnut yonder zephyr "
-    "account balance contract delivery estimate finance invoice journal margin payment quarter "
-    "revenue schedule transfer voucher warranty analysis budget capital dividend equity forecast"
-).split()
+_VOCABULARY = [
+    "ingestion",
+    "snapshot",
+    "archive",
+    "ledger",
+    "harbour",
+    "lantern",
+    "meadow",
+    "quartz",
+    "river",
+    "summit",
+    "timber",
+    "velvet",
+    "orbit",
+    "signal",
+    "vector",
+    "kernel",
+    "packet",
+    "module",
+    "buffer",
+    "cursor",
+    "thread",
+    "fragment",
+    "index",
+    "corpus",
+    "parser",
+    "gallery",
+    "window",
+    "portal",
+    "beacon",
+    "canyon",
+    "delta",
+    "ember",
+    "falcon",
+    "glacier",
+    "horizon",
+    "island",
+    "jungle",
+    "kettle",
+    "lagoon",
+    "marble",
+    "nectar",
+    "oasis",
+    "pepper",
+    "quiver",
+    "saddle",
+    "tundra",
+    "umbra",
+    "valley",
+    "walnut",
+    "yonder",
+    "zephyr",
+    "account",
+    "balance",
+    "contract",
+    "delivery",
+    "estimate",
+    "finance",
+    "invoice",
+    "journal",
+    "margin",
+    "payment",
+    "quarter",
+    "revenue",
+    "schedule",
+    "transfer",
+    "voucher",
+    "warranty",
+    "analysis",
+    "budget",
+    "capital",
+    "dividend",
+    "equity",
+    "forecast",
+]
 
 
 def sentences(rng: random.Random, count: int) -> str:
@@ -34,7 +101,9 @@ def sentences(rng: random.Random, count: int) -> str:
     return " ".join(out)
 
 
-def make_pdf(path: Path, *, pages: int, seed: int = 0, phrase: str = "", sentences_per_page: int = 40) -> Path:
+def make_pdf(
+    path: Path, *, pages: int, seed: int = 0, phrase: str = "", sentences_per_page: int = 40
+) -> Path:
     """Write a real PDF with ``pages`` text pages; ``phrase`` lands on the last page."""
     from fpdf import FPDF
 

@@ -54,7 +54,9 @@ def save_upload(folder: Path, name: str, data: bytes, *, max_bytes: int) -> Uplo
     if ext not in SUPPORTED_EXTENSIONS:
         return UploadResult(name, REFUSED, f"{name}: unsupported file type {ext or '(none)'}")
     if len(data) > max_bytes:
-        return UploadResult(name, REFUSED, f"{name}: larger than the limit of {max_bytes // (1024 * 1024)} MiB")
+        return UploadResult(
+            name, REFUSED, f"{name}: larger than the limit of {max_bytes // (1024 * 1024)} MiB"
+        )
     digest = hashlib.sha256(data).hexdigest()
     existing = _find_same_content(folder, digest, len(data))
     if existing is not None:
@@ -67,7 +69,12 @@ def save_upload(folder: Path, name: str, data: bytes, *, max_bytes: int) -> Uplo
 
 def _find_same_content(folder: Path, digest: str, size: int) -> Path | None:
     for path in folder.iterdir():
-        if path.is_file() and not path.is_symlink() and path.stat().st_size == size and file_sha256(path) == digest:
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_size == size
+            and file_sha256(path) == digest
+        ):
             return path
     return None
 
@@ -90,7 +97,7 @@ def _atomic_write(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        Path(tmp).replace(target)
     except BaseException:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()

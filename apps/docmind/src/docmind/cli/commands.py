@@ -35,7 +35,8 @@ def snapshots(args: argparse.Namespace) -> int:
             mark = "*" if info.active else " "
             print(
                 f"{mark} {info.id}  {info.created:%Y-%m-%d %H:%M:%S}  "
-                f"{meta.get('files_total', '?')} files  {meta.get('chunks', '?')} chunks  {info.size_bytes} bytes"
+                f"{meta.get('files_total', '?')} files  {meta.get('chunks', '?')} chunks  "
+                f"{info.size_bytes} bytes"
             )
         return EXIT_OK
     finally:
@@ -151,4 +152,4 @@ def app(args: argparse.Namespace) -> int:
         "--client.toolbarMode", "minimal",
     ]  # fmt: skip
     print(f"DocMind: http://localhost:{args.port}  (data dir: {settings.data_dir.resolve()})", flush=True)
-    os.execv(sys.executable, argv)
+    os.execv(sys.executable, argv)  # noqa: S606 - argv is fixed, no shell involved

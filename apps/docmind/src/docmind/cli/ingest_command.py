@@ -54,7 +54,7 @@ def _ingest(service: DocMind, args: argparse.Namespace) -> int:
     return _finish(service, job_id, record.state, args.json, record.error or "")
 
 
-def _follow(service: DocMind, job_id: str, view: ProgressView):  # noqa: ANN202 - JobRecord from docmind_jobs
+def _follow(service: DocMind, job_id: str, view: ProgressView):
     cursor = 0
     while True:
         try:
@@ -86,14 +86,15 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
         return
     print(
         f"published {summary.snapshot_id}: {summary.files_total} files "
-        f"({summary.files_indexed} indexed, {summary.files_cached} cached, {len(summary.files_failed)} failed), "
+        f"({summary.files_indexed} indexed, {summary.files_cached} cached, "
+        f"{len(summary.files_failed)} failed), "
         f"{summary.chunks} chunks in {summary.seconds:.1f} s"
     )
     for failed in summary.files_failed:
         print(f"  failed: {failed.path}: {failed.error}")
 
 
-def _cancel_on_signals(service: DocMind, job_id: str, interrupted: threading.Event):  # noqa: ANN202
+def _cancel_on_signals(service: DocMind, job_id: str, interrupted: threading.Event):
     def on_signal(signum: int, frame: FrameType | None) -> None:
         interrupted.set()
         service.jobs.cancel(job_id)

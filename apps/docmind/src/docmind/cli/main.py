@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, help="data dir (default: $DOCMIND_DATA_DIR or ./.docmind-data)")
+    common.add_argument(
+        "--data-dir", type=Path, help="data dir (default: $DOCMIND_DATA_DIR or ./.docmind-data)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = sub.add_parser(

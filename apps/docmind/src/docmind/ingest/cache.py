@@ -81,7 +81,7 @@ class ChunkCache:
                 handle.write(envelope)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, path)
+            Path(tmp).replace(path)
         except BaseException:
             with contextlib.suppress(OSError):
                 Path(tmp).unlink()

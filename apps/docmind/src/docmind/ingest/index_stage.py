@@ -19,7 +19,7 @@ def warm_index_imports() -> None:
     """Import the index libraries in a background thread, overlapping the parse phase."""
 
     def load() -> None:
-        import llama_index.core.schema  # noqa: F401
+        import llama_index.core.schema
         import llama_index.retrievers.bm25  # noqa: F401
 
     threading.Thread(target=load, name="docmind-index-imports", daemon=True).start()

@@ -51,7 +51,9 @@ def _parse_pdf(path: Path, cancelled: CancelCheck) -> list[Page]:
         reason = str(exc)
         if "password" in reason.lower():
             raise ParseError("encrypted PDF (password required)") from exc
-        raise ParseError(f"damaged PDF ({reason.rpartition('PDFium: ')[2].rstrip(').') or 'unreadable'})") from exc
+        raise ParseError(
+            f"damaged PDF ({reason.rpartition('PDFium: ')[2].rstrip(').') or 'unreadable'})"
+        ) from exc
     pages: list[Page] = []
     try:
         for index in range(len(document)):
@@ -106,7 +108,11 @@ def _parse_text(path: Path) -> str:
     raw = path.read_bytes()
     if not raw:
         raise ParseError("empty file")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if raw.startswith(bom):
             return _decode(raw, encoding)
     if b"\x00" in raw[:8192]:
@@ -118,7 +124,9 @@ def _decode(raw: bytes, encoding: str) -> str:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ParseError(f"not valid {encoding.upper().removesuffix('-SIG')} text (byte {exc.start})") from exc
+        raise ParseError(
+            f"not valid {encoding.upper().removesuffix('-SIG')} text (byte {exc.start})"
+        ) from exc
     return _require_text(text)
 
 

@@ -87,7 +87,9 @@ def run_ingestion(
             raise IngestCancelled
         summary = _summary(records, progress, started)
         info = workspace.commit(summary.model_dump(exclude={"event", "snapshot_id", "files_failed"}))
-    summary = summary.model_copy(update={"snapshot_id": info.id, "seconds": round(time.monotonic() - started, 3)})
+    summary = summary.model_copy(
+        update={"snapshot_id": info.id, "seconds": round(time.monotonic() - started, 3)}
+    )
     progress.emit(f"published {info.id}", force=True)
     return summary
 
@@ -121,14 +123,22 @@ def _parse_all(
             try:
                 sha = file_sha256(file.path)
             except OSError as exc:
-                record(FileOutcome(file.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or 'I/O error'}"))
+                record(
+                    FileOutcome(file.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or 'I/O error'}")
+                )
                 continue
             entry = cache.get(sha)
             if entry is not None:
                 record(FileOutcome(file.rel, OUTCOME_CACHED, sha, entry.pages, len(entry.chunks)))
                 continue
             yield FileTask(
-                file.path, file.rel, cache_root, cache.fingerprint, settings.chunk_size, settings.chunk_overlap, sha
+                file.path,
+                file.rel,
+                cache_root,
+                cache.fingerprint,
+                settings.chunk_size,
+                settings.chunk_overlap,
+                sha,
             )
 
     for outcome in run_tasks(misses(), workers=settings.workers, cancel=cancel):
@@ -142,7 +152,9 @@ def _parse_all(
 
 def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:
     records = [_record(f, outcomes[f.rel]) for f in corpus.files]
-    records.extend(FileRecord(path=s.rel, source=s.source, status="skipped", error=s.reason) for s in corpus.skipped)
+    records.extend(
+        FileRecord(path=s.rel, source=s.source, status="skipped", error=s.reason) for s in corpus.skipped
+    )
     return records
 
 
@@ -159,7 +171,9 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
     )
 
 
-def _feed_index(stage: IndexStage, ingested: list[FileRecord], cache: ChunkCache, cancel: threading.Event) -> None:
+def _feed_index(
+    stage: IndexStage, ingested: list[FileRecord], cache: ChunkCache, cancel: threading.Event
+) -> None:
     for number, record in enumerate(ingested):
         if number % _INDEX_BATCH == 0 and cancel.is_set():
             raise IngestCancelled

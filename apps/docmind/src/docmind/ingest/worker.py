@@ -66,7 +66,9 @@ def process_file(task: FileTask) -> FileOutcome:
     try:
         sha = task.sha256 or file_sha256(task.path)
     except OSError as exc:
-        return FileOutcome(task.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}")
+        return FileOutcome(
+            task.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}"
+        )
     cache = ChunkCache(task.cache_root, task.fingerprint)
     cached = cache.get(sha)
     if cached is not None:
@@ -100,7 +102,9 @@ def split_pages(pages: list[Page], chunk_size: int, chunk_overlap: int) -> tuple
     splitter = _splitter(chunk_size, chunk_overlap)
     chunks: list[CachedChunk] = []
     for label, text in pages:
-        chunks.extend(CachedChunk(text=piece, page=label) for piece in splitter.split_text(text) if piece.strip())
+        chunks.extend(
+            CachedChunk(text=piece, page=label) for piece in splitter.split_text(text) if piece.strip()
+        )
     return tuple(chunks)
 
 
@@ -116,5 +120,3 @@ def _splitter(chunk_size: int, chunk_overlap: int) -> Any:
 def warm_up() -> None:
     """Import the splitter once (used as forkserver preload so forked workers start warm)."""
     _splitter(1024, 200)
-
-

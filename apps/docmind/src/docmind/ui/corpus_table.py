@@ -19,7 +19,13 @@ def corpus_table(service: DocMind) -> None:
         return
     st.dataframe(
         [
-            {"name": r.name, "size (KB)": round(r.size / 1024, 1), "source": r.source, "status": r.status, "note": r.note}
+            {
+                "name": r.name,
+                "size (KB)": round(r.size / 1024, 1),
+                "source": r.source,
+                "status": r.status,
+                "note": r.note,
+            }
             for r in rows
         ],
         hide_index=True,

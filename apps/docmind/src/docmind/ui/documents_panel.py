@@ -58,7 +58,9 @@ def render_job_panel() -> None:
         if view is not None and view.snapshot_id:
             listing = snapshot_listing(svc.store, view.snapshot_id)
             if listing:
-                failures = tuple(FailedFile(path=f.path, error=f.error) for f in listing.files if f.status == "failed")
+                failures = tuple(
+                    FailedFile(path=f.path, error=f.error) for f in listing.files if f.status == "failed"
+                )
         job_id = current.id if current else ""
         job_panel(
             "job_panel",

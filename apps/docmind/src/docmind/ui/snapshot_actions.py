@@ -26,7 +26,9 @@ def snapshot_table(service: DocMind) -> None:
                 "size (KB)": round(info.size_bytes / 1024, 1),
                 "files": info.metadata.get("files_total", 0),
                 "chunks": info.metadata.get("chunks", 0),
-                "verified": "ok" if report.ok else "damaged: " + "; ".join(p.message for p in report.problems[:2]),
+                "verified": "ok"
+                if report.ok
+                else "damaged: " + "; ".join(p.message for p in report.problems[:2]),
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
@@ -60,7 +62,7 @@ def snapshot_actions(service: DocMind) -> None:
             st.rerun()
 
 
-def _act(action, success: str) -> None:  # noqa: ANN001 - a zero-argument callable
+def _act(action, success: str) -> None:
     try:
         action()
     except SnapshotError as exc:

@@ -25,7 +25,10 @@ def upload_section(service: DocMind) -> None:
         notes = []
         for upload in files:
             result = save_upload(
-                service.data.documents, upload.name, upload.getvalue(), max_bytes=service.settings.max_file_bytes
+                service.data.documents,
+                upload.name,
+                upload.getvalue(),
+                max_bytes=service.settings.max_file_bytes,
             )
             notes.append((result.status, result.note))
         st.session_state[keys.DOCUMENTS_NOTES] = notes

@@ -1,7 +1,6 @@
 """Documents page: upload, the job panel, the corpus with its status."""
 
 import streamlit as st
-
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.corpus_table import corpus_table
 from docmind.ui.documents_panel import render_job_panel

@@ -1,7 +1,6 @@
 """Job history page: recent jobs from every process sharing the data dir."""
 
 import streamlit as st
-
 from docmind.job_view import panel_view
 from docmind.ui.runtime import service
 

@@ -1,7 +1,6 @@
 """Search page: a text box over the active snapshot."""
 
 import streamlit as st
-
 from docmind.search import NoSnapshotError, search
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service

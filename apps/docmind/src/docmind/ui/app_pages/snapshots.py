@@ -1,7 +1,6 @@
 """Snapshots page: list, verify, activate (rollback) and delete with confirmation."""
 
 import streamlit as st
-
 from docmind.ui.runtime import service
 from docmind.ui.session_keys import init_session_defaults
 from docmind.ui.snapshot_actions import snapshot_actions, snapshot_table
