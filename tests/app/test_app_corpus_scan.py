@@ -1,0 +1,51 @@
+"""Scanning sources: supported files, skipped ones with reasons, links that leave, loops."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from docmind.ingest.corpus import Source, scan
+
+
+def test_scan_classifies_files(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    deep = src / "a" / "b" / "c" / "d" / "e" / "f"
+    deep.mkdir(parents=True)
+    (deep / "deep.md").write_text("deep")
+    (src / "keep.txt").write_text("keep")
+    (src / "image.png").write_bytes(b"png")
+    (src / ".hidden.txt").write_text("hidden")
+    (src / ".git").mkdir()
+    (src / ".git" / "config.txt").write_text("x")
+    (src / "big.txt").write_text("x" * 200)
+    (src / "new\nline.txt").write_text("odd name")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret outside")
+    os.symlink(outside, src / "escape.txt")
+    os.symlink(src / "keep.txt", src / "alias.txt")
+    os.symlink(src, src / "a" / "loop")
+
+    corpus = scan([Source(src, "documents")], max_file_bytes=100)
+
+    names = [f.rel for f in corpus.files]
+    assert names == ["a/b/c/d/e/f/deep.md", "alias.txt", "keep.txt", "new?line.txt"]
+    reasons = {s.rel: s.reason for s in corpus.skipped}
+    assert reasons["image.png"].startswith("unsupported file type")
+    assert "larger than the limit" in reasons["big.txt"]
+    assert reasons["escape.txt"] == "symlink leaves the source"
+    assert any(r == "symlink loop" for r in reasons.values())
+    assert not any("hidden" in n or ".git" in n for n in names + list(reasons))
+
+
+def test_missing_source_is_reported(tmp_path: Path) -> None:
+    corpus = scan([Source(tmp_path / "nope", "nope")], max_file_bytes=100)
+    assert corpus.files == ()
+    assert corpus.skipped[0].reason == "source not found"
+
+
+def test_sources_are_prefixed_by_label(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "x.md").write_text("x")
+    corpus = scan([Source(tmp_path / "lib", "lib")], max_file_bytes=100)
+    assert [f.rel for f in corpus.files] == ["lib/x.md"]
