@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from docmind.ingest.corpus import Source, scan
@@ -22,9 +21,9 @@ def test_scan_classifies_files(tmp_path: Path) -> None:
     (src / "new\nline.txt").write_text("odd name")
     outside = tmp_path / "outside.txt"
     outside.write_text("secret outside")
-    os.symlink(outside, src / "escape.txt")
-    os.symlink(src / "keep.txt", src / "alias.txt")
-    os.symlink(src, src / "a" / "loop")
+    (src / "escape.txt").symlink_to(outside)
+    (src / "alias.txt").symlink_to(src / "keep.txt")
+    (src / "a" / "loop").symlink_to(src)
 
     corpus = scan([Source(src, "documents")], max_file_bytes=100)
 

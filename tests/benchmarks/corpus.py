@@ -177,7 +177,8 @@ def _describe(folder: Path) -> dict[str, Any]:
             slot["pages"] += _pdf_pages(path)
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    largest = max(files, key=lambda p: p.stat().st_size)
+    pdfs = [p for p in files if p.suffix.lower() == ".pdf"] or files
+    largest = max(pdfs, key=lambda p: p.stat().st_size)
     return {
         "files": len(files),
         "bytes": sum(s["bytes"] for s in by_kind.values()),
@@ -190,13 +191,15 @@ def _describe(folder: Path) -> dict[str, Any]:
 
 
 def _manifest(root: Path, profile: Profile, seconds: float) -> dict[str, Any]:
-    copies = [root / "x4" / f"copy-{i}" for i in range(1, COPIES + 1)]
+    main = _describe(root / "main")
+    copies = [_describe(root / "x4" / f"copy-{i}") for i in range(1, COPIES + 1)]
     return {
         "version": CORPUS_VERSION,
         "profile": profile.name,
         "build_seconds": round(seconds, 1),
-        "main": _describe(root / "main"),
-        "x4_total_bytes": sum(_describe(c)["bytes"] for c in copies) + _describe(root / "main")["bytes"],
+        "main": main,
+        "x4_total_bytes": main["bytes"] + sum(c["bytes"] for c in copies),
+        "x4_total_files": main["files"] + sum(c["files"] for c in copies),
         "extra_file_bytes": (root / "extra" / "added-report.pdf").stat().st_size,
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import random
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.support.corpus import make_html, make_text, sentences
@@ -60,6 +61,7 @@ def text_pdf(
 
     rng = random.Random(seed)
     pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime(2024, 1, 1, tzinfo=UTC))  # reproducible bytes
     pdf.set_auto_page_break(False)
     font = _FONTS[seed % len(_FONTS)]
     for number in range(1, pages + 1):
