@@ -6,6 +6,7 @@ import contextlib
 import time
 from pathlib import Path
 
+import pytest
 from docmind.runtime import process_service
 from streamlit.testing.v1 import AppTest
 
@@ -79,3 +80,14 @@ def test_start_is_refused_while_a_job_runs(data_dir: Path) -> None:
     finally:
         process_service().jobs.cancel(job_id)
         process_service().jobs.wait(job_id, timeout=30)
+
+
+def test_unusable_data_dir_shows_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("DOCMIND_DATA_DIR", str(blocker))
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+    assert not at.exception
+    assert "cannot open its data dir" in at.error[0].value

@@ -1,0 +1,214 @@
+"""Measuring: wall time and peak RSS of a process tree, timers, medians, and the machine.
+
+Peak RSS is measured the same way for every command: a thread samples the process and all its
+descendants (``psutil``, every 50 ms), sums their RSS, and keeps the maximum. For DocMind the
+tree holds the CLI, the forkserver and the worker processes; for the baseline, one process.
+(Summing RSS counts pages shared by forked workers once per process, so it is an upper bound.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+SAMPLE_INTERVAL = 0.05
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tree_rss(process: psutil.Process) -> int:
+    """Sum of the RSS of ``process`` and its descendants (vanished processes count 0)."""
+    total = 0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+class TreeSampler:
+    """Sample a process tree's summed RSS in a background thread; ``peak`` is the maximum seen."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_INTERVAL) -> None:
+        self._process = psutil.Process(pid)
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+        self.peak = 0
+        self.samples = 0
+        self.max_processes = 0
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self._process))
+            self.samples += 1
+            try:
+                self.max_processes = max(self.max_processes, 1 + len(self._process.children(recursive=True)))
+            except psutil.Error:
+                pass
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class RunResult:
+    """One measured subprocess run."""
+
+    argv: list[str]
+    seconds: float
+    peak_rss: int
+    returncode: int
+    stdout: str
+    stderr_tail: str
+    samples: int
+    max_processes: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        """The stdout lines that parse as JSON objects."""
+        out = []
+        for line in self.stdout.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    continue
+        return out
+
+    def last_json(self, event: str) -> dict[str, Any]:
+        """The last JSON line whose ``event`` is ``event`` (empty dict if none)."""
+        found = [obj for obj in self.json_lines() if obj.get("event") == event]
+        return found[-1] if found else {}
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment for measured subprocesses: no DocMind settings leak in from outside."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCMIND_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def run_measured(argv: Sequence[str], *, log_dir: Path, name: str, env: dict[str, str] | None = None,
+                 timeout: float = 900) -> RunResult:  # fmt: skip
+    """Run ``argv`` (cwd: the repo root) to completion; return wall time, peak tree RSS and output."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = log_dir / f"{name}.out", log_dir / f"{name}.err"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(argv), cwd=REPO, env=env or bench_env(), stdout=out, stderr=err)
+        with TreeSampler(proc.pid) as sampler:
+            try:
+                returncode = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                returncode = proc.wait()
+        seconds = time.perf_counter() - started
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    return RunResult(
+        argv=list(argv),
+        seconds=seconds,
+        peak_rss=sampler.peak,
+        returncode=returncode,
+        stdout=out_path.read_text(encoding="utf-8", errors="replace"),
+        stderr_tail=stderr[-2000:],
+        samples=sampler.samples,
+        max_processes=sampler.max_processes,
+    )
+
+
+def docmind_argv(*args: str) -> list[str]:
+    """``docmind ARGS`` run with this interpreter, exactly as the CLI contract says."""
+    return [sys.executable, "-m", "docmind.cli.main", *args]
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (``nan`` for no values)."""
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation (``nan`` for no values)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def mib(n_bytes: float) -> float:
+    """Bytes to MiB, rounded to 0.1."""
+    return round(n_bytes / (1024 * 1024), 1)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("llama-index-core", "llama-index-readers-file", "llama-index-retrievers-bm25", "pypdf",
+                 "pypdfium2", "streamlit", "playwright"):  # fmt: skip
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _git() -> dict[str, str]:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              timeout=10, check=False).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "apps", "libs"], cwd=REPO,
+                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()  # fmt: skip
+    except OSError:
+        return {}
+    return {"commit": head, "app_tree": "modified (uncommitted engine changes)" if dirty else "clean"}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": _versions(),
+        "git": _git(),
+    }

@@ -1,0 +1,123 @@
+"""Figures and their report: ``results/latest.json`` and ``results/latest.md``.
+
+A :class:`Figure` is one measured number with its target (``>=`` or ``<=`` a threshold) and
+whether the target is met. There is no pass/fail on absolute times: the harness always exits 0
+when it could measure, and the report says which targets are met.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Figure:
+    """One reported figure: ``value`` compared with ``threshold`` by ``op``."""
+
+    key: str
+    title: str
+    value: float
+    unit: str
+    op: str
+    threshold: float
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the target is met (``None`` when the figure could not be measured)."""
+        if self.error or math.isnan(self.value):
+            return None
+        return self.value >= self.threshold if self.op == ">=" else self.value <= self.threshold
+
+    @property
+    def target(self) -> str:
+        """The target as text, e.g. ``>= 1.8x``."""
+        sign = "≥" if self.op == ">=" else "≤"
+        return f"{sign} {_fmt(self.threshold)}{self.unit}"
+
+    @property
+    def measured(self) -> str:
+        """The measured value as text."""
+        return "n/a" if math.isnan(self.value) else f"{_fmt(self.value)}{self.unit}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (with ``target``, ``met`` and ``measured`` spelled out)."""
+        data = asdict(self)
+        data.update(target=self.target, met=self.met, measured=self.measured)
+        if math.isnan(self.value):
+            data["value"] = None
+        return data
+
+
+def failed_figure(key: str, title: str, unit: str, op: str, threshold: float, error: str) -> Figure:
+    """A figure that could not be measured (the run goes on; the report shows why)."""
+    return Figure(key, title, float("nan"), unit, op, threshold, "not measured", error=error)
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _met_text(met: bool | None) -> str:
+    return {True: "met", False: "**NOT met**", None: "not measured"}[met]
+
+
+def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
+    """The Markdown report: machine, corpus, the table, then per-figure notes."""
+    machine = meta["machine"]
+    corpus = meta.get("corpus", {})
+    main = corpus.get("main", {})
+    lines = [
+        "# DocMind benchmark results",
+        "",
+        f"Run {meta['finished']} · `{meta['command']}` · {meta['rounds']} round(s) · {meta['duration_s']:.0f} s total",
+        "",
+        f"Machine: {machine['cores']} cores · {machine['cpu_model']} · {machine['memory_gib']} GiB · "
+        f"Python {machine['python']} · git {machine.get('git', {}).get('commit', '?')} "
+        f"({machine.get('git', {}).get('app_tree', '?')})",
+        "",
+        f"Corpus ({corpus.get('profile', '?')}): {main.get('files', '?')} files, "
+        f"{main.get('bytes', 0) / 1e6:.1f} MB, {main.get('pdf_pages', '?')} PDF pages "
+        f"(largest: `{main.get('largest', '?')}`, {main.get('largest_bytes', 0) / 1e6:.1f} MB); "
+        f"4x corpus {corpus.get('x4_total_files', '?')} files, {corpus.get('x4_total_bytes', 0) / 1e6:.0f} MB.",
+        "",
+        "| figure | measured | target | result | how (medians) |",
+        "|---|---|---|---|---|",
+    ]
+    for fig in figures:
+        summary = fig.summary if not fig.error else f"error: {fig.error[:200]}"
+        lines.append(f"| {fig.title} | {fig.measured} | {fig.target} | {_met_text(fig.met)} | {summary} |")
+    missed = [f.title for f in figures if f.met is False]
+    lines += ["", f"Targets missed: {', '.join(missed) if missed else 'none'}.", ""]
+    notes = meta.get("notes", [])
+    if notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in notes], ""]
+    return "\n".join(lines)
+
+
+def write(figures: list[Figure], meta: dict[str, Any], results: Path = RESULTS) -> tuple[Path, Path]:
+    """Write ``latest.json`` and ``latest.md`` atomically; return their paths."""
+    results.mkdir(parents=True, exist_ok=True)
+    meta = {**meta, "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    payload = {"meta": meta, "figures": [f.to_json() for f in figures]}
+    json_path, md_path = results / "latest.json", results / "latest.md"
+    for path, text in ((json_path, json.dumps(payload, indent=1, default=str)), (md_path, markdown(figures, meta))):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        tmp.replace(path)
+    return json_path, md_path
