@@ -40,12 +40,14 @@ def ingest(input_dir: str, persist_dir: str) -> dict[str, float | int]:
     now = time.perf_counter()
     stages["load_s"], mark = now - mark, now
 
-    pipeline = IngestionPipeline(transformations=[SentenceSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)])
+    pipeline = IngestionPipeline(
+        transformations=[SentenceSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)]
+    )
     nodes = pipeline.run(documents=documents)
     now = time.perf_counter()
     stages["split_s"], mark = now - mark, now
 
-    retriever = BM25Retriever.from_defaults(nodes=nodes, verbose=False)
+    retriever = BM25Retriever.from_defaults(nodes=list(nodes), verbose=False)
     now = time.perf_counter()
     stages["bm25_build_s"], mark = now - mark, now
 

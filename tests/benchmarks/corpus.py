@@ -83,22 +83,41 @@ def _generated_jobs(profile: Profile, out: Path, copy: int) -> list[Job]:
         (
             "pdf",
             str(out / "a-large" / "handbook.pdf"),
-            {"pages": profile.handbook_pages, "seed": base + 1, "title": "Operations handbook", "image_every": 12},
+            {
+                "pages": profile.handbook_pages,
+                "seed": base + 1,
+                "title": "Operations handbook",
+                "image_every": 12,
+            },
         )
     ]
     for i in range(profile.reports):
         pages = rng.randint(*profile.report_pages)
         spec = {"pages": pages, "seed": base + 100 + i, "title": f"Quarterly report {i:02d}"}
-        jobs.append(("pdf", str(out / "reports" / f"report-{i:02d}.pdf"), {**spec, "image_every": 20, "image_px": (700, 500)}))
+        jobs.append(
+            (
+                "pdf",
+                str(out / "reports" / f"report-{i:02d}.pdf"),
+                {**spec, "image_every": 20, "image_px": (700, 500)},
+            )
+        )
     for i in range(profile.brochures):
         spec = {"pages": 5, "seed": base + 300 + i, "title": f"Product brochure {i}", "image_every": 1}
         jobs.append(("pdf", str(out / "brochures" / f"brochure-{i}.pdf"), spec))
     for i in range(profile.html):
-        jobs.append(("html", str(out / "html" / f"page-{i:03d}.html"), {"seed": base + 1000 + i, "paragraphs": rng.randint(*profile.paragraphs)}))
+        jobs.append(
+            (
+                "html",
+                str(out / "html" / f"page-{i:03d}.html"),
+                {"seed": base + 1000 + i, "paragraphs": rng.randint(*profile.paragraphs)},
+            )
+        )
     suffixes = (".md", ".txt", ".rst")
     for i in range(profile.notes):
         path = out / "notes" / f"note-{i:03d}{suffixes[i % 3]}"
-        jobs.append(("text", str(path), {"seed": base + 5000 + i, "paragraphs": rng.randint(*profile.paragraphs)}))
+        jobs.append(
+            ("text", str(path), {"seed": base + 5000 + i, "paragraphs": rng.randint(*profile.paragraphs)})
+        )
     return jobs
 
 
@@ -235,7 +254,7 @@ def warm_page_cache(folders: tuple[Path, ...]) -> int:
 
 def main() -> None:
     """Build (or show) the corpus."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Build the benchmark corpus.")
     parser.add_argument("--quick", action="store_true", help="the small corpus used by --quick runs")
     parser.add_argument("--force", action="store_true", help="rebuild even if cached")
     args = parser.parse_args()

@@ -34,7 +34,12 @@ def fetch_packages(cache: Path, packages: tuple[str, ...] = PACKAGES) -> list[Pa
         debs.mkdir(parents=True)
         for package in packages:
             result = subprocess.run(
-                ["apt-get", "download", package], cwd=debs, capture_output=True, text=True, timeout=180, check=False
+                ["apt-get", "download", package],
+                cwd=debs,
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
             )
             if result.returncode != 0:
                 print(f"[corpus] apt-get download {package} failed: {result.stderr.strip()[-200:]}")

@@ -8,6 +8,7 @@ tree holds the CLI, the forkserver and the worker processes; for the baseline, o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -58,10 +59,8 @@ class TreeSampler:
         while not self._stop.is_set():
             self.peak = max(self.peak, tree_rss(self._process))
             self.samples += 1
-            try:
+            with contextlib.suppress(psutil.Error):
                 self.max_processes = max(self.max_processes, 1 + len(self._process.children(recursive=True)))
-            except psutil.Error:
-                pass
             self._stop.wait(self._interval)
 
     def __enter__(self) -> TreeSampler:
@@ -113,8 +112,9 @@ def bench_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_measured(argv: Sequence[str], *, log_dir: Path, name: str, env: dict[str, str] | None = None,
-                 timeout: float = 900) -> RunResult:  # fmt: skip
+def run_measured(
+    argv: Sequence[str], *, log_dir: Path, name: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> RunResult:
     """Run ``argv`` (cwd: the repo root) to completion; return wall time, peak tree RSS and output."""
     log_dir.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log_dir / f"{name}.out", log_dir / f"{name}.err"
@@ -181,8 +181,15 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for name in ("llama-index-core", "llama-index-readers-file", "llama-index-retrievers-bm25", "pypdf",
-                 "pypdfium2", "streamlit", "playwright"):  # fmt: skip
+    for name in (
+        "llama-index-core",
+        "llama-index-readers-file",
+        "llama-index-retrievers-bm25",
+        "pypdf",
+        "pypdfium2",
+        "streamlit",
+        "playwright",
+    ):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -192,10 +199,22 @@ def _versions() -> dict[str, str]:
 
 def _git() -> dict[str, str]:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              timeout=10, check=False).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "apps", "libs"], cwd=REPO,
-                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()  # fmt: skip
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "apps", "libs"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
     except OSError:
         return {}
     return {"commit": head, "app_tree": "modified (uncommitted engine changes)" if dirty else "clean"}

@@ -85,7 +85,8 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
     lines = [
         "# DocMind benchmark results",
         "",
-        f"Run {meta['finished']} · `{meta['command']}` · {meta['rounds']} round(s) · {meta['duration_s']:.0f} s total",
+        f"Run {meta['finished']} · `{meta['command']}` · {meta['rounds']} round(s) · "
+        f"{meta['duration_s']:.0f} s total",
         "",
         f"Machine: {machine['cores']} cores · {machine['cpu_model']} · {machine['memory_gib']} GiB · "
         f"Python {machine['python']} · git {machine.get('git', {}).get('commit', '?')} "
@@ -94,7 +95,8 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
         f"Corpus ({corpus.get('profile', '?')}): {main.get('files', '?')} files, "
         f"{main.get('bytes', 0) / 1e6:.1f} MB, {main.get('pdf_pages', '?')} PDF pages "
         f"(largest: `{main.get('largest', '?')}`, {main.get('largest_bytes', 0) / 1e6:.1f} MB); "
-        f"4x corpus {corpus.get('x4_total_files', '?')} files, {corpus.get('x4_total_bytes', 0) / 1e6:.0f} MB.",
+        f"4x corpus {corpus.get('x4_total_files', '?')} files, "
+        f"{corpus.get('x4_total_bytes', 0) / 1e6:.0f} MB.",
         "",
         "| figure | measured | target | result | how (medians) |",
         "|---|---|---|---|---|",
@@ -110,13 +112,18 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(figures: list[Figure], meta: dict[str, Any], results: Path = RESULTS) -> tuple[Path, Path]:
-    """Write ``latest.json`` and ``latest.md`` atomically; return their paths."""
+def write(
+    figures: list[Figure], meta: dict[str, Any], *, stem: str = "latest", results: Path = RESULTS
+) -> tuple[Path, Path]:
+    """Write ``<stem>.json`` and ``<stem>.md`` atomically; return their paths."""
     results.mkdir(parents=True, exist_ok=True)
     meta = {**meta, "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     payload = {"meta": meta, "figures": [f.to_json() for f in figures]}
-    json_path, md_path = results / "latest.json", results / "latest.md"
-    for path, text in ((json_path, json.dumps(payload, indent=1, default=str)), (md_path, markdown(figures, meta))):
+    json_path, md_path = results / f"{stem}.json", results / f"{stem}.md"
+    for path, text in (
+        (json_path, json.dumps(payload, indent=1, default=str)),
+        (md_path, markdown(figures, meta)),
+    ):
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(path)

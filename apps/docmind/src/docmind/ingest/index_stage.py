@@ -8,7 +8,6 @@ methods, so the pipeline does not change shape when vectors arrive.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,13 +15,9 @@ BM25_DIR = "bm25"
 
 
 def warm_index_imports() -> None:
-    """Import the index libraries in a background thread, overlapping the parse phase."""
-
-    def load() -> None:
-        import llama_index.core.schema
-        import llama_index.retrievers.bm25  # noqa: F401
-
-    threading.Thread(target=load, name="docmind-index-imports", daemon=True).start()
+    """Import the index libraries (worker preload: forked workers then start with them loaded)."""
+    import llama_index.core.schema
+    import llama_index.retrievers.bm25  # noqa: F401
 
 
 class IndexStage(Protocol):

@@ -1,13 +1,15 @@
-"""Run file tasks in worker processes with a bounded in-flight window and prompt cancellation.
+"""Worker processes for the heavy work: parse + split per file, then the index build.
 
-Workers come from a ``forkserver`` context whose server preloads the splitter, so a new pool
-starts in milliseconds and never forks the (multi-threaded) Streamlit server itself. Workers are
-started with the parent's ``__main__`` hidden: under Streamlit, ``__main__`` is the page script,
-and multiprocessing would otherwise re-run it in every worker (our task functions never live in
-``__main__``). At most
-``2 × workers`` tasks are in flight; outcomes stream back in completion order. When the cancel
-event is set, the shared process event tells workers to stop between PDF pages, and the pool
-is terminated (in-flight work abandoned) so the caller regains control well within 0.5 s.
+Workers come from a ``forkserver`` context whose server preloads the splitter and the index
+libraries, so a new pool starts in milliseconds and never forks the (multi-threaded) Streamlit
+server itself. Workers are started with the parent's ``__main__`` hidden: under Streamlit,
+``__main__`` is the page script, and multiprocessing would otherwise re-run it in every worker
+(our task functions never live in ``__main__``).
+
+A :class:`WorkerPool` starts its processes on first use. File tasks stream through a window of
+``2 x workers`` tasks in flight; outcomes come back in completion order. When the cancel event is
+set, a shared process event tells workers to stop between PDF pages and the pool is terminated
+(in-flight work abandoned), so the caller regains control well within 0.5 s.
 """
 
 from __future__ import annotations
@@ -17,19 +19,22 @@ import multiprocessing
 import multiprocessing.spawn
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.pool import Pool
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 from docmind.ingest.worker import FileOutcome, FileTask, init_worker, process_file
 
 _POLL_SECONDS = 0.05
 _context_lock = threading.Lock()
 _context: Any = None
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class IngestCancelled(Exception):
-    """The cancel event was set while files were being processed."""
+    """The cancel event was set while work was in progress."""
 
 
 def _forkserver_context() -> Any:
@@ -61,28 +66,58 @@ def _parent_main_hidden() -> Iterator[None]:
             multiprocessing.spawn.get_preparation_data = original
 
 
-def run_tasks(tasks: Iterable[FileTask], *, workers: int, cancel: threading.Event) -> Iterator[FileOutcome]:
-    """Yield one outcome per task, in completion order.
+class WorkerPool:
+    """A lazily started process pool bound to one cancel event; use it as a context manager."""
 
-    Tasks are pulled lazily (so the caller may hash files while workers parse); no process is
-    started when ``tasks`` is empty.
+    def __init__(self, workers: int, cancel: threading.Event) -> None:
+        self._workers = workers
+        self._cancel = cancel
+        self._pool: Pool | None = None
+        self._process_cancel: Any = None
 
-    Raises:
-        IngestCancelled: as soon as ``cancel`` is set; in-flight tasks are abandoned.
-    """
-    pending = iter(tasks)
-    first = next(pending, None)
-    if first is None:
-        return
-    ctx = _forkserver_context()
-    process_cancel = ctx.Event()
-    results: queue.Queue[FileOutcome | BaseException] = queue.Queue()
-    window = max(2, 2 * workers)
-    with _parent_main_hidden():
-        pool: Pool = ctx.Pool(processes=workers, initializer=init_worker, initargs=(process_cancel,))
-    try:
-        pool.apply_async(process_file, (first,), callback=results.put, error_callback=results.put)
-        in_flight = 1
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers now (abandoning anything in flight)."""
+        if self._pool is None:
+            return
+        if self._cancel.is_set():
+            self._process_cancel.set()
+        self._pool.terminate()
+        self._pool.join()
+        self._pool = None
+
+    def _started(self) -> Pool:
+        if self._pool is not None:
+            return self._pool
+        ctx = _forkserver_context()
+        self._process_cancel = ctx.Event()
+        with _parent_main_hidden():
+            pool = ctx.Pool(
+                processes=self._workers, initializer=init_worker, initargs=(self._process_cancel,)
+            )
+        self._pool = pool
+        return pool
+
+    def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
+        """Yield one outcome per task in completion order.
+
+        Tasks are pulled lazily (the caller may hash files while workers parse); no process is
+        started when ``tasks`` is empty.
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set.
+        """
+        results: queue.Queue[Any] = queue.Queue()
+        window = max(2, 2 * self._workers)
+        pending = iter(tasks)
+        in_flight = 0
         exhausted = False
         while True:
             while not exhausted and in_flight < window:
@@ -90,29 +125,36 @@ def run_tasks(tasks: Iterable[FileTask], *, workers: int, cancel: threading.Even
                 if task is None:
                     exhausted = True
                     break
-                pool.apply_async(process_file, (task,), callback=results.put, error_callback=results.put)
+                self._started().apply_async(
+                    process_file, (task,), callback=results.put, error_callback=results.put
+                )
                 in_flight += 1
             if in_flight == 0:
                 return
-            outcome = _next_result(results, cancel)
-            if outcome is None:
-                process_cancel.set()
-                raise IngestCancelled
+            outcome = self._next_result(results)
             in_flight -= 1
             if isinstance(outcome, BaseException):
                 raise outcome
             yield outcome
-    finally:
-        if cancel.is_set():
-            process_cancel.set()
-        pool.terminate()
-        pool.join()
 
+    def call(self, fn: Callable[[T], R], argument: T) -> R:
+        """Run ``fn(argument)`` in a worker and return its result.
 
-def _next_result(results: queue.Queue[Any], cancel: threading.Event) -> Any:
-    while not cancel.is_set():
-        try:
-            return results.get(timeout=_POLL_SECONDS)
-        except queue.Empty:
-            continue
-    return None
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (the worker is terminated on close).
+        """
+        results: queue.Queue[Any] = queue.Queue()
+        self._started().apply_async(fn, (argument,), callback=results.put, error_callback=results.put)
+        result = self._next_result(results)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _next_result(self, results: queue.Queue[Any]) -> Any:
+        while not self._cancel.is_set():
+            try:
+                return results.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                continue
+        self._process_cancel.set()
+        raise IngestCancelled

@@ -3,9 +3,11 @@
 Contract:
 - The snapshot store's writer lock is taken first, so a second ingestion anywhere is refused
   before any work is done.
-- Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers),
-  between index batches and while the index is being built; on cancel the workspace is removed,
-  nothing is published and :class:`IngestCancelled` propagates. Finished files stay cached.
+- Parse, split and the index build run in worker processes; this thread hashes files, looks up
+  the cache and orchestrates.
+- Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
+  during the index build (the pool is terminated); on cancel the workspace is removed, nothing is
+  published and :class:`IngestCancelled` propagates. Finished files stay cached.
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 """
@@ -21,9 +23,9 @@ from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
+from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
 from docmind.ingest.index_reuse import reuse_unchanged_index
-from docmind.ingest.index_stage import BM25Stage, IndexStage, warm_index_imports
-from docmind.ingest.parallel import IngestCancelled, run_tasks
+from docmind.ingest.parallel import IngestCancelled, WorkerPool
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
 from docmind.ingest.worker import (
@@ -35,8 +37,6 @@ from docmind.ingest.worker import (
     file_sha256,
 )
 from docmind.settings import Settings
-
-_INDEX_BATCH = 64
 
 
 class NothingToPublishError(Exception):
@@ -55,15 +55,14 @@ def run_ingestion(
 ) -> IngestSummary:
     """Build and publish a snapshot of ``sources``; see the module docstring for the contract."""
     started = time.monotonic()
-    warm_index_imports()
     progress = IngestProgress(reporter)
     progress.emit("scanning sources", force=True)
-    with store.begin(owner=owner) as workspace:
+    with store.begin(owner=owner) as workspace, WorkerPool(settings.workers, cancel) as pool:
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
         progress.phase = PHASE_PARSE
         progress.emit(f"{len(corpus.files)} files to ingest", force=True)
-        outcomes = _parse_all(corpus, settings, cache_root, progress, cancel)
+        outcomes = _parse_all(corpus, settings, cache_root, progress, pool, cancel)
         records = _records(corpus, outcomes)
         ingested = [r for r in records if r.status in ("indexed", "cached")]
         if not ingested:
@@ -76,9 +75,8 @@ def run_ingestion(
             progress.emit("nothing changed: reusing the active index", force=True)
         else:
             progress.emit("building the search index", force=True)
-            stage = BM25Stage()
-            _feed_index(stage, ingested, ChunkCache(cache_root, _fingerprint(settings)), cancel)
-            _write_cancellable(stage, workspace.path, cancel)
+            files = tuple(IndexedFile(r.path, r.source, r.sha256) for r in ingested)
+            pool.call(build_index, IndexTask(workspace.path, cache_root, _fingerprint(settings), files))
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
         progress.phase = PHASE_PUBLISH
         progress.item = None
@@ -99,7 +97,12 @@ def _fingerprint(settings: Settings) -> str:
 
 
 def _parse_all(
-    corpus: Corpus, settings: Settings, cache_root: Path, progress: IngestProgress, cancel: threading.Event
+    corpus: Corpus,
+    settings: Settings,
+    cache_root: Path,
+    progress: IngestProgress,
+    pool: WorkerPool,
+    cancel: threading.Event,
 ) -> dict[str, FileOutcome]:
     """Hash each file here (cache hits never reach a worker); parse the misses in worker processes."""
     by_rel = {f.rel: f for f in corpus.files}
@@ -141,7 +144,7 @@ def _parse_all(
                 sha,
             )
 
-    for outcome in run_tasks(misses(), workers=settings.workers, cancel=cancel):
+    for outcome in pool.process_files(misses()):
         if outcome.status == OUTCOME_CANCELLED:
             raise IngestCancelled
         record(outcome)
@@ -169,44 +172,6 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
         status=outcome.status,
         error=outcome.error,
     )
-
-
-def _feed_index(
-    stage: IndexStage, ingested: list[FileRecord], cache: ChunkCache, cancel: threading.Event
-) -> None:
-    for number, record in enumerate(ingested):
-        if number % _INDEX_BATCH == 0 and cancel.is_set():
-            raise IngestCancelled
-        entry = cache.get(record.sha256)
-        if entry is None:
-            raise RuntimeError(f"cache entry for {record.path} vanished during ingestion")
-        for position, chunk in enumerate(entry.chunks):
-            metadata = {"file": record.path, "source": record.source}
-            if chunk.page:
-                metadata["page"] = chunk.page
-            stage.add(f"{record.sha256[:16]}-{record.path}-{position}", chunk.text, metadata)
-
-
-def _write_cancellable(stage: IndexStage, workspace: Path, cancel: threading.Event) -> None:
-    """Run ``stage.write`` in a helper thread so a cancel returns control at once.
-
-    An abandoned build only writes inside the workspace, which the caller removes.
-    """
-    errors: list[BaseException] = []
-
-    def build() -> None:
-        try:
-            stage.write(workspace)
-        except BaseException as exc:
-            errors.append(exc)
-
-    builder = threading.Thread(target=build, name="docmind-index-build", daemon=True)
-    builder.start()
-    while builder.is_alive():
-        if cancel.wait(0.05):
-            raise IngestCancelled
-    if errors:
-        raise errors[0]
 
 
 def _summary(records: list[FileRecord], progress: IngestProgress, started: float) -> IngestSummary:

@@ -1,0 +1,259 @@
+"""Page objects for DocMind's Streamlit UI, written against the UI contract only.
+
+Locators use the contract: the uploader labelled "Upload documents", the buttons "Start ingestion" /
+"Cancel ingestion", the containers ``job_panel`` and ``active_snapshot`` (CSS ``st-key-…``), the
+state words, the ``role=progressbar`` of ``st.progress`` and the Search page's "Search" input.
+
+Two init scripts run in every page before Streamlit's own code:
+
+* a recorder (``window.__docmindPanel``) that a ``MutationObserver`` fills with every distinct
+  (job, state, progress, files counter, current file) the job panel *displays*, so a test can check
+  what a person saw without sampling races;
+* a gate on the fragment's ``run_every`` timer (Streamlit implements it as a browser
+  ``setInterval`` that calls ``sendUpdateWidgetsMessage``). ``hold_ticks()`` makes the ticks no-ops,
+  so the panel keeps exactly what the last rerun rendered — how a transient state such as
+  Cancelling is screenshotted deterministically — and ``release_ticks()`` lets them run again.
+  Clicks are not timers: a click still reruns the fragment while ticks are held.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+UPLOAD_LABEL = "Upload documents"
+START_LABEL = "Start ingestion"
+CANCEL_LABEL = "Cancel ingestion"
+STATES = ("Idle", "Queued", "Running", "Cancelling", "Cancelled", "Succeeded", "Failed", "Interrupted")
+ACTIVE_STATES = ("Queued", "Running", "Cancelling")
+
+# Generous bounds for conditions that depend on the engine (a first job starts a forkserver that
+# imports LlamaIndex, ~7 s on 2 busy cores); waits end as soon as the condition holds.
+UI_TIMEOUT = 10_000
+JOB_TIMEOUT = 90_000
+
+PANEL_RECORDER = """
+(() => {
+  const seen = [];
+  window.__docmindPanel = seen;
+  const read = () => {
+    const panel = document.querySelector('.st-key-job_panel');
+    if (!panel) return;
+    const state = panel.querySelector('strong');
+    const job = panel.querySelector('code');
+    const bar = panel.querySelector('[role=progressbar]');
+    const label = panel.querySelector('[data-testid=stProgress] [data-testid=stMarkdownContainer]');
+    const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Current file:'));
+    const row = {
+      job: job ? job.textContent : null,
+      state: state ? state.textContent : null,
+      value: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
+      files: label ? label.textContent : null,
+      current: current ? current.textContent.replace('Current file:', '').trim() : null,
+    };
+    const last = seen[seen.length - 1];
+    if (!last || JSON.stringify(last) !== JSON.stringify(row)) seen.push(row);
+  };
+  const start = () => {
+    new MutationObserver(read).observe(document.documentElement, {
+      subtree: true, childList: true, characterData: true, attributes: true,
+      attributeFilter: ['aria-valuenow'],
+    });
+    read();
+  };
+  if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
+})();
+"""
+
+TICK_GATE = """
+(() => {
+  const gate = { held: false, registered: 0, skipped: 0 };
+  window.__docmindTicks = gate;
+  const realSetInterval = window.setInterval.bind(window);
+  window.setInterval = (handler, timeout, ...args) => {
+    if (typeof handler === 'function' && String(handler).includes('sendUpdateWidgetsMessage')) {
+      gate.registered += 1;
+      const gated = (...a) => { if (gate.held) { gate.skipped += 1; return undefined; } return handler(...a); };
+      return realSetInterval(gated, timeout, ...args);
+    }
+    return realSetInterval(handler, timeout, ...args);
+  };
+})();
+"""
+
+_JOB_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+def prepare(page: Page) -> Page:
+    """Install the panel recorder and the tick gate (before any navigation of ``page``)."""
+    page.add_init_script(PANEL_RECORDER)
+    page.add_init_script(TICK_GATE)
+    return page
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One distinct rendering of the job panel, as recorded in the browser."""
+
+    job: str | None
+    state: str | None
+    value: int | None
+    files: str | None
+    current: str | None
+
+
+class DocMindApp:
+    """The app in one browser page."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        self.url = url
+
+    # -- locators ------------------------------------------------------------------------------------
+
+    @property
+    def panel(self) -> Locator:
+        """The job panel container (``st.container(key="job_panel")``)."""
+        return self.page.locator(".st-key-job_panel")
+
+    @property
+    def state_word(self) -> Locator:
+        """The bold state word at the start of the panel's status line."""
+        return self.panel.locator("strong").first
+
+    @property
+    def job_id(self) -> Locator:
+        """The job id shown in the status line."""
+        return self.panel.locator("code").first
+
+    @property
+    def progressbar(self) -> Locator:
+        """The panel's ``st.progress`` (``aria-valuenow`` 0–100)."""
+        return self.panel.get_by_role("progressbar")
+
+    @property
+    def start_button(self) -> Locator:
+        """The "Start ingestion" button."""
+        return self.panel.get_by_role("button", name=START_LABEL)
+
+    @property
+    def cancel_button(self) -> Locator:
+        """The "Cancel ingestion" button."""
+        return self.panel.get_by_role("button", name=CANCEL_LABEL)
+
+    @property
+    def active_snapshot(self) -> Locator:
+        """The active-snapshot badge (``st.container(key="active_snapshot")``)."""
+        return self.page.locator(".st-key-active_snapshot")
+
+    # -- navigation and waiting ----------------------------------------------------------------------
+
+    def open(self) -> DocMindApp:
+        """Load the app (Documents is the default page) and wait until its first run is done."""
+        self.page.goto(self.url)
+        expect(self.panel).to_be_visible(timeout=JOB_TIMEOUT)
+        self.wait_until_settled()
+        return self
+
+    def reload(self) -> None:
+        """Reload the browser page (a new Streamlit session) and wait for the panel."""
+        self.page.reload()
+        expect(self.panel).to_be_visible(timeout=JOB_TIMEOUT)
+        self.wait_until_settled()
+
+    def wait_until_settled(self, timeout: float = UI_TIMEOUT) -> None:
+        """Wait until the connected app has no script run in progress and no stale element."""
+        app = self.page.get_by_test_id("stApp")
+        expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
+        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+        expect(self.page.locator("[data-stale=true]")).to_have_count(0, timeout=timeout)
+
+    def go_to(self, title: str) -> None:
+        """Switch page through the sidebar navigation."""
+        self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+        expect(self.page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=UI_TIMEOUT)
+
+    # -- documents -----------------------------------------------------------------------------------
+
+    def upload(self, files: list[Path] | tuple[Path, ...]) -> None:
+        """Choose ``files`` in the uploader's file chooser and wait for one note per file."""
+        uploader = self.page.get_by_test_id("stFileUploader").filter(has_text=UPLOAD_LABEL)
+        uploader.locator("input[type=file]").set_input_files([str(path) for path in files])
+        notes = self.page.get_by_test_id("stAlert")
+        for path in files:
+            expect(notes.filter(has_text=f"{path.name}:")).to_have_count(1, timeout=UI_TIMEOUT)
+        self.wait_until_settled()
+
+    # -- the job -------------------------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Click Start ingestion and return the id of the job the panel then follows."""
+        expect(self.start_button).to_be_enabled(timeout=UI_TIMEOUT)
+        previous = self.job_id.text_content() if self.job_id.count() else None
+        self.start_button.click()
+        expect(self.state_word).to_have_text(re.compile("|".join(ACTIVE_STATES + ("Succeeded", "Failed"))))
+        if previous is not None:
+            expect(self.job_id).not_to_have_text(previous, timeout=UI_TIMEOUT)
+        job = self.job_id.text_content() or ""
+        assert _JOB_ID.match(job), f"unexpected job id {job!r}"
+        return job
+
+    def expect_state(self, word: str, timeout: float = JOB_TIMEOUT) -> None:
+        """Wait until the panel's state word is ``word``."""
+        expect(self.state_word).to_have_text(word, timeout=timeout)
+
+    def progress(self) -> int:
+        """The progress bar's current ``aria-valuenow``."""
+        return int(self.progressbar.get_attribute("aria-valuenow") or 0)
+
+    def wait_progress_at_least(self, percent: int, timeout: float = JOB_TIMEOUT) -> int:
+        """Wait until the job is Running with progress ≥ ``percent``; return the value seen."""
+        handle = self.page.wait_for_function(
+            """(min) => {
+                const panel = document.querySelector('.st-key-job_panel');
+                const bar = panel && panel.querySelector('[role=progressbar]');
+                const state = panel && panel.querySelector('strong');
+                if (!bar || !state || state.textContent !== 'Running') return false;
+                const value = Number(bar.getAttribute('aria-valuenow'));
+                return value >= min ? value : false;
+            }""",
+            arg=percent,
+            timeout=timeout,
+        )
+        return int(handle.json_value())
+
+    def snapshot_id(self) -> str | None:
+        """The active snapshot id from the badge, or ``None`` when there is no snapshot yet."""
+        expect(self.active_snapshot).to_be_visible(timeout=UI_TIMEOUT)
+        code = self.active_snapshot.locator("code")
+        return code.first.text_content() if code.count() else None
+
+    def recorded_panel(self) -> list[PanelRow]:
+        """Every distinct panel rendering recorded since the page was loaded."""
+        rows: list[dict[str, Any]] = self.page.evaluate("window.__docmindPanel || []")
+        return [PanelRow(**row) for row in rows]
+
+    # -- the fragment's timer ------------------------------------------------------------------------
+
+    def hold_ticks(self) -> None:
+        """Stop the panel's ``run_every`` reruns (clicks still rerun) and let a pending rerun finish."""
+        registered = self.page.evaluate("window.__docmindTicks.held = true, window.__docmindTicks.registered")
+        assert registered > 0, "the fragment timer was not found: Streamlit's run_every changed?"
+        self.wait_until_settled()
+
+    def release_ticks(self) -> None:
+        """Let the panel's ``run_every`` reruns happen again."""
+        self.page.evaluate("window.__docmindTicks.held = false")
+
+    # -- other pages ---------------------------------------------------------------------------------
+
+    def search(self, query: str) -> Locator:
+        """On the Search page, type ``query`` (Enter) and return the results container."""
+        box = self.page.get_by_role("textbox", name="Search", exact=True)
+        box.fill(query)
+        box.press("Enter")
+        return self.page.locator(".st-key-search_results")

@@ -1,0 +1,53 @@
+"""Start: upload through the file chooser, ingest, publish, search — on an empty data dir."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from e2e import cli, states
+from e2e.app import UI_TIMEOUT, DocMindApp
+from e2e.documents import UPLOAD_PHRASE, E2ECorpus
+from e2e.server import StreamlitServer
+from e2e.visual import Snapshots
+
+
+def test_upload_start_publishes_and_search_finds_the_upload(
+    app: DocMindApp, server: StreamlitServer, corpus: E2ECorpus, visual: Snapshots
+) -> None:
+    app.expect_state("Idle", timeout=UI_TIMEOUT)
+    assert app.snapshot_id() is None
+    expect(app.active_snapshot).to_contain_text("No active snapshot yet")
+    states.capture(app, visual, states.IDLE)
+
+    app.upload(corpus.uploads)
+    for path in corpus.uploads:
+        expect(app.page.get_by_text(f"{path.name}: saved")).to_be_visible()
+    assert sorted(p.name for p in (server.data_dir / "documents").iterdir()) == sorted(p.name for p in corpus.uploads)
+
+    job = app.start()
+    app.expect_state("Succeeded")
+    expect(app.progressbar).to_have_attribute("aria-valuenow", "100")
+    expect(app.panel).to_contain_text(f"{len(corpus.uploads)} / {len(corpus.uploads)} files")
+    app.wait_until_settled()
+    first = app.snapshot_id()
+    assert first is not None
+    assert first == cli.current_snapshot(server.data_dir)
+    expect(app.panel).to_contain_text(f"Published snapshot {first}")
+    assert app.job_id.text_content() == job
+    states.capture(app, visual, states.SUCCEEDED)
+
+    # A second ingestion with one more upload publishes a new snapshot, and the badge follows it.
+    extra = corpus.long_corpus(server.data_dir.parent / "start-extra", tag="start", count=1)
+    app.upload(extra)
+    app.start()
+    app.expect_state("Succeeded")
+    app.wait_until_settled()
+    second = app.snapshot_id()
+    assert second is not None and second != first
+    assert second == cli.current_snapshot(server.data_dir)
+
+    app.go_to("Search")
+    results = app.search(UPLOAD_PHRASE)
+    expect(results).to_contain_text("field-notes.pdf", timeout=UI_TIMEOUT)
+    expect(results).to_contain_text(UPLOAD_PHRASE)
+    expect(app.active_snapshot).to_contain_text(second)

@@ -1,0 +1,102 @@
+"""Publish time: ``Workspace.commit`` of a snapshot holding a BM25 index of 1k vs 10k chunks.
+
+The index is built once per size with DocMind's own ``BM25Stage`` (chunks of about 1,000
+characters of generated prose, with file/page metadata) into a template folder. Each repetition
+copies it into a fresh workspace (not timed, so its pages are dirty as after a real build) and
+times ``commit`` alone: hashing, fsyncs, manifest, rename, CURRENT, retention (5 kept).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from pathlib import Path
+
+from tests.benchmarks.figures import Context
+from tests.benchmarks.measure import median
+from tests.benchmarks.report import Figure
+from tests.support.corpus import sentences
+
+SIZES = (1_000, 10_000)
+TARGET_MS = 50.0
+FLAT_RATIO = 1.5  # "flat": 10x the chunks may cost at most 1.5x the time
+
+
+def _build_index(size: int, target: Path, seed: int) -> int:
+    from docmind.ingest.index_stage import BM25Stage
+
+    rng = random.Random(seed)
+    stage = BM25Stage()
+    for i in range(size):
+        metadata = {"file": f"library/doc-{i // 40:04d}.pdf", "source": "library", "page": str(i % 40 + 1)}
+        stage.add(f"{i:016x}-doc-{i // 40:04d}-{i % 40}", sentences(rng, 9), metadata)
+    target.mkdir(parents=True)
+    stage.write(target)
+    return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+
+
+def _commit_times(template: Path, root: Path, repetitions: int) -> list[float]:
+    from docmind_snapshots import SnapshotStore
+
+    store = SnapshotStore(root, retention=5)
+    times = []
+    for number in range(repetitions + 1):
+        with store.begin(owner="bench") as workspace:
+            for item in template.iterdir():
+                if item.is_dir():
+                    shutil.copytree(item, workspace.path / item.name)
+                else:
+                    shutil.copy2(item, workspace.path / item.name)
+            started = time.perf_counter()
+            workspace.commit({"chunks": number})
+            if number:  # the first commit creates CURRENT: not representative, not counted
+                times.append(time.perf_counter() - started)
+    return times
+
+
+def publish_figures(ctx: Context) -> list[Figure]:
+    """Median commit time at 10k chunks (target ≤ 50 ms) and the 10k/1k ratio (flat: ≤ 1.5×)."""
+    repetitions = 3 if ctx.quick else 9
+    results = {}
+    for size in SIZES:
+        scratch = ctx.fresh_dir(f"publish-{size}")
+        try:
+            index_bytes = _build_index(size, scratch / "template", ctx.seed + size)
+            times = _commit_times(scratch / "template", scratch / "store", repetitions)
+            results[size] = {
+                "median_ms": median(times) * 1000,
+                "index_mb": index_bytes / 1e6,
+                "times_ms": [round(t * 1000, 2) for t in times],
+            }
+        finally:
+            ctx.discard(scratch)
+    small, large = results[SIZES[0]], results[SIZES[1]]
+    print(f"[publish] 1k {small['median_ms']:.1f} ms, 10k {large['median_ms']:.1f} ms", flush=True)
+    how = (
+        f"1k chunks ({small['index_mb']:.1f} MB index) {small['median_ms']:.1f} ms vs 10k chunks "
+        f"({large['index_mb']:.1f} MB) {large['median_ms']:.1f} ms; median of {repetitions} commits"
+    )
+    details = {str(k): v for k, v in results.items()}
+    return [
+        Figure(
+            "publish",
+            "Publish (Workspace.commit) at 10k chunks",
+            large["median_ms"],
+            " ms",
+            "<=",
+            TARGET_MS,
+            how,
+            details,
+        ),
+        Figure(
+            "publish_flat",
+            "Publish time 10k / 1k chunks (flat)",
+            large["median_ms"] / small["median_ms"],
+            "×",
+            "<=",
+            FLAT_RATIO,
+            how,
+            details,
+        ),
+    ]

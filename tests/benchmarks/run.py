@@ -1,0 +1,165 @@
+"""Run the DocMind benchmarks and write ``results/latest.json`` and ``results/latest.md``.
+
+Usage (from the repo root)::
+
+    uv run python -m tests.benchmarks.run                 # everything, 3 rounds (about 15-25 min)
+    uv run python -m tests.benchmarks.run --quick         # small corpus, 1 round: a smoke run
+    uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
+
+Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
+ui_browser. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
+``results/partial.*`` (git-ignored) unless ``--out`` names the file. A figure that cannot be
+measured is reported as "not measured" with the error; the other figures still run. The exit
+code is 0 whenever a report was written: targets are reported as met / not met, never enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.benchmarks import report
+from tests.benchmarks.corpus import ensure_corpus, warm_page_cache
+from tests.benchmarks.figures import Context
+from tests.benchmarks.measure import machine
+from tests.benchmarks.report import Figure, failed_figure
+
+RUNS = Path(__file__).resolve().parent / ".runs"
+GROUPS = ("cold", "reingest", "scale", "cancel", "cancel_cli", "publish", "ui_panel", "ui_browser")
+# Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
+PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
+    "cold": [
+        ("cold_time", "Cold ingest time: baseline / DocMind (speed-up)", "×", ">=", 1.8),
+        ("cold_rss", "Peak RSS of cold ingest: DocMind / baseline", "×", "<=", 0.6),
+    ],
+    "reingest": [
+        ("reingest_noop", "Re-ingest, nothing changed: cold / re-ingest", "×", ">=", 20),
+        ("reingest_add", "Re-ingest after adding one file / cold ingest of that file alone", "×", "<=", 2),
+    ],
+    "scale": [("scale_rss", "Peak RSS at 4× corpus / 1× corpus", "×", "<=", 1.5)],
+    "cancel": [("cancel_inprocess", "Cancel → run_ingestion stopped (in-process), p95", " s", "<=", 0.5)],
+    "cancel_cli": [
+        ("cancel_cli", "SIGINT → `docmind ingest` exited (CLI, kill -INT pid), p95", " s", "<=", 0.5),
+        (
+            "cancel_ctrl_c",
+            "Ctrl-C → `docmind ingest` exited (CLI, SIGINT to the group), p95",
+            " s",
+            "<=",
+            0.5,
+        ),
+    ],
+    "publish": [
+        ("publish", "Publish (Workspace.commit) at 10k chunks", " ms", "<=", 50),
+        ("publish_flat", "Publish time 10k / 1k chunks (flat)", "×", "<=", 1.5),
+    ],
+    "ui_panel": [("ui_panel", "Job panel fragment server time, 2,000-file job (median)", " ms", "<=", 15)],
+    "ui_browser": [
+        ("ui_browser", "Click Cancel → panel shows Cancelled (browser), worst of trials", " s", "<=", 1.5)
+    ],
+}
+NOTES = [
+    "Times are wall-clock seconds of whole subprocesses (interpreter start to exit) for both DocMind's CLI "
+    "and the baseline; medians over the rounds, each round alternating which runs first.",
+    "Peak RSS: psutil samples every 50 ms of the process and all its descendants, RSS summed (DocMind: CLI + "
+    "forkserver + workers; baseline: one process); the same method for both. Summed RSS counts pages "
+    "shared by forked workers once per process, so DocMind's figure is an upper bound.",
+    "Baseline: SimpleDirectoryReader(recursive) → IngestionPipeline([SentenceSplitter(1024, 200)]) → "
+    "BM25Retriever.from_defaults → persist, one process (tests/benchmarks/baseline_ingest.py).",
+    "Cancel moments are seeded (seed 20260); in-process trials keep the forkserver warm, as the app "
+    "server does.",
+]
+
+
+def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[], list[Figure]]]]:
+    from tests.benchmarks.figures import cancel, ingest, publish, ui_browser, ui_panel
+
+    plan: list[tuple[str, Callable[[], list[Figure]]]] = []
+    want_cold, want_re = "cold" in groups, "reingest" in groups
+    if want_cold or want_re:
+        name = "cold" if want_cold else "reingest"
+        plan.append((name, lambda: ingest.ingest_figures(ctx, want_cold=want_cold, want_reingest=want_re)))
+    table: dict[str, Callable[[], list[Figure]]] = {
+        "scale": lambda: ingest.scale_figures(ctx),
+        "cancel_cli": lambda: cancel.cli_figures(ctx),
+        "cancel": lambda: [cancel.in_process_figure(ctx)],
+        "publish": lambda: publish.publish_figures(ctx),
+        "ui_panel": lambda: [ui_panel.ui_panel_figure(ctx)],
+        "ui_browser": lambda: [ui_browser.ui_browser_figure(ctx)],
+    }
+    plan += [
+        (group, table[group])
+        for group in ("scale", "cancel_cli", "cancel", "publish", "ui_panel", "ui_browser")
+        if group in groups
+    ]
+    return plan
+
+
+def _placeholders(group: str, error: str, done: list[Figure]) -> list[Figure]:
+    have = {f.key for f in done}
+    names = PLACEHOLDERS[group] + (PLACEHOLDERS["reingest"] if group == "cold" else [])
+    return [failed_figure(k, t, u, o, th, error) for k, t, u, o, th in names if k not in have]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, build the corpus, run the figures, write the report."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.run", description="Run the DocMind benchmarks."
+    )
+    parser.add_argument("--quick", action="store_true", help="small corpus, 1 round: a smoke run")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="rounds per figure (default 3; 1 with --quick)"
+    )
+    parser.add_argument("--only", default="", help=f"comma-separated groups: {','.join(GROUPS)}")
+    parser.add_argument("--out", default="", help="results file stem (default: latest, or partial)")
+    args = parser.parse_args(argv)
+    groups = [g.strip() for g in args.only.split(",") if g.strip()] or list(GROUPS)
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown group(s) {unknown}; choose from {','.join(GROUPS)}")
+    rounds = args.rounds or (1 if args.quick else 3)
+    out = args.out or ("partial" if args.quick or args.only else "latest")
+    started = time.monotonic()
+    corpus = ensure_corpus(args.quick)
+    warm_page_cache((corpus.main, *corpus.copies))
+    logs = RUNS / "logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="docmind-bench-"))
+    ctx = Context(corpus=corpus, rounds=rounds, quick=args.quick, work=work, logs=logs)
+    figures: list[Figure] = []
+    try:
+        for group, measure in _figure_plan(ctx, groups):
+            print(f"== {group}", flush=True)
+            produced: list[Figure] = []
+            try:
+                produced = measure()
+            except Exception as exc:
+                traceback.print_exc()
+                produced = _placeholders(group, f"{type(exc).__name__}: {exc}", produced)
+            figures += produced
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    meta = {
+        "command": "python -m tests.benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "rounds": rounds,
+        "quick": args.quick,
+        "groups": groups,
+        "duration_s": round(time.monotonic() - started, 1),
+        "machine": machine(),
+        "corpus": {k: v for k, v in corpus.manifest.items()},
+        "notes": [*NOTES, *ctx.notes],
+    }
+    json_path, md_path = report.write(figures, meta, stem=out)
+    print(md_path.read_text(encoding="utf-8"))
+    print(f"wrote {json_path} and {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
