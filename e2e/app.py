@@ -49,14 +49,16 @@ PANEL_RECORDER = """
     const label = panel.querySelector('[data-testid=stProgress] [data-testid=stMarkdownContainer]');
     const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Current file:'));
     const row = {
+      at: Math.round(performance.now()),
       job: job ? job.textContent : null,
       state: state ? state.textContent : null,
       value: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
       files: label ? label.textContent : null,
       current: current ? current.textContent.replace('Current file:', '').trim() : null,
     };
+    const key = (r) => JSON.stringify({ ...r, at: 0 });
     const last = seen[seen.length - 1];
-    if (!last || JSON.stringify(last) !== JSON.stringify(row)) seen.push(row);
+    if (!last || key(last) !== key(row)) seen.push(row);
   };
   const start = () => {
     new MutationObserver(read).observe(document.documentElement, {
@@ -97,8 +99,9 @@ def prepare(page: Page) -> Page:
 
 @dataclass(frozen=True)
 class PanelRow:
-    """One distinct rendering of the job panel, as recorded in the browser."""
+    """One distinct rendering of the job panel, as recorded in the browser (``at``: ms since page load)."""
 
+    at: int
     job: str | None
     state: str | None
     value: int | None
@@ -231,6 +234,10 @@ class DocMindApp:
         expect(self.active_snapshot).to_be_visible(timeout=UI_TIMEOUT)
         code = self.active_snapshot.locator("code")
         return code.first.text_content() if code.count() else None
+
+    def now(self) -> int:
+        """The page's clock (``performance.now()``, ms since load), comparable with ``PanelRow.at``."""
+        return int(self.page.evaluate("Math.round(performance.now())"))
 
     def recorded_panel(self) -> list[PanelRow]:
         """Every distinct panel rendering recorded since the page was loaded."""

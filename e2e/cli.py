@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +76,11 @@ def corpus_statuses(data_dir: Path, snapshot_id: str) -> dict[str, str]:
     """File path → status (indexed, cached, failed, skipped) from a snapshot's ``corpus.json``."""
     listing = json.loads((data_dir / "index" / "snapshots" / snapshot_id / "corpus.json").read_text(encoding="utf-8"))
     return {record["path"]: record["status"] for record in listing["files"]}
+
+
+def recorded_job_state(data_dir: Path, job_id: str) -> str | None:
+    """The job's state as its process left it in ``jobs.sqlite`` (read-only: no recovery runs)."""
+    uri = f"file:{data_dir / 'jobs.sqlite'}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+        row = connection.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return row[0] if row else None

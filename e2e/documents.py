@@ -21,8 +21,8 @@ from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 
 BASE_PDFS = 6
 PAGES_PER_PDF = 40
-# Calibrated on 2 cores: ~96 variants of 40 pages keep a cold job in its parse phase for ~10 s.
-LONG_FILES = int(os.environ.get("DOCMIND_E2E_LONG_FILES", "96"))
+# Calibrated on 2 cores: ~144 variants of 40 pages keep a cold job in its parse phase for ~8 s (after ~7 s of worker start-up in a fresh server).
+LONG_FILES = int(os.environ.get("DOCMIND_E2E_LONG_FILES", "144"))
 
 UPLOAD_PHRASE = "tangerine zeppelin moonquake"
 SEED_PHRASE = "obsidian hummingbird cartography"

@@ -27,8 +27,8 @@ def dynamic_parts(app: DocMindApp, state: str) -> list[Locator]:
     metric_value = panel.get_by_test_id("stMetric").filter(has_text="Elapsed").get_by_test_id("stMetricValue")
     parts = [
         panel.locator("code"),
-        app.active_snapshot.get_by_test_id(markdown).filter(has_text="Active snapshot"),
-        panel.get_by_test_id(markdown).filter(has_text="Published snapshot"),
+        app.active_snapshot.get_by_test_id(markdown).filter(has_text=re.compile(r"^Active snapshot")),
+        panel.get_by_test_id(markdown).filter(has_text=re.compile(r"^Published snapshot")),
         metric_value,
         panel.get_by_text(re.compile(r"^Throughput:")),
     ]

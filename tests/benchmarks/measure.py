@@ -8,7 +8,6 @@ tree holds the CLI, the forkserver and the worker processes; for the baseline, o
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import platform
@@ -30,46 +29,76 @@ REPO = Path(__file__).resolve().parents[2]
 
 def tree_rss(process: psutil.Process) -> int:
     """Sum of the RSS of ``process`` and its descendants (vanished processes count 0)."""
-    total = 0
+    return sum(rss for rss, _ in _tree_usage(process).values())
+
+
+def _tree_usage(process: psutil.Process) -> dict[int, tuple[int, float]]:
+    """RSS and CPU seconds (user + system) of every live process of the tree, by pid."""
     try:
         members = [process, *process.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return {}
+    usage = {}
     for member in members:
         try:
-            total += member.memory_info().rss
+            with member.oneshot():
+                times = member.cpu_times()
+                usage[member.pid] = (member.memory_info().rss, times.user + times.system)
         except psutil.Error:
             continue
-    return total
+    return usage
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores) since boot."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 class TreeSampler:
-    """Sample a process tree's summed RSS in a background thread; ``peak`` is the maximum seen."""
+    """Sample a process tree every 50 ms in a background thread.
+
+    ``peak`` is the maximum summed RSS seen; ``cpu_seconds`` the CPU time of every process seen
+    (last sample of each); ``background_load`` the share of the machine's cores that *other*
+    processes kept busy meanwhile (0 on a quiet machine; 0.5 = one of two cores taken).
+    """
 
     def __init__(self, pid: int, interval: float = SAMPLE_INTERVAL) -> None:
         self._process = psutil.Process(pid)
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+        self._cpu: dict[int, float] = {}
         self.peak = 0
         self.samples = 0
         self.max_processes = 0
+        self.cpu_seconds = 0.0
+        self.background_load = 0.0
+        self._busy0 = 0.0
+        self._wall0 = 0.0
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self._process))
+            usage = _tree_usage(self._process)
+            self.peak = max(self.peak, sum(rss for rss, _ in usage.values()))
+            self.max_processes = max(self.max_processes, len(usage))
+            for pid, (_, cpu) in usage.items():
+                self._cpu[pid] = max(cpu, self._cpu.get(pid, 0.0))
             self.samples += 1
-            with contextlib.suppress(psutil.Error):
-                self.max_processes = max(self.max_processes, 1 + len(self._process.children(recursive=True)))
             self._stop.wait(self._interval)
 
     def __enter__(self) -> TreeSampler:
+        self._busy0, self._wall0 = machine_busy_seconds(), time.perf_counter()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu_seconds = sum(self._cpu.values())
+        wall = max(time.perf_counter() - self._wall0, 1e-6)
+        other = machine_busy_seconds() - self._busy0 - self.cpu_seconds
+        self.background_load = max(0.0, other / (wall * (os.cpu_count() or 1)))
 
 
 @dataclass
@@ -84,6 +113,8 @@ class RunResult:
     stderr_tail: str
     samples: int
     max_processes: int
+    cpu_seconds: float = 0.0
+    background_load: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def json_lines(self) -> list[dict[str, Any]]:
@@ -138,7 +169,23 @@ def run_measured(
         stderr_tail=stderr[-2000:],
         samples=sampler.samples,
         max_processes=sampler.max_processes,
+        cpu_seconds=sampler.cpu_seconds,
+        background_load=sampler.background_load,
     )
+
+
+def wait_for_quiet(max_wait: float = 180.0, threshold: float = 0.15, settle: int = 3) -> float:
+    """Wait until other processes leave the CPUs idle (``settle`` 1-s samples under ``threshold``).
+
+    Other sessions may share the machine; a benchmark measured under their load is not
+    comparable. Returns the seconds waited (gives up after ``max_wait``; the figures then record
+    the background load they saw).
+    """
+    started = time.monotonic()
+    quiet = 0
+    while quiet < settle and time.monotonic() - started < max_wait:
+        quiet = quiet + 1 if psutil.cpu_percent(interval=1.0) / 100 < threshold else 0
+    return time.monotonic() - started
 
 
 def docmind_argv(*args: str) -> list[str]:

@@ -28,6 +28,17 @@ class Context:
     shared: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def quiet(self, label: str, max_wait: float = 30.0) -> None:
+        """Wait (bounded) for other processes to leave the CPUs idle; note it when they did not."""
+        from tests.benchmarks.measure import wait_for_quiet
+
+        waited = wait_for_quiet(max_wait=max_wait)
+        self.shared.setdefault("quiet_waits", []).append((label, round(waited, 1)))
+        if waited >= max_wait:
+            self.notes.append(
+                f"{label}: the machine was still busy with other processes after {max_wait:.0f} s"
+            )
+
     def fresh_dir(self, name: str) -> Path:
         """A new empty directory under the scratch space (a fresh data dir for a cold run)."""
         return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.work))

@@ -95,14 +95,27 @@ def _round(ctx: Context, number: int, want_cold: bool, want_reingest: bool) -> d
     return out
 
 
-def _line(label: str, runs: list[RunResult]) -> str:
-    return f"{label} {median([r.seconds for r in runs]):.2f} s"
+def run_info(result: RunResult) -> dict[str, Any]:
+    """What the report keeps of one run."""
+    return {
+        "seconds": round(result.seconds, 3),
+        "peak_rss_mib": mib(result.peak_rss),
+        "cpu_s": round(result.cpu_seconds, 2),
+        "background_load": round(result.background_load, 3),
+        "processes": result.max_processes,
+        "output": result.extra,
+    }
+
+
+def _cpu(runs: list[RunResult]) -> float:
+    return median([r.cpu_seconds for r in runs])
 
 
 def ingest_figures(ctx: Context, *, want_cold: bool = True, want_reingest: bool = True) -> list[Figure]:
     """Run ``ctx.rounds`` rounds and return the cold and/or re-ingest figures."""
     rounds = []
     for number in range(ctx.rounds):
+        ctx.quiet(f"ingest round {number + 1}", max_wait=15)
         rounds.append(_round(ctx, number, want_cold, want_reingest))
         print(
             f"[ingest] round {number + 1}/{ctx.rounds}: "
@@ -116,17 +129,12 @@ def ingest_figures(ctx: Context, *, want_cold: bool = True, want_reingest: bool 
     ctx.shared["docmind_1x"] = dm
     figures: list[Figure] = []
     dm_t, dm_rss = median([r.seconds for r in dm]), median([r.peak_rss for r in dm])
-    per_run = [
-        {"seconds": round(r.seconds, 3), "peak_rss_mib": mib(r.peak_rss), "summary": r.extra} for r in dm
-    ]
+    per_run = [run_info(r) for r in dm]
     if want_cold:
         b_t, b_rss = median([r.seconds for r in base]), median([r.peak_rss for r in base])
         details = {
             "docmind_runs": per_run,
-            "baseline_runs": [
-                {"seconds": round(r.seconds, 3), "peak_rss_mib": mib(r.peak_rss), "stages": r.extra}
-                for r in base
-            ],
+            "baseline_runs": [run_info(r) for r in base],
             "docmind_chunks": dm[0].extra.get("chunks"),
             "baseline_nodes": base[0].extra.get("nodes"),
             "docmind_max_processes": max(r.max_processes for r in dm),
@@ -139,8 +147,8 @@ def ingest_figures(ctx: Context, *, want_cold: bool = True, want_reingest: bool 
                 "×",
                 ">=",
                 1.8,
-                f"baseline {b_t:.2f} s vs DocMind CLI {dm_t:.2f} s; chunks {details['docmind_chunks']} vs "
-                f"nodes {details['baseline_nodes']}",
+                f"baseline {b_t:.2f} s vs DocMind CLI {dm_t:.2f} s (CPU {_cpu(base):.1f} vs {_cpu(dm):.1f} "
+                f"CPU-s); chunks {details['docmind_chunks']} vs nodes {details['baseline_nodes']}",
                 details,
             )
         )
@@ -169,7 +177,7 @@ def ingest_figures(ctx: Context, *, want_cold: bool = True, want_reingest: bool 
                 20,
                 f"cold {dm_t:.2f} s vs re-ingest {noop_t:.2f} s (in-process "
                 f"{median([r.extra.get('seconds', 0) for r in runs['noop']]):.2f} s)",
-                {"noop_runs": [{"seconds": round(r.seconds, 3), "summary": r.extra} for r in runs["noop"]]},
+                {"noop_runs": [run_info(r) for r in runs["noop"]]},
             )
         )
         figures.append(
@@ -183,10 +191,8 @@ def ingest_figures(ctx: Context, *, want_cold: bool = True, want_reingest: bool 
                 f"re-ingest +1 file {add_t:.2f} s vs that file alone {alone_t:.2f} s "
                 f"({ctx.corpus.extra_file.stat().st_size / 1e6:.1f} MB, 40-page PDF)",
                 {
-                    "add_runs": [{"seconds": round(r.seconds, 3), "summary": r.extra} for r in runs["add"]],
-                    "alone_runs": [
-                        {"seconds": round(r.seconds, 3), "summary": r.extra} for r in runs["alone"]
-                    ],
+                    "add_runs": [run_info(r) for r in runs["add"]],
+                    "alone_runs": [run_info(r) for r in runs["alone"]],
                 },
             )
         )
@@ -198,6 +204,7 @@ def scale_figures(ctx: Context) -> list[Figure]:
     one: list[RunResult] = ctx.shared.get("docmind_1x") or []
     four: list[RunResult] = []
     for number in range(ctx.rounds):
+        ctx.quiet(f"scale round {number + 1}", max_wait=15)
         if len(one) <= number:
             data = ctx.fresh_dir("docmind-1x")
             try:
@@ -221,10 +228,8 @@ def scale_figures(ctx: Context) -> list[Figure]:
         "x4_peak_mib": mib(rss4),
         "x1_seconds": round(t1, 2),
         "x4_seconds": round(t4, 2),
-        "x4_runs": [
-            {"seconds": round(r.seconds, 3), "peak_rss_mib": mib(r.peak_rss), "summary": r.extra}
-            for r in four
-        ],
+        "x4_runs": [run_info(r) for r in four],
+        "x1_runs": [run_info(r) for r in one],
     }
     return [
         Figure(

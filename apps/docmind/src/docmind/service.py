@@ -6,15 +6,24 @@ CLI opens one per command. Opening runs recovery (snapshot store and job registr
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from docmind_jobs import JobCancelled, JobConflictError, JobContext, JobManager, JobRecord, JobRegistry
-from docmind_snapshots import SnapshotStore, WriterBusyError
+from docmind_jobs import (
+    JobCancelled,
+    JobConflictError,
+    JobContext,
+    JobManager,
+    JobRecord,
+    JobRegistry,
+    RegistryError,
+)
+from docmind_snapshots import SnapshotError, SnapshotStore, WriterBusyError
 
-from docmind.datadir import DataDir
+from docmind.datadir import DataDir, DataDirError
 from docmind.ingest.corpus import Source
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import run_ingestion
@@ -24,6 +33,15 @@ from docmind.settings import Settings
 INGEST_KIND = "ingest"
 INDEX_KEY = "index"
 DOCUMENTS_LABEL = "documents"
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying what failed while opening the data dir (no traceback)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    if isinstance(exc, sqlite3.Error):
+        return f"the job history (jobs.sqlite) cannot be opened: {exc}"
+    return str(exc) or type(exc).__name__
 
 
 class IngestionBusyError(Exception):
@@ -36,8 +54,11 @@ class DocMind:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.data = DataDir(settings.data_dir).ensure()
-        self.store = SnapshotStore(self.data.index, retention=settings.retention)
-        self.registry = JobRegistry(self.data.jobs_db, ttl=timedelta(days=settings.job_history_days))
+        try:
+            self.store = SnapshotStore(self.data.index, retention=settings.retention)
+            self.registry = JobRegistry(self.data.jobs_db, ttl=timedelta(days=settings.job_history_days))
+        except (OSError, sqlite3.Error, RegistryError, SnapshotError) as exc:
+            raise DataDirError(f"data dir {self.data.root} cannot be used: {_reason(exc)}") from exc
         self.jobs = JobManager(max_workers=2, registry=self.registry)
         self._summaries: dict[str, IngestSummary | BaseException] = {}
         self._lock = threading.Lock()

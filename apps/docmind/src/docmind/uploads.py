@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmind.ingest.corpus import SUPPORTED_EXTENSIONS
+from docmind.ingest.corpus import SUPPORTED_EXTENSIONS, format_size
 from docmind.ingest.worker import file_sha256
 
 SAVED = "saved"
@@ -54,9 +54,7 @@ def save_upload(folder: Path, name: str, data: bytes, *, max_bytes: int) -> Uplo
     if ext not in SUPPORTED_EXTENSIONS:
         return UploadResult(name, REFUSED, f"{name}: unsupported file type {ext or '(none)'}")
     if len(data) > max_bytes:
-        return UploadResult(
-            name, REFUSED, f"{name}: larger than the limit of {max_bytes // (1024 * 1024)} MiB"
-        )
+        return UploadResult(name, REFUSED, f"{name}: larger than the limit of {format_size(max_bytes)}")
     digest = hashlib.sha256(data).hexdigest()
     existing = _find_same_content(folder, digest, len(data))
     if existing is not None:
@@ -83,7 +81,7 @@ def _free_path(folder: Path, name: str) -> Path:
     root = folder.resolve()
     stem, ext = Path(name).stem, Path(name).suffix
     candidate, n = root / name, 2
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():  # a dangling link must not be written through
         candidate, n = root / f"{stem} ({n}){ext}", n + 1
     if candidate.resolve().parent != root:
         raise ValueError(f"refusing to write outside {root}")

@@ -20,6 +20,13 @@ EPILOG = """exit codes: 0 ok, 1 failed / nothing published / damage found, 2 usa
 Every command honours DOCMIND_DATA_DIR (default: ./.docmind-data)."""
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log lines for a terminal: no traceback (the command reports the failure itself, in one line)."""
+
+    def formatException(self, ei: object) -> str:
+        return ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also documents every command in ``--help``)."""
     parser = argparse.ArgumentParser(
@@ -76,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

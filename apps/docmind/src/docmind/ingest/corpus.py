@@ -91,13 +91,14 @@ def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
     seen_dirs: set[tuple[int, int]] = set()
 
     def on_error(err: OSError) -> None:
-        skipped.append(SkippedFile(_safe_name(str(err.filename)), source.label, err.strerror or "unreadable"))
+        where = _display_name(source, Path(str(err.filename)))
+        skipped.append(SkippedFile(where, source.label, err.strerror or "unreadable"))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
         current = Path(dirpath)
         stat = current.stat()
         if (stat.st_dev, stat.st_ino) in seen_dirs:
-            skipped.append(SkippedFile(_rel(root, current), source.label, "symlink loop"))
+            skipped.append(SkippedFile(_display_name(source, current), source.label, "symlink loop"))
             dirnames.clear()
             continue
         seen_dirs.add((stat.st_dev, stat.st_ino))
@@ -106,8 +107,9 @@ def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
             child = current / name
             if name.startswith("."):
                 continue
-            if child.is_symlink() and not _inside(child, real_root):
-                skipped.append(SkippedFile(_rel(root, child), source.label, "symlink leaves the source"))
+            problem = _symlink_problem(child, real_root)
+            if problem:
+                skipped.append(SkippedFile(_display_name(source, child), source.label, problem))
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -115,8 +117,9 @@ def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
             child = current / name
             if name.startswith("."):
                 continue
-            if child.is_symlink() and not _inside(child, real_root):
-                skipped.append(SkippedFile(_rel(root, child), source.label, "symlink leaves the source"))
+            problem = _symlink_problem(child, real_root)
+            if problem:
+                skipped.append(SkippedFile(_display_name(source, child), source.label, problem))
                 continue
             yield child
 
@@ -131,16 +134,30 @@ def _reject_reason(path: Path, max_file_bytes: int) -> str:
     if not path.is_file():
         return "not a regular file"
     if stat.st_size > max_file_bytes:
-        return f"larger than the limit of {max_file_bytes // (1024 * 1024)} MiB"
+        return f"larger than the limit of {format_size(max_file_bytes)}"
     return ""
 
 
-def _inside(path: Path, real_root: Path) -> bool:
+def format_size(size: int) -> str:
+    """A size for people: ``209715200`` → ``200 MiB``, ``65536`` → ``64 KiB``, ``900`` → ``900 bytes``."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def _symlink_problem(path: Path, real_root: Path) -> str:
+    """Why the symlink ``path`` is not followed; ``""`` for a link that stays inside (or no link)."""
+    if not path.is_symlink():
+        return ""
     try:
         path.resolve().relative_to(real_root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
+    except RuntimeError:  # Path.resolve raises it for a loop of links
+        return "symlink loop"
+    except (ValueError, OSError):
+        return "symlink leaves the source"
+    return ""
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -6,6 +6,8 @@ Running it in a worker keeps the index libraries and all chunk objects out of th
 
 from __future__ import annotations
 
+import errno
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,10 @@ class IndexTask:
     files: tuple[IndexedFile, ...]
 
 
+_FULL_MARGIN = 1 << 20
+"""Less free space than this after a failed index write means the disk is (practically) full."""
+
+
 class CacheEntryMissingError(RuntimeError):
     """A cache entry disappeared between the parse and the index phase."""
 
@@ -50,5 +56,19 @@ def build_index(task: IndexTask) -> int:
                 metadata["page"] = chunk.page
             stage.add(f"{file.sha256[:16]}-{file.path}-{position}", chunk.text, metadata)
     chunks = stage.size
-    stage.write(task.workspace)
+    try:
+        stage.write(task.workspace)
+    except OSError as exc:
+        # numpy reports a short write on a full disk as "N requested and M written", without an errno.
+        if exc.errno is None and _nearly_full(task.workspace):
+            reason = f"No space left on device while writing the search index ({exc})"
+            raise OSError(errno.ENOSPC, reason, str(task.workspace)) from exc
+        raise
     return chunks
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path).free < _FULL_MARGIN
+    except OSError:
+        return False

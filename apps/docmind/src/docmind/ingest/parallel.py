@@ -1,15 +1,17 @@
 """Worker processes for the heavy work: parse + split per file, then the index build.
 
 Workers come from a ``forkserver`` context whose server preloads the splitter and the index
-libraries, so a new pool starts in milliseconds and never forks the (multi-threaded) Streamlit
-server itself. Workers are started with the parent's ``__main__`` hidden: under Streamlit,
-``__main__`` is the page script, and multiprocessing would otherwise re-run it in every worker
-(our task functions never live in ``__main__``).
+libraries, so workers start in milliseconds and the (multi-threaded) Streamlit server is never
+forked. Workers are started with the parent's ``__main__`` hidden: under Streamlit, ``__main__``
+is the page script, and multiprocessing would otherwise re-run it in every worker (our task
+functions never live in ``__main__``).
 
-A :class:`WorkerPool` starts its processes on first use. File tasks stream through a window of
-``2 x workers`` tasks in flight; outcomes come back in completion order. When the cancel event is
-set, a shared process event tells workers to stop between PDF pages and the pool is terminated
-(in-flight work abandoned), so the caller regains control well within 0.5 s.
+Each worker owns a pipe and runs one task at a time, so the parent always knows which task a
+worker holds: a worker that dies (a parser crash, the OOM killer) fails only its own file and is
+replaced; nothing waits forever. When the cancel event is set, a shared process event tells
+workers to stop between PDF pages and every worker is terminated (in-flight work abandoned), so
+the caller regains control well within 0.5 s. Workers exit on their own when the parent dies
+(their pipe closes).
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.spawn
-import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.pool import Pool
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
-from docmind.ingest.worker import FileOutcome, FileTask, init_worker, process_file
+from docmind.ingest.worker import OUTCOME_FAILED, FileOutcome, FileTask, TaskError, process_file, serve
 
 _POLL_SECONDS = 0.05
+_STOP_GRACE_SECONDS = 0.2
 _context_lock = threading.Lock()
 _context: Any = None
 T = TypeVar("T")
@@ -35,6 +38,14 @@ R = TypeVar("R")
 
 class IngestCancelled(Exception):
     """The cancel event was set while work was in progress."""
+
+
+class WorkerCrashedError(RuntimeError):
+    """A worker process died while running a task."""
+
+
+class WorkerTaskError(RuntimeError):
+    """A task raised inside a worker; the message names the original error type and text."""
 
 
 def _forkserver_context() -> Any:
@@ -49,7 +60,7 @@ def _forkserver_context() -> Any:
 
 @contextlib.contextmanager
 def _parent_main_hidden() -> Iterator[None]:
-    """While workers start, leave the parent's ``__main__`` out of their preparation data."""
+    """While a worker starts, leave the parent's ``__main__`` out of its preparation data."""
     original = multiprocessing.spawn.get_preparation_data
 
     def without_main(name: str) -> dict[str, Any]:
@@ -66,13 +77,20 @@ def _parent_main_hidden() -> Iterator[None]:
             multiprocessing.spawn.get_preparation_data = original
 
 
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    task: Any = None
+
+
 class WorkerPool:
-    """A lazily started process pool bound to one cancel event; use it as a context manager."""
+    """Worker processes started on first use and bound to one cancel event; a context manager."""
 
     def __init__(self, workers: int, cancel: threading.Event) -> None:
-        self._workers = workers
+        self._size = workers
         self._cancel = cancel
-        self._pool: Pool | None = None
+        self._workers: list[_Worker] = []
         self._process_cancel: Any = None
 
     def __enter__(self) -> WorkerPool:
@@ -84,77 +102,117 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
-        """Stop the workers now (abandoning anything in flight)."""
-        if self._pool is None:
-            return
-        if self._cancel.is_set():
+        """Stop every worker now, abandoning anything in flight."""
+        if self._process_cancel is not None:
             self._process_cancel.set()
-        self._pool.terminate()
-        self._pool.join()
-        self._pool = None
+        for worker in self._workers:
+            worker.process.terminate()
+        for worker in self._workers:
+            worker.process.join(_STOP_GRACE_SECONDS)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []
 
-    def _started(self) -> Pool:
-        if self._pool is not None:
-            return self._pool
+    def _spawn(self) -> _Worker:
         ctx = _forkserver_context()
-        self._process_cancel = ctx.Event()
+        if self._process_cancel is None:
+            self._process_cancel = ctx.Event()
+        parent_end, child_end = ctx.Pipe()
+        process = ctx.Process(target=serve, args=(child_end, self._process_cancel), daemon=True)
         with _parent_main_hidden():
-            pool = ctx.Pool(
-                processes=self._workers, initializer=init_worker, initargs=(self._process_cancel,)
-            )
-        self._pool = pool
-        return pool
+            process.start()
+        child_end.close()
+        worker = _Worker(process, parent_end)
+        self._workers.append(worker)
+        return worker
+
+    def _idle_worker(self) -> _Worker:
+        idle = next((w for w in self._workers if w.task is None), None)
+        return idle if idle is not None else self._spawn()
+
+    def _dispatch(self, worker: _Worker, fn: Callable[[Any], Any], argument: Any) -> None:
+        worker.task = argument
+        worker.conn.send((fn, argument))
 
     def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
         """Yield one outcome per task in completion order.
 
         Tasks are pulled lazily (the caller may hash files while workers parse); no process is
-        started when ``tasks`` is empty.
+        started when ``tasks`` is empty. A worker crash becomes a failed outcome for its file.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
         """
-        results: queue.Queue[Any] = queue.Queue()
-        window = max(2, 2 * self._workers)
         pending = iter(tasks)
-        in_flight = 0
         exhausted = False
         while True:
-            while not exhausted and in_flight < window:
+            while not exhausted and sum(w.task is not None for w in self._workers) < self._size:
                 task = next(pending, None)
                 if task is None:
                     exhausted = True
                     break
-                self._started().apply_async(
-                    process_file, (task,), callback=results.put, error_callback=results.put
-                )
-                in_flight += 1
-            if in_flight == 0:
+                self._dispatch(self._idle_worker(), process_file, task)
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
                 return
-            outcome = self._next_result(results)
-            in_flight -= 1
-            if isinstance(outcome, BaseException):
-                raise outcome
-            yield outcome
+            for worker, result in self._finished(busy):
+                task, worker.task = worker.task, None
+                if isinstance(result, WorkerCrashedError):
+                    yield FileOutcome(task.rel, OUTCOME_FAILED, task.sha256, error=str(result))
+                elif isinstance(result, TaskError):
+                    yield FileOutcome(task.rel, OUTCOME_FAILED, task.sha256, error=result.message)
+                else:
+                    yield result
 
     def call(self, fn: Callable[[T], R], argument: T) -> R:
         """Run ``fn(argument)`` in a worker and return its result.
 
         Raises:
-            IngestCancelled: as soon as the cancel event is set (the worker is terminated on close).
+            IngestCancelled: as soon as the cancel event is set.
+            WorkerCrashedError: the worker died.
+            WorkerTaskError: ``fn`` raised (the message names the original error).
         """
-        results: queue.Queue[Any] = queue.Queue()
-        self._started().apply_async(fn, (argument,), callback=results.put, error_callback=results.put)
-        result = self._next_result(results)
-        if isinstance(result, BaseException):
-            raise result
-        return result
+        worker = self._idle_worker()
+        self._dispatch(worker, fn, argument)
+        while True:
+            for _, result in self._finished([worker]):
+                worker.task = None
+                if isinstance(result, WorkerCrashedError):
+                    raise result
+                if isinstance(result, TaskError):
+                    raise WorkerTaskError(result.message)
+                return result
 
-    def _next_result(self, results: queue.Queue[Any]) -> Any:
-        while not self._cancel.is_set():
-            try:
-                return results.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
+    def _finished(self, busy: list[_Worker]) -> list[tuple[_Worker, Any]]:
+        """Wait (checking the cancel event) until some busy workers answer or die."""
+        by_handle: dict[Any, _Worker] = {}
+        for worker in busy:
+            by_handle[worker.conn] = worker
+            by_handle[worker.process.sentinel] = worker
+        while True:
+            if self._cancel.is_set():
+                raise IngestCancelled
+            ready = wait(list(by_handle), timeout=_POLL_SECONDS)
+            if ready:
+                break
+        done: dict[int, tuple[_Worker, Any]] = {}
+        for handle in ready:
+            worker = by_handle[handle]
+            if id(worker) in done:
                 continue
-        self._process_cancel.set()
-        raise IngestCancelled
+            done[id(worker)] = (worker, self._receive(worker))
+        return list(done.values())
+
+    def _receive(self, worker: _Worker) -> Any:
+        try:
+            if worker.conn.poll():
+                return worker.conn.recv()
+        except (EOFError, OSError):
+            pass
+        worker.process.join(_STOP_GRACE_SECONDS)
+        code = worker.process.exitcode
+        self._workers.remove(worker)
+        worker.conn.close()
+        return WorkerCrashedError(f"the parser process crashed (exit code {code})")

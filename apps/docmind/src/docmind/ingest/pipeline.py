@@ -25,7 +25,7 @@ from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
 from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
 from docmind.ingest.index_reuse import reuse_unchanged_index
-from docmind.ingest.parallel import IngestCancelled, WorkerPool
+from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
 from docmind.ingest.worker import (
@@ -37,6 +37,10 @@ from docmind.ingest.worker import (
     file_sha256,
 )
 from docmind.settings import Settings
+
+
+class IndexBuildError(Exception):
+    """The index could not be built or written (disk full, I/O error, a crashed worker)."""
 
 
 class NothingToPublishError(Exception):
@@ -76,7 +80,11 @@ def run_ingestion(
         else:
             progress.emit("building the search index", force=True)
             files = tuple(IndexedFile(r.path, r.source, r.sha256) for r in ingested)
-            pool.call(build_index, IndexTask(workspace.path, cache_root, _fingerprint(settings), files))
+            task = IndexTask(workspace.path, cache_root, _fingerprint(settings), files)
+            try:
+                pool.call(build_index, task)
+            except (WorkerTaskError, WorkerCrashedError) as exc:
+                raise IndexBuildError(f"could not build the search index: {exc}") from exc
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
         progress.phase = PHASE_PUBLISH
         progress.item = None

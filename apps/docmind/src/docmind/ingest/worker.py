@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,34 @@ class FileOutcome:
     error: str = ""
 
 
-def init_worker(cancel_event: Any) -> None:
-    """Pool initializer: remember the shared cancel event and warm the splitter import."""
+@dataclass(frozen=True)
+class TaskError:
+    """A task raised in the worker; ``message`` is ``Type: text`` (never document content)."""
+
+    message: str
+
+
+def serve(conn: Connection, cancel_event: Any) -> None:
+    """Worker main loop: run ``(fn, argument)`` requests from ``conn`` until it closes.
+
+    Every request gets exactly one reply: the result, or a :class:`TaskError`.
+    """
     global _cancel_event
     _cancel_event = cancel_event
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        fn, argument = request
+        try:
+            reply = fn(argument)
+        except Exception as exc:  # the parent decides what a failure means
+            reply = TaskError(f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
 
 
 def _cancelled() -> bool:
