@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from docmind_snapshots import SnapshotError
 
 from docmind.service import DocMind
 
@@ -10,7 +11,13 @@ from docmind.service import DocMind
 def active_snapshot_badge(service: DocMind, key: str = "active_snapshot") -> None:
     """Show the active snapshot's id, creation time, files and chunks inside ``st.container(key=key)``."""
     with st.container(key=key):
-        current = service.store.current()
+        try:
+            current = service.store.current()
+        except SnapshotError as exc:
+            st.error(
+                f"The active snapshot cannot be read: {exc}. Run `docmind verify`, then activate another."
+            )
+            return
         if current is None:
             st.info("No active snapshot yet: upload documents and start an ingestion.")
             return

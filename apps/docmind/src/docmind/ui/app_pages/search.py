@@ -4,6 +4,7 @@ import streamlit as st
 from docmind.search import NoSnapshotError, search
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service
+from docmind_snapshots import SnapshotError
 
 st.title("Search")
 active_snapshot_badge(service())
@@ -14,6 +15,8 @@ if query.strip():
         hits = search(service().store, query, k=top_k)
     except NoSnapshotError:
         st.info("Nothing to search yet: ingest some documents on the Documents page first.")
+    except SnapshotError as exc:
+        st.error(f"The active snapshot cannot be searched: {exc}")
     else:
         if not hits:
             st.caption(f"No matches for “{query}”.")
