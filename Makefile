@@ -12,7 +12,7 @@ UV := $(PYTHON) -m uv
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --quiet --compile-bytecode
 
 run: setup
 	$(UV) run docmind app
