@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -137,3 +138,15 @@ def test_cancel_mid_pdf_stops_quickly_and_publishes_nothing(tmp_path: Path) -> N
     assert SnapshotStore(tmp_path / "data" / "index").current() is None
     assert workspaces_left(tmp_path / "data") == []
     assert list((tmp_path / "data" / "cache").rglob("*.json")), "finished files stay cached"
+
+
+def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _mixed(docs)
+    first = _ingest(tmp_path / "data", docs)
+    shutil.rmtree(tmp_path / "data" / "cache")
+    make_text(docs / "extra.md", phrase="after the cache was wiped")
+    second = _ingest(tmp_path / "data", docs)
+    assert second.files_cached == first.files_indexed and second.chunks > first.chunks
+    store = SnapshotStore(tmp_path / "data" / "index")
+    assert search(store, "platypus", k=1)[0].file == "letter.docx"

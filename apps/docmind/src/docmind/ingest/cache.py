@@ -50,6 +50,7 @@ class ChunkCache:
     """Read and write cache entries under one fingerprint; safe across processes."""
 
     def __init__(self, root: Path, settings_fingerprint: str) -> None:
+        self.base = root
         self.fingerprint = settings_fingerprint
         self.root = root / settings_fingerprint
 

@@ -11,17 +11,19 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmind.ingest.cache import ChunkCache
+from docmind.ingest.cache import CacheEntry, ChunkCache
 from docmind.ingest.index_stage import BM25Stage
+from docmind.ingest.worker import FileTask, process_file
 
 
 @dataclass(frozen=True)
 class IndexedFile:
-    """One file whose chunks go into the index."""
+    """One file whose chunks go into the index; ``location`` is where to re-read it if needed."""
 
     path: str
     source: str
     sha256: str
+    location: Path
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,9 @@ class IndexTask:
     """Everything a worker needs to build the index into a workspace (small and picklable)."""
 
     workspace: Path
-    cache_root: Path
-    fingerprint: str
+    cache: ChunkCache
+    chunk_size: int
+    chunk_overlap: int
     files: tuple[IndexedFile, ...]
 
 
@@ -38,18 +41,18 @@ _FULL_MARGIN = 1 << 20
 """Less free space than this after a failed index write means the disk is (practically) full."""
 
 
-class CacheEntryMissingError(RuntimeError):
-    """A cache entry disappeared between the parse and the index phase."""
+class SourceChangedError(RuntimeError):
+    """A file changed while it was being ingested (its cache entry had to be rebuilt and differs)."""
 
 
 def build_index(task: IndexTask) -> int:
-    """Feed every chunk of ``task.files`` to the index stages and write them; returns the chunk count."""
-    cache = ChunkCache(task.cache_root, task.fingerprint)
+    """Feed every chunk of ``task.files`` to the index stages and write them; returns the chunk count.
+
+    A missing or damaged cache entry is rebuilt from the file (same content hash required).
+    """
     stage = BM25Stage()
     for file in task.files:
-        entry = cache.get(file.sha256)
-        if entry is None:
-            raise CacheEntryMissingError(f"cache entry for {file.path} vanished during ingestion")
+        entry = task.cache.get(file.sha256) or _rebuild(task, file)
         for position, chunk in enumerate(entry.chunks):
             metadata = {"file": file.path, "source": file.source}
             if chunk.page:
@@ -72,3 +75,20 @@ def _nearly_full(path: Path) -> bool:
         return shutil.disk_usage(path).free < _FULL_MARGIN
     except OSError:
         return False
+
+
+def _rebuild(task: IndexTask, file: IndexedFile) -> CacheEntry:
+    outcome = process_file(
+        FileTask(
+            file.location,
+            file.path,
+            task.cache.base,
+            task.cache.fingerprint,
+            task.chunk_size,
+            task.chunk_overlap,
+        )
+    )
+    entry = task.cache.get(outcome.sha256) if outcome.sha256 == file.sha256 else None
+    if entry is None:
+        raise SourceChangedError(f"{file.path} changed or became unreadable during ingestion")
+    return entry

@@ -23,20 +23,44 @@ def _signature(listing: CorpusListing) -> tuple[int, int, frozenset[tuple[str, s
     return listing.chunk_size, listing.chunk_overlap, indexed
 
 
-def reuse_unchanged_index(store: SnapshotStore, listing: CorpusListing, workspace: Path) -> bool:
-    """Link the active index into ``workspace`` if ``listing`` indexes exactly the same content.
+def active_listing(store: SnapshotStore) -> CorpusListing | None:
+    """The per-file listing of the active snapshot, or ``None`` (no snapshot, or unreadable)."""
+    try:
+        current = store.current()
+        if current is None:
+            return None
+        with store.open(current.id) as snapshot:
+            return CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes())
+    except (OSError, ValueError, SnapshotError):
+        return None
+
+
+def known_chunk_counts(
+    previous: CorpusListing | None, chunk_size: int, chunk_overlap: int
+) -> dict[str, tuple[int, int]]:
+    """Content hash → (pages, chunks) of files the active snapshot indexed with these chunk settings."""
+    if previous is None or (previous.chunk_size, previous.chunk_overlap) != (chunk_size, chunk_overlap):
+        return {}
+    return {f.sha256: (f.pages, f.chunks) for f in previous.files if f.status in ("indexed", "cached")}
+
+
+def reuse_unchanged_index(
+    store: SnapshotStore, previous: CorpusListing | None, listing: CorpusListing, workspace: Path
+) -> bool:
+    """Link the active index into ``workspace`` if ``listing`` indexes exactly what ``previous`` did.
 
     Returns:
         Whether the index was reused (``False``: the caller must build it).
     """
+    if previous is None or _signature(previous) != _signature(listing):
+        return False
     current = store.current()
     if current is None:
         return False
     try:
         with store.open(current.id) as snapshot:
-            previous = CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes())
-            if _signature(previous) != _signature(listing):
-                return False
+            if CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes()) != previous:
+                return False  # the active snapshot changed since the listing was read
             _link_tree(Path(snapshot) / BM25_DIR, workspace / BM25_DIR)
     except (OSError, ValueError, SnapshotError):
         shutil.rmtree(workspace / BM25_DIR, ignore_errors=True)

@@ -77,6 +77,47 @@ def _parent_main_hidden() -> Iterator[None]:
             multiprocessing.spawn.get_preparation_data = original
 
 
+_ready = threading.Event()
+_warm_lock = threading.Lock()
+_warming: threading.Thread | None = None
+
+
+def _noop() -> None:
+    """What the warm-up probe process runs."""
+
+
+def _start_probe(ctx: Any) -> None:
+    try:
+        probe = ctx.Process(target=_noop, daemon=True)
+        with _parent_main_hidden():
+            probe.start()
+        probe.join()
+    except Exception:  # the real start will report the problem
+        return
+    _ready.set()
+
+
+def _wait_until_forkserver_ready(ctx: Any, cancel: threading.Event) -> None:
+    """Wait until the forkserver has imported the worker libraries, but raise `IngestCancelled` on cancel.
+
+    The first process started in a program waits for the forkserver's preload (seconds), which must not
+    hold up a cancel (or a SIGTERM's 3 s exit budget). A throwaway probe process, with no arguments and
+    nothing to clean up, is started on a helper thread; a cancel leaves the helper to finish on its own.
+    """
+    global _warming
+    if _ready.is_set():
+        return
+    with _warm_lock:
+        if _warming is None or not _warming.is_alive():
+            _warming = threading.Thread(target=_start_probe, args=(ctx,), name="docmind-warmup", daemon=True)
+            _warming.start()
+        warming = _warming
+    while warming.is_alive():
+        if cancel.is_set():
+            raise IngestCancelled
+        warming.join(_POLL_SECONDS)
+
+
 @dataclass
 class _Worker:
     process: Any
@@ -102,11 +143,19 @@ class WorkerPool:
         self.close()
 
     def close(self) -> None:
-        """Stop every worker now, abandoning anything in flight."""
+        """Stop every worker now, abandoning anything in flight.
+
+        An idle worker of a job that was not cancelled is stopped by closing its pipe: it returns from
+        ``serve`` and exits normally, running its exit handlers (a library's multiprocessing lock in it,
+        such as tqdm's, would otherwise leave a named semaphore behind for every ingestion).
+        """
         if self._process_cancel is not None:
             self._process_cancel.set()
         for worker in self._workers:
-            worker.process.terminate()
+            if worker.task is None and not self._cancel.is_set():
+                worker.conn.close()
+            else:
+                worker.process.terminate()
         for worker in self._workers:
             worker.process.join(_STOP_GRACE_SECONDS)
             if worker.process.is_alive():
@@ -117,6 +166,7 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         ctx = _forkserver_context()
+        _wait_until_forkserver_ready(ctx, self._cancel)
         if self._process_cancel is None:
             self._process_cancel = ctx.Event()
         parent_end, child_end = ctx.Pipe()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from docmind_snapshots import SnapshotStore
@@ -24,17 +24,13 @@ from docmind_snapshots import SnapshotStore
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
 from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
-from docmind.ingest.index_reuse import reuse_unchanged_index
+from docmind.ingest.index_reuse import active_listing, known_chunk_counts, reuse_unchanged_index
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
 from docmind.ingest.worker import (
-    OUTCOME_CACHED,
-    OUTCOME_CANCELLED,
-    OUTCOME_FAILED,
     FileOutcome,
-    FileTask,
-    file_sha256,
 )
 from docmind.settings import Settings
 
@@ -66,7 +62,10 @@ def run_ingestion(
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
         progress.phase = PHASE_PARSE
         progress.emit(f"{len(corpus.files)} files to ingest", force=True)
-        outcomes = _parse_all(corpus, settings, cache_root, progress, pool, cancel)
+        previous = active_listing(store)
+        known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
+        cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
+        outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known)
         records = _records(corpus, outcomes)
         ingested = [r for r in records if r.status in ("indexed", "cached")]
         if not ingested:
@@ -75,12 +74,13 @@ def run_ingestion(
         listing = CorpusListing(
             chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, files=tuple(records)
         )
-        if reuse_unchanged_index(store, listing, workspace.path):
+        if reuse_unchanged_index(store, previous, listing, workspace.path):
             progress.emit("nothing changed: reusing the active index", force=True)
         else:
             progress.emit("building the search index", force=True)
-            files = tuple(IndexedFile(r.path, r.source, r.sha256) for r in ingested)
-            task = IndexTask(workspace.path, cache_root, _fingerprint(settings), files)
+            locations = {f.rel: f.path for f in corpus.files}
+            files = tuple(IndexedFile(r.path, r.source, r.sha256, locations[r.path]) for r in ingested)
+            task = IndexTask(workspace.path, cache, settings.chunk_size, settings.chunk_overlap, files)
             try:
                 pool.call(build_index, task)
             except (WorkerTaskError, WorkerCrashedError) as exc:
@@ -98,67 +98,6 @@ def run_ingestion(
     )
     progress.emit(f"published {info.id}", force=True)
     return summary
-
-
-def _fingerprint(settings: Settings) -> str:
-    return fingerprint(settings.chunk_size, settings.chunk_overlap)
-
-
-def _parse_all(
-    corpus: Corpus,
-    settings: Settings,
-    cache_root: Path,
-    progress: IngestProgress,
-    pool: WorkerPool,
-    cancel: threading.Event,
-) -> dict[str, FileOutcome]:
-    """Hash each file here (cache hits never reach a worker); parse the misses in worker processes."""
-    by_rel = {f.rel: f for f in corpus.files}
-    cache = ChunkCache(cache_root, _fingerprint(settings))
-    outcomes: dict[str, FileOutcome] = {}
-
-    def record(outcome: FileOutcome) -> None:
-        outcomes[outcome.rel] = outcome
-        progress.files_done += 1
-        progress.bytes_done += by_rel[outcome.rel].size
-        progress.files_cached += outcome.status == OUTCOME_CACHED
-        progress.files_failed += outcome.status == OUTCOME_FAILED
-        progress.chunks += outcome.chunks
-        progress.item = outcome.rel
-        progress.emit()
-
-    def misses() -> Iterator[FileTask]:
-        for file in corpus.files:
-            if cancel.is_set():
-                raise IngestCancelled
-            try:
-                sha = file_sha256(file.path)
-            except OSError as exc:
-                record(
-                    FileOutcome(file.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or 'I/O error'}")
-                )
-                continue
-            entry = cache.get(sha)
-            if entry is not None:
-                record(FileOutcome(file.rel, OUTCOME_CACHED, sha, entry.pages, len(entry.chunks)))
-                continue
-            yield FileTask(
-                file.path,
-                file.rel,
-                cache_root,
-                cache.fingerprint,
-                settings.chunk_size,
-                settings.chunk_overlap,
-                sha,
-            )
-
-    for outcome in pool.process_files(misses()):
-        if outcome.status == OUTCOME_CANCELLED:
-            raise IngestCancelled
-        record(outcome)
-    if cancel.is_set():
-        raise IngestCancelled
-    return outcomes
 
 
 def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:

@@ -1,0 +1,98 @@
+"""The parse phase: hash every file, take what is already known, send the rest to the workers.
+
+Three sources answer for a file, cheapest first: the active snapshot's listing (same content under
+the same chunk settings: its counts are reused without reading anything), the chunk cache (an
+entry for this content), and finally a worker process that parses and splits it. Files are
+hashed here, in the job thread, while the workers parse earlier files.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from docmind.ingest.cache import ChunkCache
+from docmind.ingest.corpus import Corpus
+from docmind.ingest.parallel import IngestCancelled, WorkerPool
+from docmind.ingest.progress import IngestProgress
+from docmind.ingest.worker import (
+    OUTCOME_CACHED,
+    OUTCOME_CANCELLED,
+    OUTCOME_FAILED,
+    FileOutcome,
+    FileTask,
+    file_sha256,
+)
+from docmind.settings import Settings
+
+
+def parse_corpus(
+    corpus: Corpus,
+    cache: ChunkCache,
+    settings: Settings,
+    progress: IngestProgress,
+    pool: WorkerPool,
+    cancel: threading.Event,
+    known: dict[str, tuple[int, int]],
+) -> dict[str, FileOutcome]:
+    """Return an outcome per corpus file (by relative name), reporting progress as they arrive.
+
+    Args:
+        corpus: The files to ingest.
+        cache: The chunk cache for the current chunk settings.
+        settings: Chunk settings and limits.
+        progress: Totals to update and report.
+        pool: Worker processes for the misses.
+        cancel: Checked between files; workers see it between PDF pages.
+        known: Content hash → (pages, chunks) already published under the current chunk settings.
+
+    Raises:
+        IngestCancelled: the cancel event was set.
+    """
+    by_rel = {f.rel: f for f in corpus.files}
+    outcomes: dict[str, FileOutcome] = {}
+
+    def record(outcome: FileOutcome) -> None:
+        outcomes[outcome.rel] = outcome
+        progress.files_done += 1
+        progress.bytes_done += by_rel[outcome.rel].size
+        progress.files_cached += outcome.status == OUTCOME_CACHED
+        progress.files_failed += outcome.status == OUTCOME_FAILED
+        progress.chunks += outcome.chunks
+        progress.item = outcome.rel
+        progress.emit()
+
+    def misses() -> Iterator[FileTask]:
+        for file in corpus.files:
+            if cancel.is_set():
+                raise IngestCancelled
+            try:
+                sha = file_sha256(file.path)
+            except OSError as exc:
+                reason = f"cannot read: {exc.strerror or 'I/O error'}"
+                record(FileOutcome(file.rel, OUTCOME_FAILED, error=reason))
+                continue
+            counts = known.get(sha)
+            if counts is None:
+                entry = cache.get(sha)
+                counts = (entry.pages, len(entry.chunks)) if entry is not None else None
+            if counts is not None:
+                record(FileOutcome(file.rel, OUTCOME_CACHED, sha, *counts))
+                continue
+            yield FileTask(
+                file.path,
+                file.rel,
+                cache.base,
+                cache.fingerprint,
+                settings.chunk_size,
+                settings.chunk_overlap,
+                sha,
+            )
+
+    for outcome in pool.process_files(misses()):
+        if outcome.status == OUTCOME_CANCELLED:
+            raise IngestCancelled
+        record(outcome)
+    if cancel.is_set():
+        raise IngestCancelled
+    return outcomes
