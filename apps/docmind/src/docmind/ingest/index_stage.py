@@ -8,10 +8,19 @@ methods, so the pipeline does not change shape when vectors arrive.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Protocol
 
 BM25_DIR = "bm25"
+
+
+def flush_to_disk(folder: Path) -> None:
+    """Fsync every file in ``folder`` now, in the worker, so the publish step finds nothing to flush."""
+    for item in folder.iterdir():
+        if item.is_file():
+            with item.open("rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def warm_index_imports() -> None:
@@ -58,4 +67,5 @@ class BM25Stage:
         top_k = min(10, len(self._nodes))
         retriever = BM25Retriever.from_defaults(nodes=self._nodes, similarity_top_k=top_k, verbose=False)
         retriever.persist(str(target), show_progress=False)
+        flush_to_disk(target)
         self._nodes = []
