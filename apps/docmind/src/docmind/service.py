@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.summary import IngestSummary
 from docmind.settings import Settings
 
+_OUTCOMES_KEPT = 16
 INGEST_KIND = "ingest"
 INDEX_KEY = "index"
 DOCUMENTS_LABEL = "documents"
@@ -60,7 +62,7 @@ class DocMind:
         except (OSError, sqlite3.Error, RegistryError, SnapshotError) as exc:
             raise DataDirError(f"data dir {self.data.root} cannot be used: {_reason(exc)}") from exc
         self.jobs = JobManager(max_workers=2, registry=self.registry)
-        self._summaries: dict[str, IngestSummary | BaseException] = {}
+        self._summaries: OrderedDict[str, IngestSummary | BaseException] = OrderedDict()
         self._lock = threading.Lock()
 
     def sources(self, extra: Sequence[Path] = ()) -> list[Source]:
@@ -128,6 +130,8 @@ class DocMind:
     def _remember(self, job_id: str, outcome: IngestSummary | BaseException) -> None:
         with self._lock:
             self._summaries[job_id] = outcome
+            while len(self._summaries) > _OUTCOMES_KEPT:
+                self._summaries.popitem(last=False)
 
     def outcome(self, job_id: str) -> IngestSummary | BaseException | None:
         """The summary (or the exception) of an ingestion run by this process."""
