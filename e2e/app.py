@@ -7,8 +7,8 @@ state words, the ``role=progressbar`` of ``st.progress`` and the Search page's "
 Two init scripts run in every page before Streamlit's own code:
 
 * a recorder (``window.__docmindPanel``) that a ``MutationObserver`` fills with every distinct
-  (job, state, progress, files counter, current file) the job panel *displays*, so a test can check
-  what a person saw without sampling races;
+  (active snapshot, job, state, progress, files counter, current file) the page *displays*, so a
+  test can check what a person saw without sampling races (and a failure report can show it);
 * a gate on the fragment's ``run_every`` timer (Streamlit implements it as a browser
   ``setInterval`` that calls ``sendUpdateWidgetsMessage``). ``hold_ticks()`` makes the ticks no-ops,
   so the panel keeps exactly what the last rerun rendered — how a transient state such as
@@ -48,8 +48,10 @@ PANEL_RECORDER = """
     const bar = panel.querySelector('[role=progressbar]');
     const label = panel.querySelector('[data-testid=stProgress] [data-testid=stMarkdownContainer]');
     const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Current file:'));
+    const badge = document.querySelector('.st-key-active_snapshot code');
     const row = {
       at: Math.round(performance.now()),
+      snapshot: badge ? badge.textContent : null,
       job: job ? job.textContent : null,
       state: state ? state.textContent : null,
       value: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
@@ -79,7 +81,10 @@ TICK_GATE = """
   window.setInterval = (handler, timeout, ...args) => {
     if (typeof handler === 'function' && String(handler).includes('sendUpdateWidgetsMessage')) {
       gate.registered += 1;
-      const gated = (...a) => { if (gate.held) { gate.skipped += 1; return undefined; } return handler(...a); };
+      const gated = (...a) => {
+        if (gate.held) { gate.skipped += 1; return undefined; }
+        return handler(...a);
+      };
       return realSetInterval(gated, timeout, ...args);
     }
     return realSetInterval(handler, timeout, ...args);
@@ -102,6 +107,7 @@ class PanelRow:
     """One distinct rendering of the job panel, as recorded in the browser (``at``: ms since page load)."""
 
     at: int
+    snapshot: str | None
     job: str | None
     state: str | None
     value: int | None
@@ -198,7 +204,7 @@ class DocMindApp:
         expect(self.start_button).to_be_enabled(timeout=UI_TIMEOUT)
         previous = self.job_id.text_content() if self.job_id.count() else None
         self.start_button.click()
-        expect(self.state_word).to_have_text(re.compile("|".join(ACTIVE_STATES + ("Succeeded", "Failed"))))
+        expect(self.state_word).to_have_text(re.compile("|".join((*ACTIVE_STATES, "Succeeded", "Failed"))))
         if previous is not None:
             expect(self.job_id).not_to_have_text(previous, timeout=UI_TIMEOUT)
         job = self.job_id.text_content() or ""

@@ -74,7 +74,9 @@ def workspaces(data_dir: Path) -> list[str]:
 
 def corpus_statuses(data_dir: Path, snapshot_id: str) -> dict[str, str]:
     """File path → status (indexed, cached, failed, skipped) from a snapshot's ``corpus.json``."""
-    listing = json.loads((data_dir / "index" / "snapshots" / snapshot_id / "corpus.json").read_text(encoding="utf-8"))
+    listing = json.loads(
+        (data_dir / "index" / "snapshots" / snapshot_id / "corpus.json").read_text(encoding="utf-8")
+    )
     return {record["path"]: record["status"] for record in listing["files"]}
 
 

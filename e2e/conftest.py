@@ -3,6 +3,7 @@ server-log checks, soft screenshot comparison, and the review page written at se
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from e2e import states
 from e2e.app import DocMindApp, prepare
 from e2e.documents import E2ECorpus, build_corpus
 from e2e.review_page import write_review_page
@@ -38,11 +40,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-baselines",
         action="store_true",
         default=False,
-        help="write every E2E screenshot as the new baseline under e2e/__snapshots__ (review before committing)",
+        help="write every E2E screenshot as its new baseline in e2e/__snapshots__ (review before committing)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Unless asked otherwise, keep a screenshot of every page of a failed test under artifacts/.
+    if getattr(config.option, "screenshot", None) == "off":
+        config.option.screenshot = "only-on-failure"
+    if getattr(config.option, "output", None) == "test-results":
+        config.option.output = str(ARTIFACTS / "test-results")
     config.stash[_review_key] = VisualReview(
         baseline_dir=BASELINES,
         output_dir=ARTIFACTS / "visual",
@@ -52,8 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     review = session.config.stash.get(_review_key, None)
-    if review is not None and review.comparisons:
-        page = write_review_page(review.comparisons, ARTIFACTS / "review.html")
+    if review is not None:
+        page = write_review_page(review.comparisons, ARTIFACTS / "review.html", order=states.ORDER)
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"E2E visual review: {page}")
@@ -62,9 +69,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     report: pytest.TestReport = yield
-    server = getattr(item, "funcargs", {}).get("server")
+    funcargs = getattr(item, "funcargs", {})
+    server = funcargs.get("server")
     if report.failed and isinstance(server, StreamlitServer):
         report.sections.append(("streamlit server log", server.log_text()[-20_000:]))
+    app = funcargs.get("app")
+    if report.failed and report.when == "call" and isinstance(app, DocMindApp):
+        with contextlib.suppress(Exception):  # the page may be gone; the report must not fail
+            rows = "\n".join(str(row) for row in app.recorded_panel()[-40:])
+            report.sections.append(("what the page displayed (last 40 renderings)", rows))
     return report
 
 
@@ -72,7 +85,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def chromium_executable() -> str | None:
-    """``DOCMIND_CHROMIUM`` (a path, or ``bundled`` for Playwright's own browser), else ``chromium`` on PATH."""
+    """``DOCMIND_CHROMIUM`` (a path, or ``bundled``: Playwright's own browser), else ``chromium`` on PATH."""
     chosen = os.environ.get("DOCMIND_CHROMIUM", "")
     if chosen == "bundled":
         return None
@@ -132,18 +145,23 @@ def prepare_data_dir() -> DataDirSetup:
 
 
 @pytest.fixture(scope="module")
-def server(data_dir: Path, prepare_data_dir: DataDirSetup, request: pytest.FixtureRequest) -> Iterator[StreamlitServer]:
+def server(
+    data_dir: Path, prepare_data_dir: DataDirSetup, request: pytest.FixtureRequest
+) -> Iterator[StreamlitServer]:
     """A real ``streamlit run`` for this module on a free port, its own data dir and process group."""
     prepare_data_dir(data_dir)
-    name = request.module.__name__.rsplit(".", 1)[-1]
-    log = ARTIFACTS / "logs" / f"{name}.log"
-    log.unlink(missing_ok=True)
-    server = StreamlitServer(data_dir, log)
+    # The log lives next to the data dir (private to this run) and is copied to artifacts/ at the end.
+    server = StreamlitServer(data_dir, data_dir.parent / f"{data_dir.name}-server.log")
     server.start()
     try:
         yield server
     finally:
         server.stop()
+        name = request.module.__name__.rsplit(".", 1)[-1]
+        (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(server.log_path, ARTIFACTS / "logs" / f"{name}.log")
+    late = server.log_problems()[server.problems_checked :]
+    assert not late, "the server logged problems after the last test:\n" + "\n\n".join(late)
 
 
 @pytest.fixture(autouse=True)
@@ -155,8 +173,9 @@ def _server_log_is_clean(request: pytest.FixtureRequest) -> Iterator[None]:
     server: StreamlitServer = request.getfixturevalue("server")
     already = len(server.log_problems())
     yield
-    problems = server.log_problems()[already:]
-    assert not problems, "server log shows problems:\n" + "\n".join(problems)
+    problems = server.log_problems()
+    server.problems_checked = len(problems)
+    assert not problems[already:], "the server log shows problems:\n" + "\n\n".join(problems[already:])
 
 
 # -- pages ----------------------------------------------------------------------------------------------

@@ -21,10 +21,17 @@ from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 
 BASE_PDFS = 6
 PAGES_PER_PDF = 40
-# Calibrated on 2 cores: ~144 variants of 40 pages keep a cold job in its parse phase for ~8 s (after ~7 s of worker start-up in a fresh server).
+# Calibrated on 2 cores: 144 variants of 40 pages keep a cold job in its parse phase for ~8 s (after
+# ~7 s of worker start-up in a fresh server), long enough for every mid-job action of the suites.
 LONG_FILES = int(os.environ.get("DOCMIND_E2E_LONG_FILES", "144"))
 
 UPLOAD_PHRASE = "tangerine zeppelin moonquake"
+# The broken files and the reason the engine gives for each.
+BROKEN_REASONS = {
+    "empty.txt": "empty file",
+    "junk.txt": "binary content, not text",
+    "truncated.pdf": "damaged PDF",
+}
 SEED_PHRASE = "obsidian hummingbird cartography"
 
 
@@ -62,7 +69,9 @@ def _base_pdf(args: tuple[Path, int]) -> Path:
 
 def build_corpus(root: Path) -> E2ECorpus:
     """Generate every document the suites need under ``root`` (deterministic content)."""
-    bases_dir, uploads_dir, broken_dir, seed_dir = (root / name for name in ("bases", "uploads", "broken", "seed"))
+    bases_dir, uploads_dir, broken_dir, seed_dir = (
+        root / name for name in ("bases", "uploads", "broken", "seed")
+    )
     jobs = [(bases_dir / f"base-{i}.pdf", 100 + i) for i in range(BASE_PDFS)]
     # spawn, not fork: the test process already runs Playwright's driver threads.
     with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:

@@ -31,18 +31,29 @@ def _img(path: Path | None, base: Path, caption: str) -> str:
     if path is None or not path.exists():
         return f"<figure><figcaption>{caption}</figcaption><p>(none)</p></figure>"
     rel = html.escape(os.path.relpath(path, base))
-    return f'<figure><figcaption>{caption}</figcaption><a href="{rel}"><img src="{rel}" alt="{caption}"></a></figure>'
+    image = f'<a href="{rel}"><img src="{rel}" alt="{caption}"></a>'
+    return f"<figure><figcaption>{caption}</figcaption>{image}</figure>"
 
 
 def _badge(status: str) -> str:
     return f'<span class="status" style="background:{_COLOURS.get(status, "#555")}">{status}</span>'
 
 
-def write_review_page(comparisons: Sequence[Comparison], target: Path) -> Path:
-    """Write the review page for ``comparisons`` to ``target`` and return it."""
+def write_review_page(comparisons: Sequence[Comparison], target: Path, order: Sequence[str] = ()) -> Path:
+    """Write the review page for ``comparisons`` to ``target`` and return it.
+
+    Screenshots are named ``<target>-<state>``; they are listed in the order of ``order`` (states),
+    then by name.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     base = target.parent
-    ordered = sorted(comparisons, key=lambda c: (c.name.split("-", 1)[-1], c.name))
+    rank = {state: number for number, state in enumerate(order)}
+
+    def key(comparison: Comparison) -> tuple[int, str, str]:
+        state = comparison.name.split("-", 1)[-1]
+        return rank.get(state, len(rank)), state, comparison.name
+
+    ordered = sorted(comparisons, key=key)
     rows = "".join(
         f'<tr><td><a href="#{html.escape(c.name)}">{html.escape(c.name)}</a></td><td>{_badge(c.status)}</td>'
         f"<td>{c.fraction:.3%}</td><td>{html.escape(c.test)}</td></tr>"
@@ -59,7 +70,8 @@ def write_review_page(comparisons: Sequence[Comparison], target: Path) -> Path:
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>DocMind E2E visual review</title>"
         f"<style>{_STYLE}</style></head><body><h1>DocMind E2E visual review</h1>"
-        f"<p>{len(comparisons)} screenshots, {failed} need attention. Masked (magenta) areas hold dynamic text.</p>"
+        f"<p>{len(comparisons)} screenshots, {failed} need attention. "
+        "Masked (magenta) areas hold dynamic text.</p>"
         "<table class='summary'><tr><th>screenshot</th><th>status</th><th>differs</th><th>test</th></tr>"
         f"{rows}</table>{sections}</body></html>"
     )

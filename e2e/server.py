@@ -25,6 +25,7 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 LOG_PROBLEMS = ("Traceback", "missing ScriptRunContext")
+PROBLEM_CONTEXT = 30
 
 
 class ServerError(RuntimeError):
@@ -45,6 +46,7 @@ class StreamlitServer:
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = port or free_port()
+        self.problems_checked = 0  # how many log problems the tests have already looked at
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -101,14 +103,16 @@ class StreamlitServer:
             if self._process.poll() is not None:
                 raise ServerError(f"streamlit exited with {self._process.returncode}:\n{self.log_text()}")
             try:
-                with urllib.request.urlopen(health, timeout=1) as response:  # noqa: S310 - 127.0.0.1 only
+                with urllib.request.urlopen(health, timeout=1) as response:  # 127.0.0.1 only
                     if response.read().strip() == b"ok":
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             # A health poll needs some pause between attempts; this is not synchronisation with the app.
             time.sleep(0.05)
-        raise ServerError(f"no healthy server on port {self.port} within {START_TIMEOUT}s:\n{self.log_text()}")
+        raise ServerError(
+            f"no healthy server on port {self.port} within {START_TIMEOUT}s:\n{self.log_text()}"
+        )
 
     def kill9(self) -> None:
         """SIGKILL the whole process group (server, forkserver, workers) and reap the server."""
@@ -144,10 +148,8 @@ class StreamlitServer:
         process = self._take()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pass
         self._kill_group(process)
 
     def restart(self) -> None:
@@ -184,5 +186,13 @@ class StreamlitServer:
             return ""
 
     def log_problems(self) -> list[str]:
-        """Log lines that show a bug: tracebacks and ``st.*`` calls from worker threads."""
-        return [line for line in self.log_text().splitlines() if any(p in line for p in LOG_PROBLEMS)]
+        """Excerpts of the log that show a bug: tracebacks, ``st.*`` calls from worker threads.
+
+        Each excerpt is the offending line and what follows it (the traceback), in log order.
+        """
+        lines = self.log_text().splitlines()
+        return [
+            "\n".join(lines[number : number + PROBLEM_CONTEXT])
+            for number, line in enumerate(lines)
+            if any(problem in line for problem in LOG_PROBLEMS)
+        ]

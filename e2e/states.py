@@ -15,8 +15,15 @@ from playwright.sync_api import Locator
 from e2e.app import DocMindApp
 from e2e.visual import Snapshots
 
-IDLE, RUNNING, CANCELLING, CANCELLED = "idle", "running", "cancelling", "cancelled"
-SUCCEEDED, SUCCEEDED_WITH_FAILURES, FAILED, INTERRUPTED = "succeeded", "succeeded-with-failures", "failed", "interrupted"
+IDLE = "idle"
+RUNNING = "running"
+CANCELLING = "cancelling"
+CANCELLED = "cancelled"
+SUCCEEDED = "succeeded"
+SUCCEEDED_WITH_FAILURES = "succeeded-with-failures"
+FAILED = "failed"
+INTERRUPTED = "interrupted"
+ORDER = (IDLE, RUNNING, CANCELLING, CANCELLED, SUCCEEDED, SUCCEEDED_WITH_FAILURES, FAILED, INTERRUPTED)
 MID_RUN = frozenset({RUNNING, CANCELLING, CANCELLED, INTERRUPTED})
 
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from e2e.app import UI_TIMEOUT, DocMindApp
 from e2e.conftest import DataDirSetup
-from e2e.documents import E2ECorpus
+from e2e.documents import LONG_FILES, E2ECorpus
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +48,12 @@ def test_progress_never_decreases_and_the_page_stays_usable(app: DocMindApp) -> 
     assert values == sorted(values), f"progress went down: {values}"
     assert values[-1] == 100
     assert len(set(values)) >= 5, f"too few progress steps shown: {values}"
-    counters = {row.files for row in rows if row.state == "Running"}
-    assert len(counters) >= 5, f"the files counter hardly moved: {counters}"
-    assert all(re.fullmatch(r"\d+ / \d+ files", c or "") for c in counters), counters
+    # Rows recorded while Streamlit was still streaming the panel's elements lack the later ones (None).
+    counters = {row.files for row in rows if row.state == "Running" and row.files is not None}
+    assert len(counters) >= 5, f"the files counter hardly moved: {sorted(counters)}"
+    # "0 / 0 files" while the sources are scanned, then "n / total files".
+    odd = {c for c in counters if not re.fullmatch(rf"0 / 0 files|\d+ / {LONG_FILES} files", c)}
+    assert not odd, f"unexpected files counters: {odd}"
     current = {row.current for row in rows if row.state == "Running" and row.current not in (None, "–")}
     assert len(current) >= 3, f"the current file hardly changed: {current}"
     assert all(name.endswith(".pdf") for name in current)

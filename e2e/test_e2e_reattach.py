@@ -11,14 +11,16 @@ from playwright.sync_api import expect
 from e2e import cli
 from e2e.app import UI_TIMEOUT, DocMindApp
 from e2e.conftest import DataDirSetup
-from e2e.documents import E2ECorpus
+from e2e.documents import LONG_FILES, E2ECorpus
 from e2e.server import StreamlitServer
 
 
 @pytest.fixture(scope="module")
 def prepare_data_dir(corpus: E2ECorpus) -> DataDirSetup:
     def fill(data: Path) -> None:
-        corpus.long_corpus(data / "documents", tag="reattach")
+        # Twice the usual corpus: reload, a second browser and the cancel all happen mid-job, with room
+        # to spare; the job is cancelled, so its length costs nothing.
+        corpus.long_corpus(data / "documents", tag="reattach", count=2 * LONG_FILES)
 
     return fill
 

@@ -50,7 +50,9 @@ def test_kill9_mid_job_then_restart_shows_interrupted_and_resumes_from_cache(
     app.reload()
     expect(app.job_id).to_have_text(job, timeout=UI_TIMEOUT)
     app.expect_state("Interrupted", timeout=UI_TIMEOUT)
-    expect(app.panel).to_contain_text("Interrupted (the server stopped during the job): nothing was published.")
+    expect(app.panel).to_contain_text(
+        "Interrupted (the server stopped during the job): nothing was published."
+    )
     expect(app.start_button).to_be_enabled()
     states.capture(app, visual, states.INTERRUPTED)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import expect
 
 from e2e import cli, states
@@ -12,7 +14,7 @@ from e2e.visual import Snapshots
 
 
 def test_upload_start_publishes_and_search_finds_the_upload(
-    app: DocMindApp, server: StreamlitServer, corpus: E2ECorpus, visual: Snapshots
+    app: DocMindApp, server: StreamlitServer, corpus: E2ECorpus, visual: Snapshots, tmp_path: Path
 ) -> None:
     app.expect_state("Idle", timeout=UI_TIMEOUT)
     assert app.snapshot_id() is None
@@ -22,7 +24,9 @@ def test_upload_start_publishes_and_search_finds_the_upload(
     app.upload(corpus.uploads)
     for path in corpus.uploads:
         expect(app.page.get_by_text(f"{path.name}: saved")).to_be_visible()
-    assert sorted(p.name for p in (server.data_dir / "documents").iterdir()) == sorted(p.name for p in corpus.uploads)
+    assert sorted(p.name for p in (server.data_dir / "documents").iterdir()) == sorted(
+        p.name for p in corpus.uploads
+    )
 
     job = app.start()
     app.expect_state("Succeeded")
@@ -37,7 +41,7 @@ def test_upload_start_publishes_and_search_finds_the_upload(
     states.capture(app, visual, states.SUCCEEDED)
 
     # A second ingestion with one more upload publishes a new snapshot, and the badge follows it.
-    extra = corpus.long_corpus(server.data_dir.parent / "start-extra", tag="start", count=1)
+    extra = corpus.long_corpus(tmp_path, tag="start", count=1)
     app.upload(extra)
     app.start()
     app.expect_state("Succeeded")

@@ -17,6 +17,7 @@ fails the test at teardown if any did not match.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -82,7 +83,8 @@ def compare(actual: Image.Image, expected: Image.Image) -> tuple[int, Image.Imag
     """
     actual, expected = actual.convert("RGBA"), expected.convert("RGBA")
     diff = Image.blend(expected.convert("L").convert("RGBA"), Image.new("RGBA", expected.size, "white"), 0.9)
-    box = ImageChops.difference(actual, expected).getbbox()
+    # alpha_only=False: by default Pillow bounds only the alpha channel of an RGBA image.
+    box = ImageChops.difference(actual, expected).getbbox(alpha_only=False)
     if box is None:
         return 0, diff
     left, top, right, bottom = box
@@ -96,6 +98,12 @@ def compare(actual: Image.Image, expected: Image.Image) -> tuple[int, Image.Imag
     mismatched = pixelmatch(actual.crop(box), expected.crop(box), region, threshold=PIXEL_THRESHOLD)
     diff.paste(region, box[:2])
     return mismatched, diff
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
 
 
 class Snapshots:
@@ -120,7 +128,8 @@ class Snapshots:
         out = self.review.output_dir
         out.mkdir(parents=True, exist_ok=True)
         actual_path = out / f"{name}.actual.png"
-        target.screenshot(path=actual_path, animations="disabled", caret="hide", mask=list(mask), scale="css")
+        image = target.screenshot(animations="disabled", caret="hide", mask=list(mask), scale="css")
+        _write_atomically(actual_path, image)
         result = self._compare(name, actual_path)
         self.results.append(result)
         self.review.comparisons.append(result)
@@ -139,22 +148,24 @@ class Snapshots:
             baseline.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(actual_path, baseline)
             status = UPDATED if self.review.update else MISSING
-            return Comparison(name, self.test, status, actual_path, total=total, message=f"baseline written: {baseline}")
+            return Comparison(
+                name, self.test, status, actual_path, total=total, message=f"new baseline: {baseline}"
+            )
         shutil.copyfile(baseline, expected_path)
         expected = Image.open(expected_path)
+        result = Comparison(name, self.test, MISMATCH, actual_path, expected_path, total=total)
         if expected.size != actual.size:
-            result = Comparison(
-                name, self.test, MISMATCH, actual_path, expected_path, total=total,
-                message=f"size {actual.size} differs from the baseline's {expected.size}",
-            )  # fmt: skip
+            result.message = f"size {actual.size} differs from the baseline's {expected.size}"
         else:
-            mismatched, diff = compare(actual, expected)
+            result.mismatched, diff = compare(actual, expected)
             diff.save(diff_path)
-            ok = mismatched <= ALLOWED_FRACTION * total
-            result = Comparison(
-                name, self.test, MATCH if ok else MISMATCH, actual_path, expected_path, diff_path, mismatched, total,
-                message=f"{mismatched} of {total} pixels differ ({mismatched / total:.3%}; allowed {ALLOWED_FRACTION:.1%})",
-            )  # fmt: skip
+            result.diff = diff_path
+            if result.mismatched <= ALLOWED_FRACTION * total:
+                result.status = MATCH
+            result.message = (
+                f"{result.mismatched} of {total} pixels differ "
+                f"({result.fraction:.3%}; allowed {ALLOWED_FRACTION:.1%})"
+            )
         if self.review.update and result.status != MATCH:
             shutil.copyfile(actual_path, baseline)
             result.status, result.message = UPDATED, f"baseline replaced ({result.message})"

@@ -1,4 +1,4 @@
-"""Measuring: wall time and peak RSS of a process tree, timers, medians, and the machine.
+"""Measuring: wall time, peak RSS and CPU of a process tree, background load, medians.
 
 Peak RSS is measured the same way for every command: a thread samples the process and all its
 descendants (``psutil``, every 50 ms), sums their RSS, and keeps the maximum. For DocMind the
@@ -8,9 +8,9 @@ tree holds the CLI, the forkserver and the worker processes; for the baseline, o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -24,6 +24,7 @@ from typing import Any
 import psutil
 
 SAMPLE_INTERVAL = 0.05
+PSS_EVERY = 5  # PSS (reads smaps_rollup, ~1.4 ms a process) is sampled every 5th tick: 250 ms
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -58,9 +59,11 @@ def machine_busy_seconds() -> float:
 class TreeSampler:
     """Sample a process tree every 50 ms in a background thread.
 
-    ``peak`` is the maximum summed RSS seen; ``cpu_seconds`` the CPU time of every process seen
-    (last sample of each); ``background_load`` the share of the machine's cores that *other*
-    processes kept busy meanwhile (0 on a quiet machine; 0.5 = one of two cores taken).
+    ``peak`` is the maximum summed RSS seen (``peak_pss``: summed PSS, which splits pages shared
+    between forked processes instead of counting them in each, sampled every 250 ms);
+    ``cpu_seconds`` the CPU time of every process seen (last sample of each);
+    ``background_load`` the share of the machine's cores that *other* processes kept busy
+    meanwhile (0 on a quiet machine; 0.5 = one of two cores taken).
     """
 
     def __init__(self, pid: int, interval: float = SAMPLE_INTERVAL) -> None:
@@ -69,7 +72,9 @@ class TreeSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
         self._cpu: dict[int, float] = {}
+        self._cpu0: dict[int, float] = {}
         self.peak = 0
+        self.peak_pss = 0
         self.samples = 0
         self.max_processes = 0
         self.cpu_seconds = 0.0
@@ -77,8 +82,18 @@ class TreeSampler:
         self._busy0 = 0.0
         self._wall0 = 0.0
 
+    def _pss(self) -> int:
+        total = 0
+        with contextlib.suppress(psutil.Error):
+            for member in [self._process, *self._process.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += member.memory_full_info().pss
+        return total
+
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self.samples % PSS_EVERY == 0:
+                self.peak_pss = max(self.peak_pss, self._pss())
             usage = _tree_usage(self._process)
             self.peak = max(self.peak, sum(rss for rss, _ in usage.values()))
             self.max_processes = max(self.max_processes, len(usage))
@@ -88,6 +103,8 @@ class TreeSampler:
             self._stop.wait(self._interval)
 
     def __enter__(self) -> TreeSampler:
+        # CPU times are cumulative: what the tree's processes had used before the window does not count.
+        self._cpu0 = {pid: cpu for pid, (_, cpu) in _tree_usage(self._process).items()}
         self._busy0, self._wall0 = machine_busy_seconds(), time.perf_counter()
         self._thread.start()
         return self
@@ -95,7 +112,7 @@ class TreeSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.cpu_seconds = sum(self._cpu.values())
+        self.cpu_seconds = sum(max(0.0, cpu - self._cpu0.get(pid, 0.0)) for pid, cpu in self._cpu.items())
         wall = max(time.perf_counter() - self._wall0, 1e-6)
         other = machine_busy_seconds() - self._busy0 - self.cpu_seconds
         self.background_load = max(0.0, other / (wall * (os.cpu_count() or 1)))
@@ -115,6 +132,7 @@ class RunResult:
     max_processes: int
     cpu_seconds: float = 0.0
     background_load: float = 0.0
+    peak_pss: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def json_lines(self) -> list[dict[str, Any]]:
@@ -171,6 +189,7 @@ def run_measured(
         max_processes=sampler.max_processes,
         cpu_seconds=sampler.cpu_seconds,
         background_load=sampler.background_load,
+        peak_pss=sampler.peak_pss,
     )
 
 
@@ -212,69 +231,3 @@ def percentile(values: Sequence[float], q: float) -> float:
 def mib(n_bytes: float) -> float:
     """Bytes to MiB, rounded to 0.1."""
     return round(n_bytes / (1024 * 1024), 1)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in (
-        "llama-index-core",
-        "llama-index-readers-file",
-        "llama-index-retrievers-bm25",
-        "pypdf",
-        "pypdfium2",
-        "streamlit",
-        "playwright",
-    ):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return out
-
-
-def _git() -> dict[str, str]:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "apps", "libs"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        return {}
-    return {"commit": head, "app_tree": "modified (uncommitted engine changes)" if dirty else "clean"}
-
-
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    return {
-        "cores": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": _versions(),
-        "git": _git(),
-    }

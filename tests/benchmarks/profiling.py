@@ -39,9 +39,15 @@ def _profiled(name: str, fn: Any) -> Any:
     try:
         return fn()
     finally:
+        from pyinstrument.renderers import ConsoleRenderer
+
         profiler.stop()
-        text = profiler.output_text(unicode=True, color=False, show_all=False)
-        (OUT / f"{name}.txt").write_text(text, encoding="utf-8")
+        session = profiler.last_session
+        assert session is not None
+        tree = ConsoleRenderer(unicode=True, color=False, show_all=False).render(session)
+        flat = ConsoleRenderer(unicode=True, color=False, show_all=True, flat=True).render(session)
+        flat = "\n".join(flat.splitlines()[:60])  # the 60 functions with the most self time
+        (OUT / f"{name}.txt").write_text(f"{tree}\n\nSelf time, top functions:\n{flat}\n", encoding="utf-8")
 
 
 def part_startup(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
@@ -162,8 +168,35 @@ def part_baseline(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
     return _profiled("baseline", lambda: baseline_ingest.ingest(str(link), str(scratch / "bm25")))
 
 
+def part_cli(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
+    """py-spy over the whole process tree: cold CLI ingest, no-op re-ingest, re-ingest +1 file."""
+    import shutil
+
+    from tests.benchmarks.spy import profile_cli
+
+    data = scratch / "data"
+    out = {"cold": profile_cli([corpus.main], data, OUT, "cli_cold")}
+    out["noop"] = profile_cli([corpus.main], data, OUT, "cli_noop")
+    shutil.copy2(corpus.extra_file, data / "documents" / corpus.extra_file.name)
+    out["add_one"] = profile_cli([corpus.main], data, OUT, "cli_add_one")
+    alone = scratch / "alone"
+    (alone / "documents").mkdir(parents=True)
+    shutil.copy2(corpus.extra_file, alone / "documents" / corpus.extra_file.name)
+    out["one_file_alone"] = profile_cli([], alone, OUT, "cli_one_file")
+    return out
+
+
+def part_commit(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
+    """``Workspace.commit`` of a 10k-chunk BM25 snapshot under pyinstrument (5 commits)."""
+    from tests.benchmarks.figures.publish import build_index_template, commit_times
+
+    build_index_template(10_000, scratch / "template", 1)
+    times = _profiled("commit_10k", lambda: commit_times(scratch / "template", scratch / "store", 5))
+    return {"commit_ms": [round(t * 1000, 1) for t in times]}
+
+
 PARTS = {"startup": part_startup, "stages": part_stages, "engine": part_engine, "worker": part_worker}
-PARTS["baseline"] = part_baseline
+PARTS.update(baseline=part_baseline, cli=part_cli, commit=part_commit)
 
 
 def main() -> None:
@@ -171,6 +204,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Profile DocMind and the baseline.")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--part", choices=sorted(PARTS), help="run one part in this process (internal)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated parts to (re)run; others kept from the last run"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     corpus = ensure_corpus(args.quick)
@@ -179,10 +215,13 @@ def main() -> None:
             result = PARTS[args.part](corpus, Path(scratch))
         print(json.dumps(result, default=str))
         return
-    breakdown: dict[str, Any] = {"corpus": corpus.manifest["main"]}
-    for name in PARTS:
+    previous = OUT / "breakdown.json"
+    only = [p for p in args.only.split(",") if p]
+    breakdown: dict[str, Any] = json.loads(previous.read_text()) if only and previous.exists() else {}
+    breakdown["corpus"] = corpus.manifest["main"]
+    for name in only or PARTS:
         print(f"[profile] {name} ...", flush=True)
-        waited = wait_for_quiet()
+        waited = wait_for_quiet(max_wait=20)
         argv = [
             sys.executable,
             "-m",

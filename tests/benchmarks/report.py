@@ -112,12 +112,58 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _from_json(data: dict[str, Any]) -> Figure:
+    fields = ("key", "title", "value", "unit", "op", "threshold", "summary", "details", "error")
+    kept = {k: data[k] for k in fields if k in data}
+    if kept.get("value") is None:
+        kept["value"] = float("nan")
+    return Figure(**kept)
+
+
+def merge(
+    figures: list[Figure], meta: dict[str, Any], *, stem: str, results: Path = RESULTS
+) -> tuple[Path, Path]:
+    """Replace the figures with the same keys in an existing ``<stem>.json``; keep the rest.
+
+    Used by ``--only ... --out latest`` to re-measure some figures (after a fix) without a full run;
+    the meta records which groups were re-measured and when.
+    """
+    path = results / f"{stem}.json"
+    if not path.exists():
+        return write(figures, meta, stem=stem, results=results)
+    old = json.loads(path.read_text(encoding="utf-8"))
+    fresh = {f.key: f for f in figures}
+    combined = [fresh.pop(d["key"]) if d["key"] in fresh else _from_json(d) for d in old["figures"]]
+    combined += list(fresh.values())
+    old_meta = old["meta"]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    remeasured = [
+        *old_meta.get("remeasured", []),
+        {
+            "groups": meta.get("groups"),
+            "at": stamp,
+            "engine_source": meta.get("engine_source"),
+            "rounds": meta.get("rounds"),
+        },
+    ]
+    notes = [*old_meta.get("notes", [])]
+    notes.append(f"Re-measured {', '.join(meta.get('groups', []))} at {stamp} (`{meta.get('command')}`).")
+    merged = {**old_meta, "remeasured": remeasured, "notes": notes}
+    merged.pop("finished", None)
+    return write(combined, merged, stem=stem, results=results, finished=old_meta.get("finished"))
+
+
 def write(
-    figures: list[Figure], meta: dict[str, Any], *, stem: str = "latest", results: Path = RESULTS
+    figures: list[Figure],
+    meta: dict[str, Any],
+    *,
+    stem: str = "latest",
+    results: Path = RESULTS,
+    finished: str | None = None,
 ) -> tuple[Path, Path]:
     """Write ``<stem>.json`` and ``<stem>.md`` atomically; return their paths."""
     results.mkdir(parents=True, exist_ok=True)
-    meta = {**meta, "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    meta = {**meta, "finished": finished or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     payload = {"meta": meta, "figures": [f.to_json() for f in figures]}
     json_path, md_path = results / f"{stem}.json", results / f"{stem}.md"
     for path, text in (

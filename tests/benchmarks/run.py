@@ -8,9 +8,11 @@ Usage (from the repo root)::
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
 ui_browser. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
-``results/partial.*`` (git-ignored) unless ``--out`` names the file. A figure that cannot be
-measured is reported as "not measured" with the error; the other figures still run. The exit
-code is 0 whenever a report was written: targets are reported as met / not met, never enforced.
+``results/partial.*`` (git-ignored) unless ``--out`` names the file; ``--only X --out latest``
+re-measures the groups X and merges them into ``latest.*`` (the meta says what was re-measured).
+A figure that cannot be measured is reported as "not measured" with the error; the other
+figures still run. The exit code is 0 whenever a report was written: targets are reported as
+met / not met, never enforced.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 from tests.benchmarks import report
 from tests.benchmarks.corpus import ensure_corpus, warm_page_cache
 from tests.benchmarks.figures import Context
-from tests.benchmarks.measure import TreeSampler, machine
+from tests.benchmarks.machine import machine, source_digest
+from tests.benchmarks.measure import TreeSampler
 from tests.benchmarks.report import Figure, failed_figure
 
 RUNS = Path(__file__).resolve().parent / ".runs"
@@ -128,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=None, help="rounds per figure (default 3; 1 with --quick)"
     )
     parser.add_argument("--only", default="", help=f"comma-separated groups: {','.join(GROUPS)}")
-    parser.add_argument("--out", default="", help="results file stem (default: latest, or partial)")
+    parser.add_argument(
+        "--out",
+        default="",
+        help="results file stem (default: latest, or partial); with --only: merge into it",
+    )
     args = parser.parse_args(argv)
     groups = [g.strip() for g in args.only.split(",") if g.strip()] or list(GROUPS)
     unknown = sorted(set(groups) - set(GROUPS))
@@ -137,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 3)
     out = args.out or ("partial" if args.quick or args.only else "latest")
     started = time.monotonic()
+    engine_at_start = source_digest()
     corpus = ensure_corpus(args.quick)
     warm_page_cache((corpus.main, *corpus.copies))
     logs = RUNS / "logs"
@@ -171,8 +179,16 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": {k: v for k, v in corpus.manifest.items()},
         "notes": [*NOTES, *ctx.notes],
         "quiet_waits_s": ctx.shared.get("quiet_waits", []),
+        "engine_source": {"at_start": engine_at_start, "at_end": source_digest()},
     }
-    json_path, md_path = report.write(figures, meta, stem=out)
+    if engine_at_start != meta["engine_source"]["at_end"]:
+        meta["notes"].append(
+            "The app/libs sources changed while this run was measuring: figures may mix versions."
+        )
+    if args.only and args.out:
+        json_path, md_path = report.merge(figures, meta, stem=out)
+    else:
+        json_path, md_path = report.write(figures, meta, stem=out)
     print(md_path.read_text(encoding="utf-8"))
     print(f"wrote {json_path} and {md_path}")
     return 0

@@ -123,3 +123,19 @@ def test_cancel_all(manager: JobManager) -> None:
     answers = manager.cancel_all()
     assert {a.job_id for a in answers} == set(ids)
     assert {manager.wait(i, timeout=10).state for i in ids} == {JobState.CANCELLED}
+
+
+def test_cancel_after_the_point_of_no_return_keeps_the_success(manager: JobManager) -> None:
+    started, go = threading.Event(), threading.Event()
+
+    def work(ctx: JobContext) -> str:
+        started.set()
+        assert go.wait(10)  # the work never looks at the cancel flag again: its result stands
+        return "published"
+
+    job_id = manager.submit("commits", work)
+    assert started.wait(10)
+    assert manager.cancel(job_id).outcome.value == "cancelling"
+    go.set()
+    record = manager.wait(job_id, timeout=10)
+    assert (record.state, record.result) == (JobState.SUCCEEDED, "published")

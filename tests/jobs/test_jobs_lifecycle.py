@@ -12,6 +12,7 @@ from docmind_jobs import (
     InlineExecutor,
     JobCancelled,
     JobContext,
+    JobFailed,
     JobManager,
     JobNotFoundError,
     JobRegistry,
@@ -72,6 +73,22 @@ def test_failure_is_short_human_text_and_traceback_is_logged(
     logged = [r for r in caplog.records if r.name == "docmind_jobs" and r.exc_info]
     assert logged and logged[0].exc_info is not None and logged[0].exc_info[0] is ValueError
     assert inline_manager.events_since(job_id, 0)[-1].message == "ValueError: bad thing"
+
+
+def test_explained_failure_keeps_its_message_and_logs_one_line(
+    inline_manager: JobManager, caplog: pytest.LogCaptureFixture
+) -> None:
+    def work(ctx: JobContext) -> None:
+        raise JobFailed("nothing to ingest: every file was skipped")
+
+    with caplog.at_level(logging.WARNING, logger="docmind_jobs"):
+        job_id = inline_manager.submit("explained", work)
+    record = inline_manager.wait(job_id)
+    assert (record.state, record.error) == (JobState.FAILED, "nothing to ingest: every file was skipped")
+    logged = [r for r in caplog.records if r.name == "docmind_jobs"]
+    assert [r.levelno for r in logged] == [logging.WARNING]
+    assert logged[0].exc_info is None
+    assert "every file was skipped" in logged[0].getMessage()
 
 
 def test_describe_error_is_one_line_and_clipped() -> None:

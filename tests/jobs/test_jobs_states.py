@@ -23,6 +23,7 @@ VALID = {
     (JobState.RUNNING, JobState.CANCELLED),
     (JobState.RUNNING, JobState.INTERRUPTED),
     (JobState.CANCELLING, JobState.CANCELLED),
+    (JobState.CANCELLING, JobState.SUCCEEDED),
     (JobState.CANCELLING, JobState.FAILED),
     (JobState.CANCELLING, JobState.INTERRUPTED),
 }

@@ -130,9 +130,12 @@ class Fault:
         def guard(real: Callable[..., Any]) -> Callable[..., Any]:
             def opener(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
                 writing = any(flag in mode for flag in "wax+")
-                if writing and isinstance(file, str | os.PathLike):
-                    if os.path.abspath(os.fspath(file)).startswith(self.workspaces):
-                        self.fail(file)
+                if (
+                    writing
+                    and isinstance(file, str | os.PathLike)
+                    and str(Path(os.fspath(file)).absolute()).startswith(self.workspaces)
+                ):
+                    self.fail(file)
                 return real(file, mode, *args, **kwargs)
 
             return opener
@@ -256,7 +259,12 @@ def test_unusable_data_dir_is_refused_at_start(tmp_path: Path, kind: str) -> Non
     with pytest.raises(DataDirError) as caught:
         DocMind(Settings(data_dir=data))
     assert str(data) in str(caught.value)
-    for argv in (("ingest", str(tmp_path), "--json"), ("verify", "--json"), ("jobs", "--json"), ("snapshots",)):
+    for argv in (
+        ("ingest", str(tmp_path), "--json"),
+        ("verify", "--json"),
+        ("jobs", "--json"),
+        ("snapshots",),
+    ):
         result = cli(*argv, "--data-dir", str(data))  # an uncaught exception would escape main() here
         assert result.code == 1, (argv, result)
         assert result.stdout == "", (argv, result)

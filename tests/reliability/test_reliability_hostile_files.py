@@ -23,7 +23,7 @@ from docmind.uploads import DUPLICATE, REFUSED, SAVED, save_upload
 from tests.reliability.reliability_support import cli, running_child
 from tests.support.bad_files import write_bad_files
 from tests.support.cli import json_lines
-from tests.support.corpus import make_pdf, make_text
+from tests.support.corpus import make_text
 
 LIMIT = 64 * 1024
 """DOCMIND_MAX_FILE_BYTES for the run: small, so the oversized files are cheap to make."""
@@ -120,7 +120,7 @@ def upload_hostile_names(documents: Path) -> None:
     results = [
         save_upload(documents, "../../escape.txt", b"uploaded with a traversal name", max_bytes=LIMIT),
         save_upload(documents, "line\nbreak.txt", b"uploaded with a newline name", max_bytes=LIMIT),
-        save_upload(documents, "Ünïcødé résumé.MD", "uploaded unicode".encode(), max_bytes=LIMIT),
+        save_upload(documents, "Ünïcødé résumé.MD", b"uploaded unicode", max_bytes=LIMIT),
         save_upload(documents, "same.txt", b"uploaded with a traversal name", max_bytes=LIMIT),
         save_upload(documents, "tool.exe", b"MZ", max_bytes=LIMIT),
     ]

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import itertools
 import random
 import re
 import threading
@@ -135,10 +137,8 @@ def test_racing_starts_and_cancels_never_make_two_writers(
                 target = rng.choice(known[-3:]) if rng.random() < 0.8 else rng.choice(known)
                 service.jobs.cancel(target)
             elif known:
-                try:
+                with contextlib.suppress(TimeoutError):
                     service.jobs.wait(rng.choice(known[-2:]), timeout=rng.uniform(0, 0.3))
-                except TimeoutError:
-                    pass
 
     def guarded(number: int) -> None:
         try:
@@ -169,10 +169,13 @@ def test_racing_starts_and_cancels_never_make_two_writers(
     assert not failed, [r.error for r in failed][:3]
 
     ran = sorted((r for r in records if r.started is not None), key=lambda r: r.started or r.created)
-    for before, after in zip(ran, ran[1:], strict=False):
+    for before, after in itertools.pairwise(ran):
         assert before.finished is not None and after.started is not None
         assert after.started >= before.finished, f"jobs {before.id} and {after.id} overlapped"
-    published = sorted((r for r in records if r.state is JobState.SUCCEEDED), key=lambda r: r.finished or 0)
+    # A job cancelled while it commits still publishes and ends Cancelled with its result (see
+    # test_reliability_signals.py::test_cancel_during_commit_is_not_reported_as_cancelled): count those too.
+    published = sorted((r for r in records if r.result), key=lambda r: r.finished or r.created)
+    assert {r.state for r in published} <= {JobState.SUCCEEDED, JobState.CANCELLED}
     counters = [parse_snapshot_id(r.result or "").counter for r in published]
     assert counters == sorted(set(counters)), "snapshot ids must increase strictly in publish order"
     for record in published:
@@ -180,9 +183,10 @@ def test_racing_starts_and_cancels_never_make_two_writers(
     current = service.store.current()
     assert published and current is not None and current.id == published[-1].result
     cancelled = sum(r.state is JobState.CANCELLED for r in records)
+    late = sum(r.state is JobState.CANCELLED for r in published)
     print(
-        f"race: {len(records)} jobs ({len(published)} published, {cancelled} cancelled), "
-        f"{len(refusals)} refusals, {counter.runs} engine runs in {RACE_SECONDS:.0f}s"
+        f"race: {len(records)} jobs ({len(published)} published, {cancelled} cancelled of which {late} "
+        f"after publishing), {len(refusals)} refusals, {counter.runs} engine runs in {RACE_SECONDS:.0f}s"
     )
     assert len(published) >= 2 and cancelled >= 1, "the race exercised too little"
 
@@ -194,7 +198,9 @@ def test_racing_starts_and_cancels_never_make_two_writers(
     assert workspaces_left(data) == []
 
 
-def test_app_and_cli_started_together_exactly_one_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_app_and_cli_started_together_exactly_one_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src, data = tmp_path / "src", tmp_path / "data"
     make_mixed_corpus(src, pdfs=1, pages=2, texts=2, seed=23)
     gate = threading.Event()
@@ -225,7 +231,7 @@ def test_app_and_cli_started_together_exactly_one_runs(tmp_path: Path, monkeypat
                 except IngestionBusyError as exc:
                     winners.append("cli")
                     assert f"pid {child.pid}" in str(exc) and "owner cli" in str(exc), str(exc)
-                    child.err.wait_for(lambda line: line.startswith("PAUSED"), 120)
+                    child.err.wait_for(lambda line: line.startswith("PAUSED"), 120, seen_ok=True)
                     child.release()
                     assert child.wait(120) == 0, child.err.text()
                 else:

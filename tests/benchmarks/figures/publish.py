@@ -23,7 +23,7 @@ TARGET_MS = 50.0
 FLAT_RATIO = 1.5  # "flat": 10x the chunks may cost at most 1.5x the time
 
 
-def _build_index(size: int, target: Path, seed: int) -> int:
+def build_index_template(size: int, target: Path, seed: int) -> int:
     from docmind.ingest.index_stage import BM25Stage
 
     rng = random.Random(seed)
@@ -36,7 +36,7 @@ def _build_index(size: int, target: Path, seed: int) -> int:
     return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 
 
-def _commit_times(template: Path, root: Path, repetitions: int) -> list[float]:
+def commit_times(template: Path, root: Path, repetitions: int) -> list[float]:
     from docmind_snapshots import SnapshotStore
 
     store = SnapshotStore(root, retention=5)
@@ -62,8 +62,8 @@ def publish_figures(ctx: Context) -> list[Figure]:
     for size in SIZES:
         scratch = ctx.fresh_dir(f"publish-{size}")
         try:
-            index_bytes = _build_index(size, scratch / "template", ctx.seed + size)
-            times = _commit_times(scratch / "template", scratch / "store", repetitions)
+            index_bytes = build_index_template(size, scratch / "template", ctx.seed + size)
+            times = commit_times(scratch / "template", scratch / "store", repetitions)
             results[size] = {
                 "median_ms": median(times) * 1000,
                 "index_mb": index_bytes / 1e6,

@@ -1,7 +1,8 @@
 """Exceptions raised by the jobs package.
 
 ``JobCancelled`` is raised *inside* job functions (by ``JobContext.raise_if_cancelled``) to unwind
-cooperatively; the manager turns it into the ``Cancelled`` state. The others are raised to callers of the
+cooperatively; the manager turns it into the ``Cancelled`` state. ``JobFailed`` is raised inside job
+functions to fail with an explained, expected reason. The others are raised to callers of the
 manager or the registry.
 """
 
@@ -19,6 +20,15 @@ class JobError(Exception):
 
 class JobCancelled(JobError):
     """Raised inside a job's function to stop it after a cancel request; the job ends ``Cancelled``."""
+
+
+class JobFailed(JobError):
+    """Raised inside a job's function to end the job ``Failed`` with a message written for people.
+
+    The message becomes the job's error as it is (no exception type in front) and the log gets one
+    line without a traceback: this is an expected outcome the function explains, not a bug. Any other
+    exception also ends the job ``Failed``, but as ``Type: text`` with its traceback in the log.
+    """
 
 
 class InvalidTransitionError(JobError):

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
+from docmind_jobs.cancel_flag import CancelFlag
 from docmind_jobs.context import JobContext, ProgressHook
 from docmind_jobs.eventlog import EventLog
 from docmind_jobs.records import JobRecord
@@ -51,7 +52,7 @@ class Job:
         self.finished: datetime | None = None
         self.error: str | None = None
         self.result: str | None = None
-        self.cancel_event = threading.Event()
+        self.cancel_event = CancelFlag()
         self.done = threading.Event()
         self.future: Future[None] | None = None
         self.last_progress_write: datetime | None = None
@@ -77,5 +78,5 @@ class Job:
             result=self.result,
             pid=self.pid,
             summary=self.summary,
-            cancel_requested=self.cancel_event.is_set(),
+            cancel_requested=self.cancel_event.requested,
         )

@@ -29,7 +29,13 @@ from typing import Any
 
 from docmind_jobs import exit_hooks
 from docmind_jobs.clock import Clock, utc_now
-from docmind_jobs.errors import JobCancelled, JobConflictError, JobNotFoundError, ManagerClosedError
+from docmind_jobs.errors import (
+    JobCancelled,
+    JobConflictError,
+    JobFailed,
+    JobNotFoundError,
+    ManagerClosedError,
+)
 from docmind_jobs.eventlog import DEFAULT_RING_SIZE, EventLog
 from docmind_jobs.events import MESSAGE_LIMIT, ProgressEvent, clip
 from docmind_jobs.executors import DaemonThreadPoolExecutor, ExecutorFactory
@@ -48,8 +54,13 @@ REMOTE_WAIT_POLL = 0.1
 
 
 def describe_error(exc: BaseException) -> str:
-    """Return a one-line human description of ``exc`` ("ValueError: bad thing"), without a traceback."""
+    """Return a one-line human description of ``exc`` ("ValueError: bad thing"), without a traceback.
+
+    A ``JobFailed`` is described by its message alone: it was written for people.
+    """
     text = " ".join(str(exc).split())
+    if isinstance(exc, JobFailed) and text:
+        return clip(text, MESSAGE_LIMIT)
     return clip(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, MESSAGE_LIMIT)
 
 
@@ -187,6 +198,9 @@ class JobManager:
             result = job.fn(job.context)
         except JobCancelled:
             self._table.settle(job, cancelled=True)
+        except JobFailed as exc:
+            logger.warning("job %s (%s) failed: %s", job.id, job.kind, describe_error(exc))
+            self._table.settle(job, error=describe_error(exc))
         except BaseException as exc:
             logger.exception("job %s (%s) failed", job.id, job.kind)
             self._table.settle(job, error=describe_error(exc))

@@ -108,13 +108,15 @@ class JobTable:
     ) -> None:
         """Record how the job's function ended.
 
-        An error gives Failed; ``cancelled`` (it raised ``JobCancelled``) or a pending cancel gives Cancelled;
-        otherwise Succeeded. Ignored if the job already ended (e.g. Interrupted by a timed-out shutdown).
+        An error gives Failed; ``cancelled`` (it raised ``JobCancelled``), or a cancel the function noticed
+        (see ``CancelFlag``), gives Cancelled; otherwise Succeeded — a cancel that came after the work's
+        point of no return does not hide its result. Ignored if the job already ended (e.g. Interrupted by
+        a timed-out shutdown).
         """
         with self._lock:
             if error is not None:
                 target = JobState.FAILED
-            elif cancelled or job.state is JobState.CANCELLING:
+            elif cancelled or (job.state is JobState.CANCELLING and job.cancel_event.observed):
                 target = JobState.CANCELLED
             else:
                 target = JobState.SUCCEEDED

@@ -95,4 +95,7 @@ def parse_corpus(
         record(outcome)
     if cancel.is_set():
         raise IngestCancelled
+    # The throttle may have swallowed the last file's event: the final counts are always reported.
+    progress.item = None
+    progress.emit(f"{progress.files_done} files parsed", force=True)
     return outcomes

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.cache import ChunkCache, fingerprint
@@ -29,9 +30,7 @@ from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerP
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
-from docmind.ingest.worker import (
-    FileOutcome,
-)
+from docmind.ingest.worker import FileOutcome
 from docmind.settings import Settings
 
 
@@ -39,8 +38,8 @@ class IndexBuildError(Exception):
     """The index could not be built or written (disk full, I/O error, a crashed worker)."""
 
 
-class NothingToPublishError(Exception):
-    """No file of the corpus could be indexed; the message lists why."""
+class NothingToPublishError(JobFailed):
+    """No file of the corpus could be indexed; the message lists why (an expected outcome, not a bug)."""
 
 
 def run_ingestion(
