@@ -43,24 +43,16 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _git_output(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10, check=False
+    ).stdout.strip()
+
+
 def _git() -> dict[str, str]:
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "apps", "libs"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
+        head = _git_output("rev-parse", "--short", "HEAD")
+        dirty = _git_output("status", "--porcelain", "--", "apps", "libs")
     except OSError:
         return {}
     return {"commit": head, "app_tree": "modified (uncommitted engine changes)" if dirty else "clean"}

@@ -50,7 +50,7 @@ def test_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path) -> None:
 
 def test_tampered_checksum_is_ignored(tmp_path: Path) -> None:
     cache = ChunkCache(tmp_path, "fp")
-    cache.put(CacheEntry(sha256="ab" * 32, pages=0, chunks=(CachedChunk(text="hello"),)))
+    cache.put(CacheEntry(sha256="ab" * 32, pages=0, chunks=(CachedChunk(text="hello", terms="hello"),)))
     path = next(tmp_path.rglob("*.json"))
     path.write_text(path.read_text().replace("hello", "jello"))
     assert cache.get("ab" * 32) is None

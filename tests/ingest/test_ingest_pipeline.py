@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from docmind.ingest import index_reuse, parse_phase
 from docmind.ingest.corpus import Source
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import NothingToPublishError, run_ingestion
@@ -116,6 +117,26 @@ def test_rerun_and_one_new_file_reuse_the_cache(tmp_path: Path) -> None:
     third = _ingest(tmp_path / "data", docs)
     assert (third.files_indexed, third.files_cached) == (1, first.files_indexed)
     assert len({first.snapshot_id, again.snapshot_id, third.snapshot_id}) == 3
+
+
+def test_unwritten_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    _mixed(docs)
+    # Files written just now are "racily clean"; no margin lets this test trust them at once.
+    monkeypatch.setattr(index_reuse, "RACY_MARGIN_NS", 0)
+    first = _ingest(tmp_path / "data", docs)
+    hashed: list[str] = []
+    real_hash = parse_phase.file_sha256
+    monkeypatch.setattr(parse_phase, "file_sha256", lambda path: hashed.append(path.name) or real_hash(path))
+    again = _ingest(tmp_path / "data", docs)
+    assert hashed == []
+    assert (again.files_cached, again.files_indexed) == (first.files_indexed, 0)
+    with (docs / "notes.md").open("a", encoding="utf-8") as handle:
+        handle.write("\nA new paragraph about a numbat.\n")
+    third = _ingest(tmp_path / "data", docs)
+    assert hashed == ["notes.md"]
+    assert (third.files_indexed, third.files_cached) == (1, first.files_indexed - 1)
+    assert [h.file for h in search(SnapshotStore(tmp_path / "data" / "index"), "numbat")] == ["notes.md"]
 
 
 @pytest.mark.skipif(not SYSTEM_PDFS[0].exists(), reason="needs the libtasn1 PDF")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from docmind.ingest.cache import fingerprint
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.worker import FileTask
 
 from tests.support import worker_tasks
+from tests.support.corpus import make_text
 
 
 def test_a_crashed_worker_is_replaced() -> None:
@@ -37,3 +43,47 @@ def test_cancel_abandons_a_blocked_task_quickly() -> None:
     closed = time.monotonic() - returned
     assert closed < 2.0  # generous: terminate + join of one process
     timer.join()
+
+
+def test_the_forkserver_preload_leaves_one_thread() -> None:
+    # A second thread alive at a fork can hold a lock the worker then inherits locked (a hang).
+    code = "import threading, docmind.ingest.worker_preload; print(threading.active_count())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "1", out.stderr
+
+
+def test_idle_workers_are_released_and_the_rest_keep_working(tmp_path: Path) -> None:
+    settings = fingerprint(1024, 200)
+    tasks = [
+        FileTask(
+            make_text(tmp_path / f"n{i}.md", seed=i), f"n{i}.md", tmp_path / "cache", settings, 1024, 200
+        )
+        for i in range(4)
+    ]
+    with WorkerPool(2, threading.Event()) as pool:
+        outcomes = list(pool.process_files(tasks))
+        assert {o.status for o in outcomes} == {"indexed"}
+        assert pool.worker_count == 2
+        pool.release_idle(keep=1)
+        assert pool.worker_count == 1
+        assert pool.call(worker_tasks.echo, 3) == 3
+
+
+def test_a_worker_killed_inside_a_progress_bar_does_not_hang_the_next(tmp_path: Path) -> None:
+    doc = make_text(tmp_path / "notes.md", paragraphs=40)
+    task = FileTask(doc, doc.name, tmp_path / "cache", fingerprint(1024, 200), 1024, 200)
+    with WorkerPool(1, threading.Event()) as pool:
+        with pytest.raises(WorkerCrashedError):
+            pool.call(worker_tasks.die_holding_the_progress_lock, None)
+        outcomes: list[object] = []
+        done = threading.Event()
+
+        def parse() -> None:
+            outcomes.extend(pool.process_files([task]))
+            done.set()
+
+        threading.Thread(target=parse, daemon=True).start()
+        assert done.wait(60), "the next worker hangs on a lock the dead one held"
+    assert [getattr(o, "status", None) for o in outcomes] == ["indexed"]

@@ -24,3 +24,11 @@ def fail(message: str) -> None:
 def block_forever(_: object) -> None:
     """Never return (the pool must be able to abandon it)."""
     threading.Event().wait()
+
+
+def die_holding_the_progress_lock(_: object) -> None:
+    """Take tqdm's lock (as a progress bar does) and die holding it, as a cancelled worker can."""
+    from tqdm import tqdm
+
+    tqdm.get_lock().acquire()
+    os._exit(9)

@@ -24,13 +24,15 @@ FLAT_RATIO = 1.5  # "flat": 10x the chunks may cost at most 1.5x the time
 
 
 def build_index_template(size: int, target: Path, seed: int) -> int:
-    from docmind.ingest.index_stage import BM25Stage
+    from docmind.ingest.bm25_terms import bm25_terms
+    from docmind.ingest.index_stage import BM25Stage, IndexChunk
 
     rng = random.Random(seed)
+    texts = [sentences(rng, 9) for _ in range(size)]
     stage = BM25Stage()
-    for i in range(size):
+    for i, (text, terms) in enumerate(zip(texts, bm25_terms(texts), strict=True)):
         metadata = {"file": f"library/doc-{i // 40:04d}.pdf", "source": "library", "page": str(i % 40 + 1)}
-        stage.add(f"{i:016x}-doc-{i // 40:04d}-{i % 40}", sentences(rng, 9), metadata)
+        stage.add(IndexChunk(f"{i:016x}-doc-{i // 40:04d}-{i % 40}", text, metadata, terms))
     target.mkdir(parents=True)
     stage.write(target)
     return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())

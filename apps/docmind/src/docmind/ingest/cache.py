@@ -18,15 +18,16 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 class CachedChunk(BaseModel):
-    """One chunk of a file: its text and the page it came from (if the format has pages)."""
+    """One chunk of a file: its text, its BM25 terms (see ``bm25_terms``) and its page, if any."""
 
     model_config = ConfigDict(frozen=True)
 
     text: str
+    terms: str
     page: str | None = None
 
 

@@ -26,12 +26,18 @@ class Source:
 
 @dataclass(frozen=True)
 class CorpusFile:
-    """A supported file to ingest; ``rel`` is unique across the corpus and safe to show."""
+    """A supported file to ingest; ``rel`` is unique across the corpus and safe to show.
+
+    ``stamp`` identifies the file's state as the scan saw it (size, modification and change times,
+    inode): any write changes it. ``changed_ns`` is the later of the two times.
+    """
 
     path: Path
     rel: str
     source: str
     size: int
+    stamp: str = ""
+    changed_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,10 @@ def scan(sources: Iterable[Source], *, max_file_bytes: int) -> Corpus:
             if reason:
                 skipped.append(SkippedFile(rel, source.label, reason))
             elif rel not in files:
-                files[rel] = CorpusFile(entry, rel, source.label, entry.stat().st_size)
+                stat = entry.stat()
+                stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+                changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
+                files[rel] = CorpusFile(entry, rel, source.label, stat.st_size, stamp, changed)
     return Corpus(tuple(files[k] for k in sorted(files)), tuple(skipped))
 
 

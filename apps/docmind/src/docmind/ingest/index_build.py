@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docmind.ingest.cache import CacheEntry, ChunkCache
-from docmind.ingest.index_stage import BM25Stage
+from docmind.ingest.index_stage import BM25Stage, IndexChunk
 from docmind.ingest.worker import FileTask, process_file
 
 
@@ -57,7 +57,8 @@ def build_index(task: IndexTask) -> int:
             metadata = {"file": file.path, "source": file.source}
             if chunk.page:
                 metadata["page"] = chunk.page
-            stage.add(f"{file.sha256[:16]}-{file.path}-{position}", chunk.text, metadata)
+            node_id = f"{file.sha256[:16]}-{file.path}-{position}"
+            stage.add(IndexChunk(node_id, chunk.text, metadata, chunk.terms))
     chunks = stage.size
     try:
         stage.write(task.workspace)

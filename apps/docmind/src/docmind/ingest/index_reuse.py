@@ -1,9 +1,10 @@
-"""Reusing the active snapshot's index files when an ingestion changed nothing.
+"""Reusing what the active snapshot knows: content hashes of unwritten files, counts, index files.
 
-Snapshots are immutable, so when every file of the new corpus has the same content hash, status
-and chunk settings as the active snapshot's listing, the new snapshot's index files are hard
-links to the active one's (a copy where links are not possible). Re-ingesting an unchanged corpus
-then costs hashing plus a publish, not an index build.
+A file whose scan stamp (size, times, inode) is the one the active snapshot recorded keeps its
+recorded content hash without being read. Snapshots are immutable, so when every file of the new
+corpus has the same content hash, status and chunk settings as the active snapshot's listing, the
+new snapshot's index files are hard links to the active one's (a copy where links are not
+possible). Re-ingesting an unchanged corpus then costs a scan plus a publish: no file is read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from docmind_snapshots import SnapshotError, SnapshotStore
 
+from docmind.ingest.corpus import Corpus
 from docmind.ingest.index_stage import BM25_DIR
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing
 
@@ -42,6 +44,29 @@ def known_chunk_counts(
     if previous is None or (previous.chunk_size, previous.chunk_overlap) != (chunk_size, chunk_overlap):
         return {}
     return {f.sha256: (f.pages, f.chunks) for f in previous.files if f.status in ("indexed", "cached")}
+
+
+RACY_MARGIN_NS = 2_000_000_000
+"""A file changed less than this before the previous scan may have changed again unseen: re-hash it."""
+
+
+def known_hashes(previous: CorpusListing | None, corpus: Corpus) -> dict[str, str]:
+    """Relative name → content hash of files whose scan stamp equals the one the active snapshot recorded.
+
+    Such a file has not been written since it was hashed, so reading it again would give the same
+    hash. A file changed within ``RACY_MARGIN_NS`` before that scan is left out: a second write in
+    the same timestamp tick would not have changed its stamp (git's "racily clean" rule).
+    """
+    if previous is None:
+        return {}
+    recorded = {(f.source, f.path): f for f in previous.files if f.stamp and f.sha256}
+    hashes = {}
+    for file in corpus.files:
+        record = recorded.get((file.source, file.rel))
+        stable = file.changed_ns < previous.scanned_ns - RACY_MARGIN_NS
+        if record is not None and record.stamp == file.stamp and stable:
+            hashes[file.rel] = record.sha256
+    return hashes
 
 
 def reuse_unchanged_index(

@@ -164,6 +164,22 @@ class WorkerPool:
             worker.conn.close()
         self._workers = []
 
+    @property
+    def worker_count(self) -> int:
+        """How many worker processes the pool holds now."""
+        return len(self._workers)
+
+    def release_idle(self, keep: int) -> None:
+        """Stop idle workers beyond ``keep`` (their memory goes back before a one-worker phase)."""
+        idle = [w for w in self._workers if w.task is None]
+        for worker in idle[keep:]:
+            worker.conn.close()  # the worker returns from ``serve`` and exits normally
+            worker.process.join(_STOP_GRACE_SECONDS)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            self._workers.remove(worker)
+
     def _spawn(self) -> _Worker:
         ctx = _forkserver_context()
         _wait_until_forkserver_ready(ctx, self._cancel)

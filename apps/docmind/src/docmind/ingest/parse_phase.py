@@ -3,7 +3,8 @@
 Three sources answer for a file, cheapest first: the active snapshot's listing (same content under
 the same chunk settings: its counts are reused without reading anything), the chunk cache (an
 entry for this content), and finally a worker process that parses and splits it. Files are
-hashed here, in the job thread, while the workers parse earlier files.
+hashed here, in the job thread, while the workers parse earlier files; a file whose scan stamp
+the active snapshot recorded keeps that snapshot's hash and is not read at all.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def parse_corpus(
     pool: WorkerPool,
     cancel: threading.Event,
     known: dict[str, tuple[int, int]],
+    hashes: dict[str, str],
 ) -> dict[str, FileOutcome]:
     """Return an outcome per corpus file (by relative name), reporting progress as they arrive.
 
@@ -45,6 +47,7 @@ def parse_corpus(
         pool: Worker processes for the misses.
         cancel: Checked between files; workers see it between PDF pages.
         known: Content hash → (pages, chunks) already published under the current chunk settings.
+        hashes: Relative name → content hash of files known to be unchanged (they are not read).
 
     Raises:
         IngestCancelled: the cancel event was set.
@@ -67,7 +70,7 @@ def parse_corpus(
             if cancel.is_set():
                 raise IngestCancelled
             try:
-                sha = file_sha256(file.path)
+                sha = hashes.get(file.rel) or file_sha256(file.path)
             except OSError as exc:
                 reason = f"cannot read: {exc.strerror or 'I/O error'}"
                 record(FileOutcome(file.rel, OUTCOME_FAILED, error=reason))

@@ -25,7 +25,12 @@ from docmind_snapshots import SnapshotStore
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
 from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
-from docmind.ingest.index_reuse import active_listing, known_chunk_counts, reuse_unchanged_index
+from docmind.ingest.index_reuse import (
+    active_listing,
+    known_chunk_counts,
+    known_hashes,
+    reuse_unchanged_index,
+)
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
@@ -57,6 +62,7 @@ def run_ingestion(
     progress = IngestProgress(reporter)
     progress.emit("scanning sources", force=True)
     with store.begin(owner=owner) as workspace, WorkerPool(settings.workers, cancel) as pool:
+        scanned_ns = time.time_ns()
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
         progress.phase = PHASE_PARSE
@@ -64,14 +70,18 @@ def run_ingestion(
         previous = active_listing(store)
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
         cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
-        outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known)
+        hashes = known_hashes(previous, corpus)
+        outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known, hashes)
         records = _records(corpus, outcomes)
         ingested = [r for r in records if r.status in ("indexed", "cached")]
         if not ingested:
             raise NothingToPublishError(_nothing_reason(records))
         progress.phase = PHASE_INDEX
         listing = CorpusListing(
-            chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, files=tuple(records)
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+            scanned_ns=scanned_ns,
+            files=tuple(records),
         )
         if reuse_unchanged_index(store, previous, listing, workspace.path):
             progress.emit("nothing changed: reusing the active index", force=True)
@@ -80,6 +90,7 @@ def run_ingestion(
             locations = {f.rel: f.path for f in corpus.files}
             files = tuple(IndexedFile(r.path, r.source, r.sha256, locations[r.path]) for r in ingested)
             task = IndexTask(workspace.path, cache, settings.chunk_size, settings.chunk_overlap, files)
+            pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
             try:
                 pool.call(build_index, task)
             except (WorkerTaskError, WorkerCrashedError) as exc:
@@ -113,6 +124,7 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
         source=file.source,
         sha256=outcome.sha256,
         size=file.size,
+        stamp=file.stamp,
         pages=outcome.pages,
         chunks=outcome.chunks,
         status=outcome.status,

@@ -8,7 +8,7 @@ CORPUS_FILE = "corpus.json"
 
 
 class FileRecord(BaseModel):
-    """One file of the corpus as ingested into a snapshot."""
+    """One file of the corpus as ingested into a snapshot; ``stamp`` is its scan stamp (``CorpusFile``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -16,6 +16,7 @@ class FileRecord(BaseModel):
     source: str
     sha256: str = ""
     size: int = 0
+    stamp: str = ""
     pages: int = 0
     chunks: int = 0
     status: str
@@ -23,12 +24,13 @@ class FileRecord(BaseModel):
 
 
 class CorpusListing(BaseModel):
-    """The ``corpus.json`` file published inside every snapshot."""
+    """The ``corpus.json`` file published inside every snapshot; ``scanned_ns``: when the scan began."""
 
     model_config = ConfigDict(frozen=True)
 
     chunk_size: int
     chunk_overlap: int
+    scanned_ns: int = 0
     files: tuple[FileRecord, ...]
 
 

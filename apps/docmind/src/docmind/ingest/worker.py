@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
 from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
 
@@ -123,14 +124,17 @@ def file_sha256(path: Path) -> str:
 
 
 def split_pages(pages: list[Page], chunk_size: int, chunk_overlap: int) -> tuple[CachedChunk, ...]:
-    """Split each page with LlamaIndex's ``SentenceSplitter`` (chunks never span pages)."""
+    """Split each page with LlamaIndex's ``SentenceSplitter`` (chunks never span pages).
+
+    Each chunk carries its BM25 terms, computed here so the index build only adds up terms.
+    """
     splitter = _splitter(chunk_size, chunk_overlap)
-    chunks: list[CachedChunk] = []
-    for label, text in pages:
-        chunks.extend(
-            CachedChunk(text=piece, page=label) for piece in splitter.split_text(text) if piece.strip()
-        )
-    return tuple(chunks)
+    pieces = [(label, piece) for label, text in pages for piece in splitter.split_text(text) if piece.strip()]
+    terms = bm25_terms([piece for _, piece in pieces])
+    return tuple(
+        CachedChunk(text=piece, terms=piece_terms, page=label)
+        for (label, piece), piece_terms in zip(pieces, terms, strict=True)
+    )
 
 
 def _splitter(chunk_size: int, chunk_overlap: int) -> Any:
@@ -143,5 +147,9 @@ def _splitter(chunk_size: int, chunk_overlap: int) -> Any:
 
 
 def warm_up() -> None:
-    """Import the splitter once (used as forkserver preload so forked workers start warm)."""
-    _splitter(1024, 200)
+    """Load the splitter and the tokenizers once (the forkserver preload: forked workers start warm).
+
+    A long sentence-rich text makes the splitter load its token encoder and NLTK's sentence model,
+    which it otherwise loads on the first long page of every worker.
+    """
+    split_pages([("", "Warm up the sentence splitter. " * 400)], 1024, 200)

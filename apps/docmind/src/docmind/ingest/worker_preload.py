@@ -1,8 +1,29 @@
-"""Forkserver preload: import and warm the workers once so forked workers start ready."""
+"""Forkserver preload: import and warm the workers once so forked workers start ready.
 
-import docmind.ingest.index_build  # noqa: F401
-from docmind.ingest.index_stage import warm_index_imports
-from docmind.ingest.worker import warm_up
+Contract: nothing a worker inherits can be left locked by another process or thread.
+- The forkserver keeps a single thread: a thread alive at a ``fork`` may hold a lock that the child
+  then inherits locked forever. tqdm (used by ``bm25s``) starts a monitor thread with its first
+  progress bar, so its monitor is switched off before anything creates one.
+- tqdm guards its bars with a lock shared *between processes* (a semaphore), created by its first
+  bar. Created here, every worker would share it, and a worker terminated by a cancel while holding
+  it would hang every later worker. Workers show no bars: a plain per-process lock is enough.
+
+``gc.freeze()`` moves everything loaded so far out of the collector's reach: forked workers then
+never write to those objects' GC headers, so more of the preloaded pages stay shared.
+"""
+
+import gc
+import threading
+
+from tqdm import tqdm
+
+tqdm.monitor_interval = 0
+tqdm.set_lock(threading.RLock())
+
+import docmind.ingest.index_build  # noqa: E402, F401
+from docmind.ingest.index_stage import warm_index_imports  # noqa: E402
+from docmind.ingest.worker import warm_up  # noqa: E402
 
 warm_up()
 warm_index_imports()
+gc.freeze()
