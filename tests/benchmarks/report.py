@@ -1,4 +1,4 @@
-"""Figures and their report: ``results/latest.json`` and ``results/latest.md``.
+"""Figures and their report: ``results/latest.json``, ``results/latest.md`` and the README's table.
 
 A :class:`Figure` is one measured number with its target (``>=`` or ``<=`` a threshold) and
 whether the target is met. There is no pass/fail on absolute times: the harness always exits 0
@@ -112,6 +112,26 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_START, README_END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
+
+
+def update_readme(report_md: str, readme: Path = README) -> bool:
+    """Put the report's header lines and table between the README's benchmark markers; False if absent."""
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    kept = [line for line in report_md.splitlines()[2:] if not line.startswith("Targets missed")]
+    table = "\n".join(kept[: kept.index("## Notes")] if "## Notes" in kept else kept).strip()
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    replaced = f"{head}{README_START}\n{table}\n{README_END}{tail}"
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(replaced, encoding="utf-8")
+    tmp.replace(readme)
+    return True
+
+
 def _from_json(data: dict[str, Any]) -> Figure:
     fields = ("key", "title", "value", "unit", "op", "threshold", "summary", "details", "error")
     kept = {k: data[k] for k in fields if k in data}
@@ -173,4 +193,6 @@ def write(
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(path)
+    if stem == "latest" and results == RESULTS:
+        update_readme(md_path.read_text(encoding="utf-8"))
     return json_path, md_path

@@ -64,6 +64,7 @@ class Workspace:
         self._store = store
         self._lease = lease
         self._closed = False
+        self._sealed: dict[str, tuple[FileEntry, tuple[int, int, int, int]]] = {}
         # A workspace garbage-collected while open must not hold the writer lock until the process exits.
         self._finalizer = weakref.finalize(self, _discard, path, lease)
 
@@ -92,6 +93,33 @@ class Workspace:
         self._finalizer.detach()
         _discard(self.path, self._lease)
 
+    def seal_all(self) -> int:
+        """Fsync and hash every file now in the workspace, so that `commit` need not; return how many.
+
+        For writers that have finished their files before they commit: the bytes are hashed while still
+        in the page cache and step (2) of `commit` then only checks each sealed file's stamp (size,
+        modification and change times, inode). A file written after its seal shows a new stamp and is
+        hashed again at commit, so sealing saves work but never puts a stale checksum in a manifest.
+        Files added after the call are hashed at commit as usual.
+
+        Raises:
+            SnapshotCommitError: The workspace holds an entry `commit` would refuse (see its step 1).
+            SnapshotError: The workspace was already committed or aborted.
+            OSError: A file cannot be read or synced.
+        """
+        if self._closed:
+            raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
+        for relative in _check_tree(self.path):
+            self._sealed[relative] = (_fsync_and_hash(self.path, relative), _stamp(self.path / relative))
+        return len(self._sealed)
+
+    def _entry(self, relative: str) -> FileEntry:
+        """Step (2) for one file: its sealed entry if its stamp is unchanged, else fsync and hash it."""
+        sealed = self._sealed.get(relative)
+        if sealed is not None and sealed[1] == _stamp(self.path / relative):
+            return sealed[0]
+        return _fsync_and_hash(self.path, relative)
+
     def commit(
         self, metadata: Mapping[str, JsonValue] | None = None, *, activate: bool = True
     ) -> SnapshotInfo:
@@ -101,7 +129,8 @@ class Workspace:
 
         1. Refuse symlinks that are absolute, dangling, lead outside the workspace or to a directory, special
            files, and a top-level ``MANIFEST.json`` (reserved).
-        2. Fsync every file, hashing it (SHA-256, 1 MiB blocks) in the same read.
+        2. Fsync every file, hashing it (SHA-256, 1 MiB blocks) in the same read — except files sealed by
+           `seal_all` whose stamp has not changed since.
         3. Write ``MANIFEST.json`` (id, UTC creation time, every file's path/size/sha256, `metadata`),
            fsynced.
         4. Fsync every directory of the workspace, deepest first.
@@ -166,7 +195,7 @@ class Workspace:
                 f"snapshot metadata must be JSON values: {exc.errors()[0]['msg']}"
             ) from exc
         fsops.checkpoint("commit.2")
-        entries = [_fsync_and_hash(self.path, relative) for relative in files]  # (2)
+        entries = [self._entry(relative) for relative in files]  # (2)
         fsops.checkpoint("commit.3")
         created = datetime.now(UTC).replace(microsecond=0)
         snapshot_id = format_snapshot_id(self._store._next_counter(), created)
@@ -271,6 +300,12 @@ def _fsync_and_hash(top: Path, relative: str) -> FileEntry:
         size, digest = hash_stream(stream)
         fsops.fsync(stream.fileno())
     return FileEntry(path=relative, size=size, sha256=digest)
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int]:
+    """What any write to `path` changes: size, modification and change times (ns), inode."""
+    info = path.lstat()
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def _fsync_dirs(top: Path) -> None:

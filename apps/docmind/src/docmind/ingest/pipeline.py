@@ -96,6 +96,7 @@ def run_ingestion(
             except (WorkerTaskError, WorkerCrashedError) as exc:
                 raise IndexBuildError(f"could not build the search index: {exc}") from exc
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
+        workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
         progress.item = None
         progress.emit("publishing the snapshot", force=True)

@@ -1,0 +1,65 @@
+"""Sealing finished files before commit: publishing then only checks stamps, never trusts a stale hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from docmind_snapshots import SnapshotCommitError, SnapshotError, SnapshotStore
+
+
+def _manifest_digests(root: Path, snapshot_id: str) -> dict[str, str]:
+    manifest = json.loads((root / "snapshots" / snapshot_id / "MANIFEST.json").read_text())
+    return {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+
+
+def test_sealed_files_are_published_with_their_digests(store: SnapshotStore, root: Path) -> None:
+    with store.begin("me") as ws:
+        (ws.path / "index").mkdir()
+        (ws.path / "index" / "a.bin").write_bytes(b"a" * 5000)
+        assert ws.seal_all() == 1
+        (ws.path / "late.txt").write_text("written after the seal")
+        info = ws.commit()
+    assert _manifest_digests(root, info.id) == {
+        "index/a.bin": hashlib.sha256(b"a" * 5000).hexdigest(),
+        "late.txt": hashlib.sha256(b"written after the seal").hexdigest(),
+    }
+    assert store.verify(info.id).ok
+
+
+@pytest.mark.parametrize("change", ["append", "same-size rewrite", "replace"])
+def test_a_file_changed_after_its_seal_is_hashed_again(store: SnapshotStore, root: Path, change: str) -> None:
+    with store.begin("me") as ws:
+        target = ws.path / "data.bin"
+        target.write_bytes(b"old content")
+        ws.seal_all()
+        if change == "append":
+            with target.open("ab") as handle:
+                handle.write(b" and more")
+        elif change == "same-size rewrite":
+            target.write_bytes(b"new content")
+            os.utime(target, ns=(0, 0))  # even a forged modification time leaves the change time moved
+        else:
+            (ws.path / "other.bin").write_bytes(b"replacement")
+            (ws.path / "other.bin").replace(target)
+        expected = hashlib.sha256(target.read_bytes()).hexdigest()
+        info = ws.commit()
+    assert _manifest_digests(root, info.id) == {"data.bin": expected}
+    assert store.verify(info.id).ok
+
+
+def test_seal_refuses_what_commit_refuses_and_a_closed_workspace(
+    store: SnapshotStore, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not in the workspace")
+    with store.begin("me") as ws:
+        (ws.path / "link").symlink_to(outside)
+        with pytest.raises(SnapshotCommitError, match="absolute symlink"):
+            ws.seal_all()
+        ws.abort()
+        with pytest.raises(SnapshotError, match="already committed or aborted"):
+            ws.seal_all()
