@@ -196,7 +196,7 @@ def run_measured(
 def wait_for_quiet(max_wait: float = 180.0, threshold: float = 0.15, settle: int = 3) -> float:
     """Wait until other processes leave the CPUs idle (``settle`` 1-s samples under ``threshold``).
 
-    Other sessions may share the machine; a benchmark measured under their load is not
+    Other workloads may share the machine; a benchmark measured under their load is not
     comparable. Returns the seconds waited (gives up after ``max_wait``; the figures then record
     the background load they saw).
     """

@@ -76,7 +76,7 @@ NOTES = [
     "shared by forked workers once per process, so DocMind's figure is an upper bound.",
     "Baseline: SimpleDirectoryReader(recursive) → IngestionPipeline([SentenceSplitter(1024, 200)]) → "
     "BM25Retriever.from_defaults → persist, one process (tests/benchmarks/baseline_ingest.py).",
-    "Other sessions may share this machine: before each group and round the harness waits (≤ 30 s) for "
+    "Other workloads may share this machine: before each group and round the harness waits (≤ 30 s) for "
     "idle CPUs, and every figure records the share of the CPUs other processes used while it was measured "
     "(`background_load` in latest.json; flagged ⚠ above 10%). CPU-seconds are reported beside wall times.",
     "Cancel moments are seeded (seed 20260); in-process trials keep the forkserver warm, as the app "

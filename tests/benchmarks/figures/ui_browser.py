@@ -101,7 +101,9 @@ def _panel_has(text: str) -> str:
 def _trials(url: str, data: Path, count: int, seed: int) -> list[dict[str, Any]]:
     from playwright.sync_api import expect, sync_playwright
 
-    executable = os.environ.get("DOCMIND_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    # As in the E2E suites: DOCMIND_CHROMIUM (a path, or "bundled"), else chromium on PATH.
+    chosen = os.environ.get("DOCMIND_CHROMIUM", "")
+    executable = None if chosen == "bundled" else chosen or shutil.which("chromium")
     rng = random.Random(seed)
     results = []
     with sync_playwright() as pw:
