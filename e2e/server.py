@@ -122,23 +122,29 @@ class StreamlitServer:
         process.wait(STOP_TIMEOUT)
         self._note("killed with SIGKILL")
 
-    def terminate(self, timeout: float) -> float:
-        """Send SIGTERM to the server process only; return how long it took to exit.
+    def terminate(
+        self, timeout: float, signum: signal.Signals = signal.SIGTERM, *, reap_group: bool = True
+    ) -> float:
+        """Send ``signum`` to the server process only; return how long it took to exit.
+
+        With ``reap_group`` the rest of its process group (a forkserver, workers) is killed afterwards;
+        without, the caller checks that the group ends on its own and cleans up (``pid`` is the group id).
 
         Raises:
             ServerError: it did not exit within ``timeout`` (the group is then killed).
         """
         process = self._take()
         started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired as exc:
             self._kill_group(process)
-            raise ServerError(f"the server did not exit within {timeout}s of SIGTERM") from exc
+            raise ServerError(f"the server did not exit within {timeout}s of {signum.name}") from exc
         elapsed = time.monotonic() - started
-        self._kill_group(process)  # leftovers of the group (a forkserver) must not outlive the test
-        self._note(f"exited {elapsed:.2f}s after SIGTERM with code {process.returncode}")
+        if reap_group:
+            self._kill_group(process)  # leftovers of the group must not outlive the test
+        self._note(f"exited {elapsed:.2f}s after {signum.name} with code {process.returncode}")
         return elapsed
 
     def stop(self) -> None:

@@ -15,13 +15,10 @@ import queue
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,75 +323,3 @@ def mount_namespaces_available(scratch: Path) -> bool:
         return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-# -- a real Streamlit server ------------------------------------------------------------------------------
-
-APP_SCRIPT = REPO / "apps" / "docmind" / "src" / "docmind" / "ui" / "streamlit_app.py"
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class StreamlitServer:
-    """``streamlit run`` of the DocMind app on 127.0.0.1, in its own process group, logging to a file."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        self.data_dir = data_dir
-        self.log_path = log_path
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}/"
-
-    def start(self, timeout: float = 90.0) -> None:
-        """Start the server and return once ``/_stcore/health`` answers ``ok``."""
-        argv = [
-            sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-            "--server.headless", "true",
-            "--server.address", HOST,
-            "--server.port", str(self.port),
-            "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-        ]  # fmt: skip
-        env = cli_env(self.data_dir)
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        pause = threading.Event()
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"streamlit exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            pause.wait(0.1)  # between health probes; the condition is the health answer
-        raise AssertionError(f"no healthy server within {timeout}s:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        """Kill whatever is left of the server's process group (it was started by this test)."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            kill_group(self.proc.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(10)
-        if group_members(self.proc.pid):
-            kill_group(self.proc.pid)
-            wait_group_gone(self.proc.pid, 10)

@@ -110,4 +110,4 @@ class BM25Stage:
         retriever = BM25Retriever(existing_bm25=bm25, similarity_top_k=top_k, verbose=False)
         retriever.persist(str(target), show_progress=False)
         flush_to_disk(target)
-        self._records, self._token_ids, self._vocabulary = [], [], {}
+        self._records, self._token_ids, self._vocabulary, self._metadata_terms = [], [], {}, {}

@@ -125,6 +125,15 @@ class _Worker:
     task: Any = None
 
 
+def _reap(worker: _Worker) -> None:
+    """Wait briefly for a worker told to stop, kill it if it lingers, and close its pipe."""
+    worker.process.join(_STOP_GRACE_SECONDS)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
+    worker.conn.close()
+
+
 class WorkerPool:
     """Worker processes started on first use and bound to one cancel event; a context manager."""
 
@@ -157,11 +166,7 @@ class WorkerPool:
             else:
                 worker.process.terminate()
         for worker in self._workers:
-            worker.process.join(_STOP_GRACE_SECONDS)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.conn.close()
+            _reap(worker)
         self._workers = []
 
     @property
@@ -174,10 +179,7 @@ class WorkerPool:
         idle = [w for w in self._workers if w.task is None]
         for worker in idle[keep:]:
             worker.conn.close()  # the worker returns from ``serve`` and exits normally
-            worker.process.join(_STOP_GRACE_SECONDS)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+            _reap(worker)
             self._workers.remove(worker)
 
     def _spawn(self) -> _Worker:
