@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache, fingerprint
-from docmind.ingest.worker import OUTCOME_CACHED, OUTCOME_INDEXED, FileTask, process_file
+from docmind.ingest.file_status import FileStatus
+from docmind.ingest.worker import FileTask, process_file
 
 from tests.support.corpus import make_text
 
@@ -18,8 +19,8 @@ def test_second_run_is_a_cache_hit(tmp_path: Path) -> None:
     doc = make_text(tmp_path / "a.md", paragraphs=20)
     first = process_file(_task(doc, tmp_path / "cache"))
     second = process_file(_task(doc, tmp_path / "cache"))
-    assert first.status == OUTCOME_INDEXED
-    assert second.status == OUTCOME_CACHED
+    assert first.status == FileStatus.INDEXED
+    assert second.status == FileStatus.CACHED
     assert (second.sha256, second.chunks) == (first.sha256, first.chunks)
 
 
@@ -27,14 +28,14 @@ def test_changed_content_misses(tmp_path: Path) -> None:
     doc = make_text(tmp_path / "a.md", paragraphs=20, seed=1)
     process_file(_task(doc, tmp_path / "cache"))
     make_text(doc, paragraphs=20, seed=2)
-    assert process_file(_task(doc, tmp_path / "cache")).status == OUTCOME_INDEXED
+    assert process_file(_task(doc, tmp_path / "cache")).status == FileStatus.INDEXED
 
 
 def test_changed_settings_miss(tmp_path: Path) -> None:
     doc = make_text(tmp_path / "a.md", paragraphs=20)
     process_file(_task(doc, tmp_path / "cache"))
     other = process_file(_task(doc, tmp_path / "cache", size=256, overlap=20))
-    assert other.status == OUTCOME_INDEXED
+    assert other.status == FileStatus.INDEXED
     assert fingerprint(1024, 200) != fingerprint(256, 20)
 
 
@@ -44,8 +45,8 @@ def test_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path) -> None:
     entry_file = next((tmp_path / "cache").rglob(f"{first.sha256}.json"))
     entry_file.write_text(entry_file.read_text()[:-40])
     rebuilt = process_file(_task(doc, tmp_path / "cache"))
-    assert rebuilt.status == OUTCOME_INDEXED
-    assert process_file(_task(doc, tmp_path / "cache")).status == OUTCOME_CACHED
+    assert rebuilt.status == FileStatus.INDEXED
+    assert process_file(_task(doc, tmp_path / "cache")).status == FileStatus.CACHED
 
 
 def test_tampered_checksum_is_ignored(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docmind.ingest.corpus import Corpus, CorpusFile
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_reuse import RACY_MARGIN_NS, known_hashes
 from docmind.ingest.summary import CorpusListing, FileRecord
 
@@ -20,7 +21,7 @@ def _file(rel: str, stamp: str, changed_ns: int, source: str = "documents") -> C
 
 
 def _record(rel: str, stamp: str, source: str = "documents") -> FileRecord:
-    return FileRecord(path=rel, source=source, sha256=f"sha-of-{rel}", stamp=stamp, status="indexed")
+    return FileRecord(path=rel, source=source, sha256=f"sha-of-{rel}", stamp=stamp, status=FileStatus.INDEXED)
 
 
 def test_only_files_with_the_recorded_stamp_changed_well_before_that_scan_are_trusted() -> None:
@@ -30,7 +31,7 @@ def test_only_files_with_the_recorded_stamp_changed_well_before_that_scan_are_tr
         _record("rewritten.pdf", "s2"),
         _record("racy.pdf", "s3"),
         _record("moved.pdf", "s4", source="library"),
-        FileRecord(path="failed.pdf", source="documents", stamp="s5", status="failed"),
+        FileRecord(path="failed.pdf", source="documents", stamp="s5", status=FileStatus.FAILED),
     )
     corpus = Corpus(
         (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 
 from tests.support.bad_files import write_bad_files
-from tests.support.corpus import SYSTEM_PDFS, make_docx, make_html, make_pdf, make_text
+from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 from tests.support.datadir import workspaces_left
 
 
@@ -139,26 +138,23 @@ def test_unwritten_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.
     assert [h.file for h in search(SnapshotStore(tmp_path / "data" / "index"), "numbat")] == ["notes.md"]
 
 
-@pytest.mark.skipif(not SYSTEM_PDFS[0].exists(), reason="needs the libtasn1 PDF")
-def test_cancel_mid_pdf_stops_quickly_and_publishes_nothing(tmp_path: Path) -> None:
+def test_cancel_mid_pdf_stops_the_work_and_publishes_nothing(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     for i in range(6):
         make_pdf(docs / f"big-{i}.pdf", pages=60, seed=i)
     cancel = threading.Event()
-    cancelled_at: list[float] = []
 
     def on_event(event: dict) -> None:
-        if event["phase"] == "parse" and event["done"] and not cancel.is_set():
-            cancelled_at.append(time.monotonic())
-            cancel.set()
+        if event["phase"] == "parse" and event["done"]:
+            cancel.set()  # the first file is done; the other workers are inside their PDFs
 
     with pytest.raises(IngestCancelled):
         _ingest(tmp_path / "data", docs, cancel=cancel, reporter=Recorder(on_event))
-    stopped = time.monotonic() - cancelled_at[0]
-    assert stopped < 3.0, f"cancel took {stopped:.2f}s"  # generous: the benchmark measures the real figure
     assert SnapshotStore(tmp_path / "data" / "index").current() is None
     assert workspaces_left(tmp_path / "data") == []
-    assert list((tmp_path / "data" / "cache").rglob("*.json")), "finished files stay cached"
+    entries = list((tmp_path / "data" / "cache").rglob("*.json"))
+    assert entries, "finished files stay cached"
+    assert len(entries) < 6, "the cancel stopped the parse: the remaining PDFs were abandoned"
 
 
 def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> None:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import multiprocessing.context
+import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
+import psutil
 import pytest
-from docmind.ingest.cache import fingerprint
-from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.cache import ChunkCache, fingerprint
+from docmind.ingest.parallel import (
+    IngestCancelled,
+    WorkerCrashedError,
+    WorkerPool,
+    WorkerStartError,
+    WorkerTaskError,
+)
 from docmind.ingest.worker import FileTask
 
+from tests.reliability.reliability_support import LineReader
 from tests.support import worker_tasks
 from tests.support.corpus import make_text
+from tests.support.fifo_gate import release
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_crashed_worker_is_replaced() -> None:
@@ -30,19 +42,92 @@ def test_a_raising_task_reports_type_and_text() -> None:
         pool.call(worker_tasks.fail, "disk full")
 
 
-def test_cancel_abandons_a_blocked_task_quickly() -> None:
+def test_cancel_abandons_a_blocked_task_and_close_kills_its_worker(tmp_path: Path) -> None:
     cancel = threading.Event()
+    pid_file = tmp_path / "pid"
     pool = WorkerPool(1, cancel)
     assert pool.call(worker_tasks.echo, 1) == 1  # the worker is up
-    timer = threading.Timer(0.3, cancel.set)
-    timer.start()
+    blocked = threading.Thread(target=_cancel_when_written, args=(pid_file, cancel), daemon=True)
+    blocked.start()
     with pytest.raises(IngestCancelled):
-        pool.call(worker_tasks.block_forever, None)
-    returned = time.monotonic()
+        pool.call(worker_tasks.block_after_writing_pid, str(pid_file))
+    pid = int(pid_file.read_text())
     pool.close()
-    closed = time.monotonic() - returned
-    assert closed < 2.0  # generous: terminate + join of one process
-    timer.join()
+    assert pool.worker_count == 0
+    assert not psutil.pid_exists(pid), "close() returned while the abandoned worker still ran"
+
+
+def _cancel_when_written(path: Path, cancel: threading.Event) -> None:
+    """Set ``cancel`` once the blocked task has written its pid (it is then surely running)."""
+    stop = threading.Event()
+    while not path.exists() or not path.read_text():
+        stop.wait(0.01)
+    cancel.set()
+
+
+def test_a_worker_start_that_fails_after_a_cancel_is_a_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+    with WorkerPool(1, threading.Event()) as warm:
+        assert warm.call(worker_tasks.echo, 1) == 1  # the forkserver runs: only the start below fails
+    cancel = threading.Event()
+
+    def start(self: object) -> None:  # a signal to the whole group: the job is cancelled, the server gone
+        cancel.set()
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(multiprocessing.context.ForkServerProcess, "start", start)
+    with WorkerPool(1, cancel) as pool, pytest.raises(IngestCancelled):
+        pool.call(worker_tasks.echo, 2)
+
+
+def test_a_worker_start_that_fails_without_a_cancel_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    def start(self: object) -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(multiprocessing.context.ForkServerProcess, "start", start)
+    with WorkerPool(1, threading.Event()) as pool, pytest.raises(WorkerStartError, match="ConnectionRefused"):
+        pool.call(worker_tasks.echo, 2)
+
+
+def test_cancel_is_honoured_while_the_forkserver_starts(tmp_path: Path) -> None:
+    # A fresh process whose forkserver preload is held: its first worker start waits as long as we like.
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.pool_child"],
+        cwd=REPO,
+        env={**os.environ, "DOCMIND_TEST_GATE": str(gate), "PYTHONPATH": str(REPO)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    out, err = LineReader(child.stdout, "stdout"), LineReader(child.stderr, "stderr")
+
+    def send(command: str) -> None:
+        assert child.stdin is not None
+        child.stdin.write(command + "\n")
+        child.stdin.flush()
+
+    try:
+        send("start first")
+        err.wait_for(lambda line: line == "PRELOAD HELD", 120)  # the first job waits for the forkserver
+        send("cancel first")
+        out.wait_for(lambda line: line == "first CANCELLED", 30)
+        send("start second")  # a second job, started while the forkserver is still held ...
+        send("cancel second")
+        out.wait_for(lambda line: line == "second CANCELLED", 30)  # ... is not held up by the first's start
+        assert release(gate), "the forkserver was no longer held: the cancels above proved nothing"
+        send("quit")
+        assert child.wait(60) == 0, err.text()
+    finally:
+        release(gate)
+        if child.poll() is None:
+            os.killpg(child.pid, 9)
+            child.wait(10)
+    for stream in (child.stdin, child.stdout, child.stderr):
+        stream.close()
 
 
 def test_the_forkserver_preload_leaves_one_thread() -> None:
@@ -87,3 +172,15 @@ def test_a_worker_killed_inside_a_progress_bar_does_not_hang_the_next(tmp_path: 
         threading.Thread(target=parse, daemon=True).start()
         assert done.wait(60), "the next worker hangs on a lock the dead one held"
     assert [getattr(o, "status", None) for o in outcomes] == ["indexed"]
+
+
+def test_a_worker_killed_mid_cache_write_leaves_a_temp_file_no_entry_pattern_matches(tmp_path: Path) -> None:
+    cache = ChunkCache(tmp_path / "cache", fingerprint(1024, 200))
+    with WorkerPool(1, threading.Event()) as pool, pytest.raises(WorkerCrashedError):
+        pool.call(worker_tasks.die_between_cache_write_and_rename, cache)
+    left = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert len(left) == 1, left  # the temporary file the killed writer left ...
+    assert list((tmp_path / "cache").rglob("*.json")) == []  # ... is not mistaken for an entry ...
+    assert cache.get("ab" * 32) is None
+    assert cache.sweep_temporary_files() == 1  # ... and the next ingestion sweeps it away
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import itertools
 
 import pytest
@@ -10,6 +11,7 @@ from docmind_jobs import (
     InvalidTransitionError,
     JobState,
     check_transition,
+    registry,
 )
 from docmind_jobs.registry import ACTIVE_SQL_STATES
 
@@ -52,6 +54,14 @@ def test_terminal_and_active_partition_the_states() -> None:
 
 def test_registry_sql_spells_the_same_active_states() -> None:
     assert set(ACTIVE_SQL_STATES) == {state.value for state in ACTIVE_STATES}
+
+
+def test_registry_queries_name_no_state_word_of_their_own() -> None:
+    # Every query says "active" through the one constant built from the enum: none spells a state itself.
+    source = inspect.getsource(registry)
+    spellings = [spelling for state in JobState for spelling in (f"'{state.value}'", f'"{state.value}"')]
+    quoted = [spelling for spelling in spellings if spelling in source]
+    assert quoted == []
 
 
 @pytest.mark.parametrize("pair", sorted(VALID))

@@ -8,6 +8,9 @@ Environment:
         until a line (or EOF) arrives on stdin. The parent then kills it (a crash at exactly that step) or
         releases it (a writer held at a known point).
     RELIABILITY_MAXRSS_FILE  After the command, write this process's peak RSS (KiB) to that file.
+    RELIABILITY_WORKER_PRELOAD  Comma-separated modules the worker forkserver imports after its own
+        preload (instrumentation that runs inside the workers, such as ``tests.support.index_write_pause``;
+        the repository root must then be on ``PYTHONPATH``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ def main() -> int:
     pause = os.environ.get("RELIABILITY_PAUSE_AT", "")
     if pause:
         _install_pause([name for name in pause.split(",") if name])
+    worker_preload = os.environ.get("RELIABILITY_WORKER_PRELOAD", "")
+    if worker_preload:
+        from docmind.ingest import parallel
+
+        extra = tuple(name for name in worker_preload.split(",") if name)
+        parallel.FORKSERVER_PRELOAD = (*parallel.FORKSERVER_PRELOAD, *extra)
     from docmind.cli.main import main as docmind_main
 
     code = docmind_main(sys.argv[1:])

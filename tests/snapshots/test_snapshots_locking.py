@@ -3,23 +3,37 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from docmind_snapshots import SnapshotStore, Workspace, WriterBusyError
+from docmind_snapshots import SnapshotStore, Workspace, WriterBusyError, fsops
+from docmind_snapshots.locking import WAIT_CHECKPOINT
 
 Spawn = Callable[..., Any]
 
 
-def test_second_begin_fails_fast_naming_the_holder(store: SnapshotStore) -> None:
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Set whenever a writer finds the lock held and starts waiting for it."""
+    waiting = threading.Event()
+    real = fsops.checkpoint
+
+    def checkpoint(name: str) -> None:
+        real(name)
+        if name == WAIT_CHECKPOINT:
+            waiting.set()
+
+    monkeypatch.setattr(fsops, "checkpoint", checkpoint)
+    yield waiting
+
+
+def test_second_begin_fails_at_once_naming_the_holder(store: SnapshotStore, waits: threading.Event) -> None:
     ws = store.begin("ingest job 12")
-    started = time.monotonic()
     with pytest.raises(WriterBusyError) as caught:
         store.begin("other")
-    assert time.monotonic() - started < 1.0
+    assert not waits.is_set()  # without a timeout it never waits
     holder = caught.value.holder
     assert holder is not None
     assert (holder.owner, holder.pid) == ("ingest job 12", os.getpid())
@@ -47,34 +61,58 @@ def test_two_store_instances_in_one_process_exclude_each_other(root: Path) -> No
     second.begin().abort()
 
 
-def test_begin_times_out_after_timeout(store: SnapshotStore) -> None:
+def test_begin_waits_for_its_timeout_then_names_the_holder(
+    store: SnapshotStore, waits: threading.Event
+) -> None:
     ws = store.begin("slow")
-    started = time.monotonic()
     with pytest.raises(WriterBusyError, match="slow"):
         store.begin(timeout=0.3)
-    assert time.monotonic() - started >= 0.29
+    assert waits.is_set()  # it waited, and the holder still held the lock when it gave up
     ws.abort()
 
 
-def test_begin_with_timeout_gets_the_lock_when_released(store: SnapshotStore) -> None:
+def test_begin_with_timeout_gets_the_lock_when_released(store: SnapshotStore, waits: threading.Event) -> None:
     holder = store.begin("first")
-    waiting = threading.Event()
     result: list[Workspace | BaseException] = []
 
     def wait_for_lock() -> None:
-        waiting.set()
         try:
-            result.append(store.begin("second", timeout=10))
+            result.append(store.begin("second", timeout=60))
         except BaseException as exc:
             result.append(exc)
 
     thread = threading.Thread(target=wait_for_lock)
     thread.start()
-    assert waiting.wait(10)
-    holder.abort()
-    thread.join(10)
+    assert waits.wait(10)  # the second writer is waiting for the lock ...
+    assert not result
+    holder.abort()  # ... and gets it when the first releases it
+    thread.join(60)
     assert len(result) == 1
     assert isinstance(result[0], Workspace)
+    result[0].abort()
+
+
+def test_begin_with_timeout_waits_for_a_holder_in_another_process(
+    root: Path, spawn: Spawn, waits: threading.Event
+) -> None:
+    child = spawn("hold", str(root), "other process")
+    child.expect("HOLDING")
+    store = SnapshotStore(root)
+    result: list[Workspace | BaseException] = []
+
+    def wait_for_lock() -> None:
+        try:
+            result.append(store.begin("second", timeout=60))
+        except BaseException as exc:
+            result.append(exc)
+
+    thread = threading.Thread(target=wait_for_lock)
+    thread.start()
+    assert waits.wait(10)
+    os.kill(child.pid, signal.SIGKILL)  # the kernel drops the holder's lock
+    child.proc.wait(timeout=10)
+    thread.join(60)
+    assert len(result) == 1 and isinstance(result[0], Workspace), result
     result[0].abort()
 
 

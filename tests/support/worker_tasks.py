@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
+
+from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
 
 
 def echo(value: int) -> int:
@@ -32,3 +35,22 @@ def die_holding_the_progress_lock(_: object) -> None:
 
     tqdm.get_lock().acquire()
     os._exit(9)
+
+
+def block_after_writing_pid(path: str) -> None:
+    """Write this worker's pid to ``path``, then never return."""
+    Path(path).write_text(str(os.getpid()))
+    threading.Event().wait()
+
+
+def die_between_cache_write_and_rename(cache: ChunkCache) -> None:
+    """Write a cache entry and die after its temporary file is written, before it is renamed into place.
+
+    What a worker killed by a cancel in the middle of ``ChunkCache.put`` leaves behind.
+    """
+
+    def killed(self: Path, target: object) -> None:
+        os._exit(9)
+
+    Path.replace = killed  # type: ignore[method-assign]  # this worker dies in it: nothing else runs
+    cache.put(CacheEntry(sha256="ab" * 32, pages=1, chunks=(CachedChunk(text="hello", terms="hello"),)))

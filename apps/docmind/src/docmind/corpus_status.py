@@ -2,7 +2,8 @@
 
 Statuses: ``indexed`` (same content as in the active snapshot), ``new`` (not in it), ``changed``
 (content differs), ``failed`` (the active snapshot could not read it), ``skipped`` (not ingested,
-with the reason). Hashes are memoised by (path, size, mtime) so a page render stays cheap.
+with the reason). Hashes are memoised by (path, size, mtime) so a page render stays cheap; the memo
+keeps only the files of the latest render, so it never outgrows the corpus.
 """
 
 from __future__ import annotations
@@ -14,11 +15,41 @@ from pathlib import Path
 from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.corpus import Source, scan
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing
 from docmind.ingest.worker import file_sha256
 
-_hash_memo: dict[tuple[str, int, int], str] = {}
-_memo_lock = threading.Lock()
+_StampKey = tuple[str, int, int]
+
+
+class HashMemo:
+    """Content hashes by (path, size, mtime), holding only the entries the latest render used.
+
+    Thread-safe: sessions render concurrently. A render takes what the memo knows with `lookup`,
+    hashes the rest itself and hands back everything it used to `keep`, which drops the rest
+    (deleted files, files since rewritten).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hashes: dict[_StampKey, str] = {}
+
+    def lookup(self) -> dict[_StampKey, str]:
+        """A copy of the current entries."""
+        with self._lock:
+            return dict(self._hashes)
+
+    def keep(self, used: dict[_StampKey, str]) -> None:
+        """Replace the entries with ``used``."""
+        with self._lock:
+            self._hashes = dict(used)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._hashes)
+
+
+hash_memo = HashMemo()
 
 
 @dataclass(frozen=True)
@@ -28,7 +59,7 @@ class DocumentRow:
     name: str
     size: int
     source: str
-    status: str
+    status: FileStatus
     note: str
 
 
@@ -49,29 +80,28 @@ def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: 
     listing = snapshot_listing(store, current.id if current else None)
     published = {f.path: f for f in listing.files} if listing else {}
     corpus = scan(sources, max_file_bytes=max_file_bytes)
+    known = hash_memo.lookup()
+    used: dict[_StampKey, str] = {}
+
+    def sha(path: Path) -> str:
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        used[key] = known.get(key) or file_sha256(path)
+        return used[key]
+
     rows = []
     for file in corpus.files:
         record = published.get(file.rel)
         if record is None:
-            status, note = "new", ""
-        elif record.status == "failed":
-            status, note = ("failed", record.error) if _sha(file.path) == record.sha256 else ("changed", "")
-        elif _sha(file.path) == record.sha256:
-            status, note = "indexed", ""
+            status, note = FileStatus.NEW, ""
+        elif record.status == FileStatus.FAILED:
+            same = sha(file.path) == record.sha256
+            status, note = (FileStatus.FAILED, record.error) if same else (FileStatus.CHANGED, "")
+        elif sha(file.path) == record.sha256:
+            status, note = FileStatus.INDEXED, ""
         else:
-            status, note = "changed", ""
+            status, note = FileStatus.CHANGED, ""
         rows.append(DocumentRow(file.rel, file.size, file.source, status, note))
-    rows.extend(DocumentRow(s.rel, 0, s.source, "skipped", s.reason) for s in corpus.skipped)
+    rows.extend(DocumentRow(s.rel, 0, s.source, FileStatus.SKIPPED, s.reason) for s in corpus.skipped)
+    hash_memo.keep(used)
     return rows
-
-
-def _sha(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    with _memo_lock:
-        known = _hash_memo.get(key)
-    if known is None:
-        known = file_sha256(path)
-        with _memo_lock:
-            _hash_memo[key] = known
-    return known

@@ -1,22 +1,22 @@
 """Saving uploaded files into the managed documents folder, safely.
 
 Names are sanitised (no folders, no ``..``, no control characters, no hidden names, a supported
-extension), every path is checked to stay inside the folder, files are written atomically
-(temp file + fsync + ``os.replace``), content already present under any name is not stored twice,
-and files over the size limit are refused without being written.
+extension), every path is checked to stay inside the folder, files are written atomically and
+exclusively (``docmind.atomic_write``: a name taken meanwhile, say by another tab uploading the same
+name, is never overwritten; the next free name is used), content already present under any name is
+not stored twice, and files over the size limit are refused without being written.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from docmind.atomic_write import is_temporary, write_atomically
 from docmind.ingest.corpus import SUPPORTED_EXTENSIONS, format_size
 from docmind.ingest.worker import file_sha256
 
@@ -59,10 +59,15 @@ def save_upload(folder: Path, name: str, data: bytes, *, max_bytes: int) -> Uplo
     existing = _find_same_content(folder, digest, len(data))
     if existing is not None:
         return UploadResult(name, DUPLICATE, f"{name}: same content as {existing.name}, not stored again")
-    target = _free_path(folder, safe)
-    _atomic_write(target, data)
-    renamed = "" if target.name == name else f" (saved as {target.name})"
-    return UploadResult(target.name, SAVED, f"{name}: saved{renamed}")
+    names = _free_names(folder, safe)
+    while True:
+        target = next(names)
+        try:
+            write_atomically(target, data, exclusive=True)
+        except FileExistsError:
+            continue  # taken since we looked (another upload of the same name): try the next one
+        renamed = "" if target.name == name else f" (saved as {target.name})"
+        return UploadResult(target.name, SAVED, f"{name}: saved{renamed}")
 
 
 def _find_same_content(folder: Path, digest: str, size: int) -> Path | None:
@@ -70,6 +75,7 @@ def _find_same_content(folder: Path, digest: str, size: int) -> Path | None:
         if (
             path.is_file()
             and not path.is_symlink()
+            and not is_temporary(path.name)
             and path.stat().st_size == size
             and file_sha256(path) == digest
         ):
@@ -77,29 +83,21 @@ def _find_same_content(folder: Path, digest: str, size: int) -> Path | None:
     return None
 
 
-def _free_path(folder: Path, name: str) -> Path:
+def _free_names(folder: Path, name: str) -> Iterator[Path]:
+    """``name``, then ``stem (2).ext``, ``stem (3).ext``…, skipping names in use, all inside ``folder``.
+
+    Raises:
+        ValueError: a candidate would resolve outside the folder.
+    """
     root = folder.resolve()
     stem, ext = Path(name).stem, Path(name).suffix
     candidate, n = root / name, 2
-    while candidate.exists() or candidate.is_symlink():  # a dangling link must not be written through
+    while True:
+        if not (candidate.exists() or candidate.is_symlink()):  # a dangling link must not be written through
+            if candidate.resolve().parent != root:
+                raise ValueError(f"refusing to write outside {root}")
+            yield candidate
         candidate, n = root / f"{stem} ({n}){ext}", n + 1
-    if candidate.resolve().parent != root:
-        raise ValueError(f"refusing to write outside {root}")
-    return candidate
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
 
 
 def remove_document(folder: Path, name: str) -> bool:

@@ -31,14 +31,16 @@ from docmind_jobs.errors import RegistryError
 from docmind_jobs.events import ProgressEvent
 from docmind_jobs.process import ProcessIdentity, is_alive
 from docmind_jobs.records import JobRecord
-from docmind_jobs.states import JobState
+from docmind_jobs.states import ACTIVE_STATES, JobState
 
 SCHEMA_VERSION = 1
 INTERRUPTED_ERROR = "interrupted: the process running it stopped"
 BUSY_TIMEOUT_MS = 10_000
 
-# The active states, spelled out in SQL (a test checks they match ACTIVE_STATES).
-ACTIVE_SQL_STATES = ("Queued", "Running", "Cancelling")
+ACTIVE_SQL_STATES = tuple(sorted(state.value for state in ACTIVE_STATES))
+"""The active state words, taken from `ACTIVE_STATES`."""
+_ACTIVE = "(" + ", ".join(f"'{word}'" for word in ACTIVE_SQL_STATES) + ")"
+"""The SQL list every query uses for "an active row" (``state IN _ACTIVE``); built from enum words only."""
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY,
@@ -196,8 +198,7 @@ class JobRegistry:
         with self._transaction() as conn:
             if record.exclusive_key is not None:
                 rows = conn.execute(
-                    "SELECT * FROM jobs WHERE exclusive_key = ? AND manager_id != ?"
-                    " AND state IN ('Queued', 'Running', 'Cancelling')",
+                    f"SELECT * FROM jobs WHERE exclusive_key = ? AND manager_id != ? AND state IN {_ACTIVE}",
                     (record.exclusive_key, manager_id),
                 ).fetchall()
                 for row in self._interrupt_dead(conn, rows):
@@ -232,7 +233,7 @@ class JobRegistry:
             self._connection().execute(
                 "UPDATE jobs SET state = ?, started = ?, finished = ?, progress = ?, error = ?, result = ?,"
                 " cancel_requested = MAX(cancel_requested, ?), version = ?"
-                " WHERE id = ? AND version < ? AND state IN ('Queued', 'Running', 'Cancelling')",
+                f" WHERE id = ? AND version < ? AND state IN {_ACTIVE}",
                 (
                     record.state.value,
                     _iso(record.started),
@@ -251,8 +252,7 @@ class JobRegistry:
         """Write a job's latest progress event, unless a newer state was already written."""
         with self._lock:
             self._connection().execute(
-                "UPDATE jobs SET progress = ? WHERE id = ? AND version < ?"
-                " AND state IN ('Queued', 'Running', 'Cancelling')",
+                f"UPDATE jobs SET progress = ? WHERE id = ? AND version < ? AND state IN {_ACTIVE}",
                 (event.model_dump_json(), job_id, event.seq),
             )
 
@@ -260,8 +260,7 @@ class JobRegistry:
         """Flag an active job for cancellation by its own manager; return its row after, or None."""
         with self._lock:
             self._connection().execute(
-                "UPDATE jobs SET cancel_requested = 1"
-                " WHERE id = ? AND state IN ('Queued', 'Running', 'Cancelling')",
+                f"UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state IN {_ACTIVE}",
                 (job_id,),
             )
         return self.get(job_id)
@@ -269,9 +268,7 @@ class JobRegistry:
     def recover(self) -> list[str]:
         """Mark every active job whose process is gone as Interrupted; return their ids."""
         with self._transaction() as conn:
-            rows = conn.execute(
-                "SELECT * FROM jobs WHERE state IN ('Queued', 'Running', 'Cancelling')"
-            ).fetchall()
+            rows = conn.execute(f"SELECT * FROM jobs WHERE state IN {_ACTIVE}").fetchall()
             rows = self._interrupt_dead(conn, rows)
         return [row["id"] for row in rows if row["state"] == JobState.INTERRUPTED]
 
@@ -280,8 +277,7 @@ class JobRegistry:
         cutoff = _iso(self._clock() - self.ttl)
         with self._transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM jobs WHERE finished IS NOT NULL AND finished < ?"
-                " AND state NOT IN ('Queued', 'Running', 'Cancelling')",
+                f"DELETE FROM jobs WHERE finished IS NOT NULL AND finished < ? AND state NOT IN {_ACTIVE}",
                 (cutoff,),
             )
             return cursor.rowcount
@@ -292,8 +288,7 @@ class JobRegistry:
         for row in rows:
             if JobState(row["state"]).is_active and not is_alive(_owner(row)):
                 conn.execute(
-                    "UPDATE jobs SET state = ?, error = ?, finished = ?"
-                    " WHERE id = ? AND state IN ('Queued', 'Running', 'Cancelling')",
+                    f"UPDATE jobs SET state = ?, error = ?, finished = ? WHERE id = ? AND state IN {_ACTIVE}",
                     (JobState.INTERRUPTED.value, INTERRUPTED_ERROR, _iso(self._clock()), row["id"]),
                 )
                 row = conn.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
@@ -318,8 +313,7 @@ class JobRegistry:
     def find_active(self, exclusive_key: str, *, exclude_manager: str | None = None) -> JobRecord | None:
         """Return a live job holding ``exclusive_key``, ignoring the jobs of ``exclude_manager``."""
         records = self._read(
-            "SELECT * FROM jobs WHERE exclusive_key = ? AND manager_id != ?"
-            " AND state IN ('Queued', 'Running', 'Cancelling')",
+            f"SELECT * FROM jobs WHERE exclusive_key = ? AND manager_id != ? AND state IN {_ACTIVE}",
             (exclusive_key, exclude_manager or ""),
         )
         return next((record for record in records if record.state.is_active), None)
@@ -331,7 +325,7 @@ class JobRegistry:
                 self._connection()
                 .execute(
                     "SELECT id FROM jobs WHERE manager_id = ? AND cancel_requested = 1"
-                    " AND state IN ('Queued', 'Running', 'Cancelling')",
+                    f" AND state IN {_ACTIVE}",
                     (manager_id,),
                 )
                 .fetchall()

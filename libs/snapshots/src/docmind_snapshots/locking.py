@@ -33,12 +33,15 @@ from typing import Any
 import filelock
 from pydantic import ValidationError
 
+from docmind_snapshots import fsops
 from docmind_snapshots.durable import atomic_write_bytes
 from docmind_snapshots.errors import WriterBusyError
 from docmind_snapshots.models import WriterHolder
 
 _log = logging.getLogger("docmind_snapshots")
 _POLL_INTERVAL = 0.02
+WAIT_CHECKPOINT = "writer_lock.wait"
+"""The `fsops.checkpoint` passed when a writer finds the lock held and starts waiting for it."""
 
 
 @dataclass(slots=True)
@@ -133,18 +136,21 @@ class WriterLock:
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0, not {timeout}")
         deadline = time.monotonic() + timeout
-        got_thread = (
-            self._slot.thread_lock.acquire(timeout=timeout)
-            if timeout > 0
-            else self._slot.thread_lock.acquire(blocking=False)
-        )
+        got_thread = self._slot.thread_lock.acquire(blocking=False)
+        if not got_thread and timeout > 0:
+            fsops.checkpoint(WAIT_CHECKPOINT)
+            got_thread = self._slot.thread_lock.acquire(timeout=timeout)
         if not got_thread:
             raise WriterBusyError(self.holder())
         try:
-            remaining = max(0.0, deadline - time.monotonic())
-            self._slot.file_lock.acquire(
-                timeout=remaining, blocking=remaining > 0, poll_interval=min(_POLL_INTERVAL, remaining)
-            )
+            try:
+                self._slot.file_lock.acquire(blocking=False)
+            except filelock.Timeout:
+                remaining = max(0.0, deadline - time.monotonic())
+                if remaining <= 0:
+                    raise
+                fsops.checkpoint(WAIT_CHECKPOINT)
+                self._slot.file_lock.acquire(timeout=remaining, poll_interval=min(_POLL_INTERVAL, remaining))
         except filelock.Timeout:
             self._slot.thread_lock.release()
             raise WriterBusyError(self.holder()) from None

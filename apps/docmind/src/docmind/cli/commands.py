@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docmind_snapshots import SnapshotError
+from docmind_snapshots import RecoveryReport, SnapshotError
 
 from docmind.cli.context import EXIT_FAILED, EXIT_OK, fail, open_service, settings_for
 from docmind.search import NoSnapshotError
@@ -77,28 +77,58 @@ def search(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    """Verify every snapshot and CURRENT; exit 1 if anything is damaged."""
+    """Verify every snapshot and CURRENT; exit 1 if anything is damaged.
+
+    Opening the data dir runs recovery first, which may repair things (a CURRENT that named a
+    missing or damaged snapshot, leftovers of a crash): those repairs are listed too. The exit code
+    says whether damage remains after them.
+    """
     service = open_service(args)
     try:
+        recovery = service.store.recovery
         reports = service.store.verify_all()
         current = service.store.current()
     finally:
         service.close()
     damaged = [r for r in reports if not r.ok]
+    repairs = repairs_made(recovery)
     if args.json:
         _emit_json(
             {
                 "ok": not damaged,
                 "current": current.id if current else None,
                 "snapshots": [r.model_dump(mode="json") for r in reports],
+                "repairs": repairs,
+                "recovery": recovery.model_dump(mode="json"),
             }
         )
     else:
+        for repair in repairs:
+            print(f"repaired on opening: {repair}")
         for report in reports:
             status = "ok" if report.ok else "DAMAGED: " + "; ".join(p.message for p in report.problems)
             print(f"{report.snapshot_id}: {status}")
         print(f"CURRENT: {current.id if current else '(none)'}")
     return EXIT_FAILED if damaged else EXIT_OK
+
+
+def repairs_made(recovery: RecoveryReport) -> list[str]:
+    """One sentence per kind of repair that opening the snapshot store made."""
+    repairs = []
+    fixed = recovery.current_repaired
+    if fixed is not None:
+        now = f"it now names {fixed.to_id}" if fixed.to_id else "no snapshot is active"
+        repairs.append(f"{fixed.reason}; {now}")
+    removed = [
+        (recovery.removed_workspaces, "unfinished snapshot workspace"),
+        (recovery.removed_trash, "half-deleted snapshot"),
+        (recovery.removed_temp_files, "temporary file"),
+        (recovery.removed_pins, "stale reader pin"),
+    ]
+    repairs.extend(
+        f"removed {len(items)} {what}(s) left by a stopped process" for items, what in removed if items
+    )
+    return repairs
 
 
 def jobs(args: argparse.Namespace) -> int:

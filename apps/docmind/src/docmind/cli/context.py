@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from pydantic import ValidationError
@@ -15,6 +16,14 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BUSY = 3
 EXIT_CANCELLED = 130
+
+
+class OneLineFormatter(logging.Formatter):
+    """Log lines for a terminal: no traceback (the command reports the failure itself, in one line)."""
+
+    def formatException(self, ei: object) -> str:
+        """Return nothing: the traceback stays out of the terminal."""
+        return ""
 
 
 class CommandError(Exception):

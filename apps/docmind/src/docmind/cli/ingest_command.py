@@ -1,17 +1,15 @@
 """``docmind ingest``: run an ingestion job in this process and follow it to the end.
 
-SIGINT and SIGTERM cancel cooperatively (exit 130, nothing published). Output: a rich progress
-bar on a TTY, JSON lines with ``--json``, otherwise one summary line.
+SIGINT and SIGTERM cancel cooperatively (exit 130, nothing published), whenever they come: one
+that came before the job existed cancels it as soon as it does (``docmind.cli.interrupts``).
+Output: a rich progress bar on a TTY, JSON lines with ``--json``, otherwise one summary line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-from types import FrameType
 
 from docmind_jobs import JobState
 
@@ -43,13 +41,11 @@ def _ingest(service: DocMind, args: argparse.Namespace) -> int:
         job_id = service.start_ingestion(args.sources, owner="cli")
     except IngestionBusyError as exc:
         return fail(str(exc), EXIT_BUSY)
-    interrupted = threading.Event()
-    restore = _cancel_on_signals(service, job_id, interrupted)
+    args.interrupts.cancel_with(lambda: service.jobs.cancel(job_id))
     view: ProgressView = JsonView() if args.json else RichView() if sys.stdout.isatty() else PlainView()
     try:
         record = _follow(service, job_id, view)
     finally:
-        restore()
         view.close()
     return _finish(service, job_id, record.state, args.json, record.error or "")
 
@@ -92,17 +88,3 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
     )
     for failed in summary.files_failed:
         print(f"  failed: {failed.path}: {failed.error}")
-
-
-def _cancel_on_signals(service: DocMind, job_id: str, interrupted: threading.Event):
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        interrupted.set()
-        service.jobs.cancel(job_id)
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore

@@ -2,33 +2,38 @@
 
 Exit codes: 0 success; 1 failure (nothing published, damage found, bad input); 2 usage error;
 3 another ingestion holds the index; 130 cancelled by SIGINT/SIGTERM.
+
+Signals are caught before anything else happens: this module imports only what catching them
+needs, and everything else inside the functions, after `Interrupts.install` (see
+``docmind.cli.interrupts``).
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from docmind.cli import commands, ingest_command
-from docmind.cli.context import CommandError, fail
+from docmind.cli.interrupts import CommandInterrupted, Interrupts
+
+if TYPE_CHECKING:
+    import argparse
 
 EPILOG = """exit codes: 0 ok, 1 failed / nothing published / damage found, 2 usage,
 3 another ingestion holds the index, 130 cancelled (SIGINT/SIGTERM).
 Every command honours DOCMIND_DATA_DIR (default: ./.docmind-data)."""
 
 
-class _OneLineFormatter(logging.Formatter):
-    """Log lines for a terminal: no traceback (the command reports the failure itself, in one line)."""
-
-    def formatException(self, ei: object) -> str:
-        return ""
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also documents every command in ``--help``)."""
+    import argparse
+    from pathlib import Path
+
+    from docmind.cli import commands, ingest_command
+
     parser = argparse.ArgumentParser(
         prog="docmind",
         description="DocMind: ingest documents into versioned, atomically published search snapshots.",
@@ -51,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("sources", nargs="*", type=Path, metavar="SOURCE")
     ingest.add_argument("--json", action="store_true", help="JSON lines: progress events, then a summary")
-    ingest.set_defaults(handler=ingest_command.run)
+    ingest.set_defaults(handler=ingest_command.run, routes_signals=True)
 
     snaps = sub.add_parser("snapshots", parents=[common], help="list snapshots; the active one is marked")
     snaps.add_argument("--json", action="store_true")
@@ -83,10 +88,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
+    interrupts = Interrupts.install()
+    try:
+        return _run(argv, interrupts)
+    except CommandInterrupted:
+        print("docmind: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        interrupts.restore()
+
+
+def _run(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
+    import logging
+
+    from docmind.cli.context import CommandError, OneLineFormatter, fail
+
     handler = logging.StreamHandler()
-    handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     args = build_parser().parse_args(argv)
+    args.interrupts = interrupts
+    if not getattr(args, "routes_signals", False):
+        interrupts.stop_on_signal()
     try:
         return args.handler(args)
     except CommandError as exc:

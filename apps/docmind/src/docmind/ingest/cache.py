@@ -2,9 +2,13 @@
 
 Layout: ``<cache>/<fingerprint>/<sha[:2]>/<sha256>.json``. The fingerprint covers everything
 that changes the chunks (chunk size, overlap, pipeline version), so changing a setting never
-serves stale chunks. Each entry is written atomically (temp file in the same folder, fsync,
-``os.replace``); an entry that fails to parse or whose checksum does not match is ignored and
-rebuilt. Entries are shared by every file with the same content.
+serves stale chunks. Each entry is written atomically (``docmind.atomic_write``); an entry that
+fails to parse or whose checksum does not match is ignored and rebuilt. Entries are shared by every
+file with the same content.
+
+Workers write entries and may be killed mid-write (a cancel kills busy workers): what they leave
+is a hidden temporary file that no entry pattern matches, removed by `ChunkCache.sweep_temporary_files`
+at the start of the next ingestion.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from docmind.atomic_write import is_temporary, write_atomically
 
 PIPELINE_VERSION = 2
 
@@ -77,14 +82,20 @@ class ChunkCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         body = entry.model_dump_json()
         envelope = json.dumps({"checksum": hashlib.sha256(body.encode()).hexdigest(), "entry": body})
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(envelope)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).replace(path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
-            raise
+        # Not forced to disk: an entry torn by a power cut fails its checksum and is rebuilt.
+        write_atomically(path, envelope.encode(), durable=False)
+
+    def sweep_temporary_files(self) -> int:
+        """Remove the temporary files that killed writers left anywhere in the cache; return how many.
+
+        Call it only while nobody writes the cache: the pipeline does, holding the snapshot store's
+        writer lock (one ingestion per data dir) before it starts any worker.
+        """
+        removed = 0
+        for folder, _, names in os.walk(self.base):
+            for name in names:
+                if is_temporary(name):
+                    with contextlib.suppress(FileNotFoundError):
+                        (Path(folder) / name).unlink()
+                        removed += 1
+        return removed

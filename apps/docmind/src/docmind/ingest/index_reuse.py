@@ -21,7 +21,7 @@ from docmind.ingest.summary import CORPUS_FILE, CorpusListing
 
 
 def _signature(listing: CorpusListing) -> tuple[int, int, frozenset[tuple[str, str]]]:
-    indexed = frozenset((f.path, f.sha256) for f in listing.files if f.status in ("indexed", "cached"))
+    indexed = frozenset((f.path, f.sha256) for f in listing.files if f.status.is_ingested)
     return listing.chunk_size, listing.chunk_overlap, indexed
 
 
@@ -43,7 +43,7 @@ def known_chunk_counts(
     """Content hash → (pages, chunks) of files the active snapshot indexed with these chunk settings."""
     if previous is None or (previous.chunk_size, previous.chunk_overlap) != (chunk_size, chunk_overlap):
         return {}
-    return {f.sha256: (f.pages, f.chunks) for f in previous.files if f.status in ("indexed", "cached")}
+    return {f.sha256: (f.pages, f.chunks) for f in previous.files if f.status.is_ingested}
 
 
 RACY_MARGIN_NS = 2_000_000_000

@@ -2,23 +2,21 @@
 
 Workers come from a ``forkserver`` context whose server preloads the splitter and the index
 libraries, so workers start in milliseconds and the (multi-threaded) Streamlit server is never
-forked. Workers are started with the parent's ``__main__`` hidden: under Streamlit, ``__main__``
-is the page script, and multiprocessing would otherwise re-run it in every worker (our task
-functions never live in ``__main__``).
+forked. How workers start, treat stop signals and die with their parent is in
+:mod:`docmind.ingest.worker_lifecycle`.
 
 Each worker owns a pipe and runs one task at a time, so the parent always knows which task a
 worker holds: a worker that dies (a parser crash, the OOM killer) fails only its own file and is
-replaced; nothing waits forever. When the cancel event is set, a shared process event tells
-workers to stop between PDF pages and every worker is terminated (in-flight work abandoned), so
-the caller regains control well within 0.5 s. Workers exit on their own when the parent dies
-(their pipe closes).
+replaced; nothing waits forever. Every wait of the caller checks the cancel event, starting a
+worker included (the first start of a program waits for the forkserver's preload, seconds): a
+cancel abandons the work at once, and busy workers are killed. Killing is safe because every
+write a worker makes is an atomic rename into the chunk cache or lands inside the job's snapshot
+workspace, which the cancelled job removes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import multiprocessing.spawn
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +24,12 @@ from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
-from docmind.ingest.worker import OUTCOME_FAILED, FileOutcome, FileTask, TaskError, process_file, serve
+from docmind.ingest.file_status import FileStatus
+from docmind.ingest.worker import FileOutcome, FileTask, TaskError, process_file, serve
+from docmind.ingest.worker_lifecycle import starting_worker
+
+FORKSERVER_PRELOAD: tuple[str, ...] = ("docmind.ingest.worker_preload",)
+"""The modules the forkserver imports before it forks workers (read when the context is first made)."""
 
 _POLL_SECONDS = 0.05
 _STOP_GRACE_SECONDS = 0.2
@@ -48,74 +51,19 @@ class WorkerTaskError(RuntimeError):
     """A task raised inside a worker; the message names the original error type and text."""
 
 
+class WorkerStartError(RuntimeError):
+    """A worker process could not be started (and no cancel explains it)."""
+
+
 def _forkserver_context() -> Any:
+    """The forkserver context; the lock is held for an instant (the forkserver starts with a worker)."""
     global _context
     with _context_lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["docmind.ingest.worker_preload"])
+            ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD))
             _context = ctx
         return _context
-
-
-@contextlib.contextmanager
-def _parent_main_hidden() -> Iterator[None]:
-    """While a worker starts, leave the parent's ``__main__`` out of its preparation data."""
-    original = multiprocessing.spawn.get_preparation_data
-
-    def without_main(name: str) -> dict[str, Any]:
-        data = original(name)
-        data.pop("init_main_from_path", None)
-        data.pop("init_main_from_name", None)
-        return data
-
-    with _context_lock:
-        multiprocessing.spawn.get_preparation_data = without_main
-        try:
-            yield
-        finally:
-            multiprocessing.spawn.get_preparation_data = original
-
-
-_ready = threading.Event()
-_warm_lock = threading.Lock()
-_warming: threading.Thread | None = None
-
-
-def _noop() -> None:
-    """What the warm-up probe process runs."""
-
-
-def _start_probe(ctx: Any) -> None:
-    try:
-        probe = ctx.Process(target=_noop, daemon=True)
-        with _parent_main_hidden():
-            probe.start()
-        probe.join()
-    except Exception:  # the real start will report the problem
-        return
-    _ready.set()
-
-
-def _wait_until_forkserver_ready(ctx: Any, cancel: threading.Event) -> None:
-    """Wait until the forkserver has imported the worker libraries, but raise `IngestCancelled` on cancel.
-
-    The first process started in a program waits for the forkserver's preload (seconds), which must not
-    hold up a cancel (or a SIGTERM's 3 s exit budget). A throwaway probe process, with no arguments and
-    nothing to clean up, is started on a helper thread; a cancel leaves the helper to finish on its own.
-    """
-    global _warming
-    if _ready.is_set():
-        return
-    with _warm_lock:
-        if _warming is None or not _warming.is_alive():
-            _warming = threading.Thread(target=_start_probe, args=(ctx,), name="docmind-warmup", daemon=True)
-            _warming.start()
-        warming = _warming
-    while warming.is_alive():
-        if cancel.is_set():
-            raise IngestCancelled
-        warming.join(_POLL_SECONDS)
 
 
 @dataclass
@@ -125,6 +73,15 @@ class _Worker:
     task: Any = None
 
 
+def _stop(worker: _Worker) -> None:
+    """Stop a worker now: an idle one is told by closing its pipe, a busy one is killed; then reap it."""
+    if worker.task is None:
+        worker.conn.close()  # the worker returns from ``serve`` (or its hang-up watch exits it)
+    else:
+        worker.process.kill()  # workers ignore SIGTERM: the parent decides, and it decided
+    _reap(worker)
+
+
 def _reap(worker: _Worker) -> None:
     """Wait briefly for a worker told to stop, kill it if it lingers, and close its pipe."""
     worker.process.join(_STOP_GRACE_SECONDS)
@@ -132,6 +89,71 @@ def _reap(worker: _Worker) -> None:
         worker.process.kill()
         worker.process.join()
     worker.conn.close()
+
+
+class _Start:
+    """One worker start, run on a helper thread so that the caller can give up on it at once.
+
+    The first start of a program waits for the forkserver to import the worker libraries (seconds),
+    and a start after the forkserver died restarts it. A caller cancelled meanwhile abandons the
+    start; whichever side sees the worker last (the caller or the helper) stops it, so an abandoned
+    worker never outlives the start.
+    """
+
+    def __init__(self, ctx: Any, process_cancel: Any) -> None:
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._worker: _Worker | None = None
+        self._error: BaseException | None = None
+        parent_end, child_end = ctx.Pipe()
+        process = ctx.Process(target=serve, args=(child_end, process_cancel), daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(process, parent_end, child_end), name="docmind-worker-start", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, process: Any, parent_end: Connection, child_end: Connection) -> None:
+        try:
+            with starting_worker():
+                process.start()
+        except BaseException as exc:  # handed to the caller, which decides what it means
+            parent_end.close()
+            self._error = exc
+            return
+        finally:
+            child_end.close()
+        worker = _Worker(process, parent_end)
+        with self._lock:
+            self._worker = worker
+            abandoned = self._abandoned
+        if abandoned:
+            _stop(worker)
+
+    def wait(self, cancel: threading.Event) -> _Worker:
+        """Return the started worker.
+
+        Raises:
+            IngestCancelled: the cancel event was set, before or after the start failed.
+            WorkerStartError: the start failed and no cancel was requested.
+        """
+        while self._thread.is_alive():
+            if cancel.is_set():
+                with self._lock:
+                    self._abandoned = True
+                    worker = self._worker
+                if worker is not None:
+                    _stop(worker)
+                raise IngestCancelled
+            self._thread.join(_POLL_SECONDS)
+        if self._error is not None:
+            if cancel.is_set():  # a signal to the whole group can end the forkserver as the job is cancelled
+                raise IngestCancelled from self._error
+            error = self._error
+            raise WorkerStartError(
+                f"could not start a worker process: {type(error).__name__}: {error}"
+            ) from error
+        assert self._worker is not None
+        return self._worker
 
 
 class WorkerPool:
@@ -154,19 +176,13 @@ class WorkerPool:
     def close(self) -> None:
         """Stop every worker now, abandoning anything in flight.
 
-        An idle worker of a job that was not cancelled is stopped by closing its pipe: it returns from
-        ``serve`` and exits normally, running its exit handlers (a library's multiprocessing lock in it,
-        such as tqdm's, would otherwise leave a named semaphore behind for every ingestion).
+        Never reads the cancel event: cleanup must not count as the job noticing a cancel that came
+        after its point of no return (a published snapshot stays a success, see ``CancelFlag``).
         """
         if self._process_cancel is not None:
             self._process_cancel.set()
         for worker in self._workers:
-            if worker.task is None and not self._cancel.is_set():
-                worker.conn.close()
-            else:
-                worker.process.terminate()
-        for worker in self._workers:
-            _reap(worker)
+            _stop(worker)
         self._workers = []
 
     @property
@@ -178,21 +194,16 @@ class WorkerPool:
         """Stop idle workers beyond ``keep`` (their memory goes back before a one-worker phase)."""
         idle = [w for w in self._workers if w.task is None]
         for worker in idle[keep:]:
-            worker.conn.close()  # the worker returns from ``serve`` and exits normally
-            _reap(worker)
+            _stop(worker)
             self._workers.remove(worker)
 
     def _spawn(self) -> _Worker:
+        if self._cancel.is_set():
+            raise IngestCancelled
         ctx = _forkserver_context()
-        _wait_until_forkserver_ready(ctx, self._cancel)
         if self._process_cancel is None:
             self._process_cancel = ctx.Event()
-        parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(target=serve, args=(child_end, self._process_cancel), daemon=True)
-        with _parent_main_hidden():
-            process.start()
-        child_end.close()
-        worker = _Worker(process, parent_end)
+        worker = _Start(ctx, self._process_cancel).wait(self._cancel)
         self._workers.append(worker)
         return worker
 
@@ -212,6 +223,7 @@ class WorkerPool:
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
+            WorkerStartError: no worker process could be started.
         """
         pending = iter(tasks)
         exhausted = False
@@ -228,9 +240,9 @@ class WorkerPool:
             for worker, result in self._finished(busy):
                 task, worker.task = worker.task, None
                 if isinstance(result, WorkerCrashedError):
-                    yield FileOutcome(task.rel, OUTCOME_FAILED, task.sha256, error=str(result))
+                    yield FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=str(result))
                 elif isinstance(result, TaskError):
-                    yield FileOutcome(task.rel, OUTCOME_FAILED, task.sha256, error=result.message)
+                    yield FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=result.message)
                 else:
                     yield result
 
@@ -239,6 +251,7 @@ class WorkerPool:
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
+            WorkerStartError: no worker process could be started.
             WorkerCrashedError: the worker died.
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """

@@ -14,16 +14,10 @@ from collections.abc import Iterator
 
 from docmind.ingest.cache import ChunkCache
 from docmind.ingest.corpus import Corpus
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled, WorkerPool
 from docmind.ingest.progress import IngestProgress
-from docmind.ingest.worker import (
-    OUTCOME_CACHED,
-    OUTCOME_CANCELLED,
-    OUTCOME_FAILED,
-    FileOutcome,
-    FileTask,
-    file_sha256,
-)
+from docmind.ingest.worker import FileOutcome, FileTask, file_sha256
 from docmind.settings import Settings
 
 
@@ -59,8 +53,8 @@ def parse_corpus(
         outcomes[outcome.rel] = outcome
         progress.files_done += 1
         progress.bytes_done += by_rel[outcome.rel].size
-        progress.files_cached += outcome.status == OUTCOME_CACHED
-        progress.files_failed += outcome.status == OUTCOME_FAILED
+        progress.files_cached += outcome.status == FileStatus.CACHED
+        progress.files_failed += outcome.status == FileStatus.FAILED
         progress.chunks += outcome.chunks
         progress.item = outcome.rel
         progress.emit()
@@ -73,14 +67,14 @@ def parse_corpus(
                 sha = hashes.get(file.rel) or file_sha256(file.path)
             except OSError as exc:
                 reason = f"cannot read: {exc.strerror or 'I/O error'}"
-                record(FileOutcome(file.rel, OUTCOME_FAILED, error=reason))
+                record(FileOutcome(file.rel, FileStatus.FAILED, error=reason))
                 continue
             counts = known.get(sha)
             if counts is None:
                 entry = cache.get(sha)
                 counts = (entry.pages, len(entry.chunks)) if entry is not None else None
             if counts is not None:
-                record(FileOutcome(file.rel, OUTCOME_CACHED, sha, *counts))
+                record(FileOutcome(file.rel, FileStatus.CACHED, sha, *counts))
                 continue
             yield FileTask(
                 file.path,
@@ -93,7 +87,7 @@ def parse_corpus(
             )
 
     for outcome in pool.process_files(misses()):
-        if outcome.status == OUTCOME_CANCELLED:
+        if outcome.status == FileStatus.CANCELLED:
             raise IngestCancelled
         record(outcome)
     if cancel.is_set():

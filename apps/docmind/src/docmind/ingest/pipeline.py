@@ -24,6 +24,7 @@ from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
 from docmind.ingest.index_reuse import (
     active_listing,
@@ -70,10 +71,11 @@ def run_ingestion(
         previous = active_listing(store)
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
         cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
+        cache.sweep_temporary_files()  # left by workers killed mid-write; we hold the writer lock
         hashes = known_hashes(previous, corpus)
         outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known, hashes)
         records = _records(corpus, outcomes)
-        ingested = [r for r in records if r.status in ("indexed", "cached")]
+        ingested = [r for r in records if r.status.is_ingested]
         if not ingested:
             raise NothingToPublishError(_nothing_reason(records))
         progress.phase = PHASE_INDEX
@@ -114,7 +116,8 @@ def run_ingestion(
 def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:
     records = [_record(f, outcomes[f.rel]) for f in corpus.files]
     records.extend(
-        FileRecord(path=s.rel, source=s.source, status="skipped", error=s.reason) for s in corpus.skipped
+        FileRecord(path=s.rel, source=s.source, status=FileStatus.SKIPPED, error=s.reason)
+        for s in corpus.skipped
     )
     return records
 
@@ -137,17 +140,19 @@ def _summary(records: list[FileRecord], progress: IngestProgress, started: float
     return IngestSummary(
         snapshot_id=None,
         files_total=progress.files_total,
-        files_indexed=sum(r.status == "indexed" for r in records),
-        files_cached=sum(r.status == "cached" for r in records),
-        files_failed=[FailedFile(path=r.path, error=r.error) for r in records if r.status == "failed"],
-        files_skipped=sum(r.status == "skipped" for r in records),
-        chunks=sum(r.chunks for r in records if r.status in ("indexed", "cached")),
+        files_indexed=sum(r.status == FileStatus.INDEXED for r in records),
+        files_cached=sum(r.status == FileStatus.CACHED for r in records),
+        files_failed=[
+            FailedFile(path=r.path, error=r.error) for r in records if r.status == FileStatus.FAILED
+        ],
+        files_skipped=sum(r.status == FileStatus.SKIPPED for r in records),
+        chunks=sum(r.chunks for r in records if r.status.is_ingested),
         seconds=round(time.monotonic() - started, 3),
     )
 
 
 def _nothing_reason(records: list[FileRecord]) -> str:
-    failed = [r for r in records if r.status == "failed"]
+    failed = [r for r in records if r.status == FileStatus.FAILED]
     if not records:
         return "nothing to ingest: no supported documents were found"
     if failed:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from docmind.ingest.file_status import FileStatus
+
 CORPUS_FILE = "corpus.json"
 
 
@@ -19,7 +21,7 @@ class FileRecord(BaseModel):
     stamp: str = ""
     pages: int = 0
     chunks: int = 0
-    status: str
+    status: FileStatus
     error: str = ""
 
 

@@ -3,7 +3,7 @@
 The worker returns only counts and the content hash, never the chunks: chunks go to the cache
 on disk and the index stage streams them back from there, so the parent's memory does not grow
 with the corpus. A cancel event shared with the parent is checked between PDF pages; a
-cancelled file returns :data:`OUTCOME_CANCELLED` and writes nothing.
+cancelled file returns ``FileStatus.CANCELLED`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ from typing import Any
 
 from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
-
-OUTCOME_INDEXED = "indexed"
-OUTCOME_CACHED = "cached"
-OUTCOME_FAILED = "failed"
-OUTCOME_CANCELLED = "cancelled"
+from docmind.ingest.worker_lifecycle import die_with_parent, ignore_stop_signals
 
 _HASH_BLOCK = 1024 * 1024
 _cancel_event: Any = None
@@ -46,7 +43,7 @@ class FileOutcome:
     """The result of one file; ``error`` is a human reason when ``status`` is failed."""
 
     rel: str
-    status: str
+    status: FileStatus
     sha256: str = ""
     pages: int = 0
     chunks: int = 0
@@ -63,9 +60,12 @@ class TaskError:
 def serve(conn: Connection, cancel_event: Any) -> None:
     """Worker main loop: run ``(fn, argument)`` requests from ``conn`` until it closes.
 
-    Every request gets exactly one reply: the result, or a :class:`TaskError`.
+    Every request gets exactly one reply: the result, or a :class:`TaskError`. Stop signals are
+    ignored (the parent decides) and the process exits when the parent goes (``worker_lifecycle``).
     """
     global _cancel_event
+    ignore_stop_signals()
+    die_with_parent(conn)
     _cancel_event = cancel_event
     while True:
         try:
@@ -93,25 +93,25 @@ def process_file(task: FileTask) -> FileOutcome:
         sha = task.sha256 or file_sha256(task.path)
     except OSError as exc:
         return FileOutcome(
-            task.rel, OUTCOME_FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}"
+            task.rel, FileStatus.FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}"
         )
     cache = ChunkCache(task.cache_root, task.fingerprint)
     cached = cache.get(sha)
     if cached is not None:
-        return FileOutcome(task.rel, OUTCOME_CACHED, sha, cached.pages, len(cached.chunks))
+        return FileOutcome(task.rel, FileStatus.CACHED, sha, cached.pages, len(cached.chunks))
     try:
         pages = parse_file(task.path, _cancelled)
     except ParseCancelled:
-        return FileOutcome(task.rel, OUTCOME_CANCELLED, sha)
+        return FileOutcome(task.rel, FileStatus.CANCELLED, sha)
     except ParseError as exc:
-        return FileOutcome(task.rel, OUTCOME_FAILED, sha, error=str(exc))
+        return FileOutcome(task.rel, FileStatus.FAILED, sha, error=str(exc))
     except Exception as exc:  # one bad file must never fail the batch
-        return FileOutcome(task.rel, OUTCOME_FAILED, sha, error=f"cannot parse ({type(exc).__name__})")
+        return FileOutcome(task.rel, FileStatus.FAILED, sha, error=f"cannot parse ({type(exc).__name__})")
     if _cancelled():
-        return FileOutcome(task.rel, OUTCOME_CANCELLED, sha)
+        return FileOutcome(task.rel, FileStatus.CANCELLED, sha)
     chunks = split_pages(pages, task.chunk_size, task.chunk_overlap)
     cache.put(CacheEntry(sha256=sha, pages=sum(1 for label, _ in pages if label), chunks=chunks))
-    return FileOutcome(task.rel, OUTCOME_INDEXED, sha, sum(1 for label, _ in pages if label), len(chunks))
+    return FileOutcome(task.rel, FileStatus.INDEXED, sha, sum(1 for label, _ in pages if label), len(chunks))
 
 
 def file_sha256(path: Path) -> str:

@@ -1,5 +1,8 @@
 """Forkserver preload: import and warm the workers once so forked workers start ready.
 
+The forkserver ignores SIGINT and SIGTERM first (the job's process decides; see ``worker_lifecycle``):
+every worker it forks inherits that.
+
 Contract: nothing a worker inherits can be left locked by another process or thread.
 - The forkserver keeps a single thread: a thread alive at a ``fork`` may hold a lock that the child
   then inherits locked forever. tqdm (used by ``bm25s``) starts a monitor thread with its first
@@ -15,7 +18,11 @@ never write to those objects' GC headers, so more of the preloaded pages stay sh
 import gc
 import threading
 
-from tqdm import tqdm
+from docmind.ingest.worker_lifecycle import ignore_stop_signals
+
+ignore_stop_signals()
+
+from tqdm import tqdm  # noqa: E402
 
 tqdm.monitor_interval = 0
 tqdm.set_lock(threading.RLock())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from docmind.corpus_status import corpus_rows
+from docmind.ingest.file_status import FileStatus
 from docmind.service import DOCUMENTS_LABEL, DocMind
 from docmind.ui import session_keys as keys
 from docmind.uploads import remove_document
@@ -23,7 +24,7 @@ def corpus_table(service: DocMind) -> None:
                 "name": r.name,
                 "size (KB)": round(r.size / 1024, 1),
                 "source": r.source,
-                "status": r.status,
+                "status": r.status.value,
                 "note": r.note,
             }
             for r in rows
@@ -31,7 +32,7 @@ def corpus_table(service: DocMind) -> None:
         hide_index=True,
         width="stretch",
     )
-    removable = [r.name for r in rows if r.source == DOCUMENTS_LABEL and r.status != "skipped"]
+    removable = [r.name for r in rows if r.source == DOCUMENTS_LABEL and r.status != FileStatus.SKIPPED]
     if not removable:
         return
     with st.form("documents_remove_form", border=False):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from docmind.corpus_status import snapshot_listing
 from docmind.datadir import DataDirError
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.summary import FailedFile
 from docmind.job_view import panel_view
 from docmind.service import IngestionBusyError
@@ -58,9 +59,8 @@ def render_job_panel() -> None:
         if view is not None and view.snapshot_id:
             listing = snapshot_listing(svc.store, view.snapshot_id)
             if listing:
-                failures = tuple(
-                    FailedFile(path=f.path, error=f.error) for f in listing.files if f.status == "failed"
-                )
+                failed = [f for f in listing.files if f.status == FileStatus.FAILED]
+                failures = tuple(FailedFile(path=f.path, error=f.error) for f in failed)
         job_id = current.id if current else ""
         job_panel(
             "job_panel",
