@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docmind import corpus_status
+from docmind.corpus_status import corpus_rows
 from docmind.ingest.corpus import Source, scan
+from docmind.ingest.file_status import FileStatus
+from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FileRecord
+from docmind_snapshots import SnapshotStore
 
 
 def test_scan_classifies_files(tmp_path: Path) -> None:
@@ -48,3 +53,21 @@ def test_sources_are_prefixed_by_label(tmp_path: Path) -> None:
     (tmp_path / "lib" / "x.md").write_text("x")
     corpus = scan([Source(tmp_path / "lib", "lib")], max_file_bytes=100)
     assert [f.rel for f in corpus.files] == ["lib/x.md"]
+
+
+def test_the_corpus_table_hash_memo_never_outgrows_the_corpus(tmp_path: Path) -> None:
+    docs, store = tmp_path / "documents", SnapshotStore(tmp_path / "index")
+    record = FileRecord(path="doc.md", source="documents", sha256="0" * 64, status=FileStatus.INDEXED)
+    listing = CorpusListing(chunk_size=1024, chunk_overlap=200, files=(record,))
+    with store.begin() as workspace:
+        (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json())
+        workspace.commit()
+    docs.mkdir()
+    for version in range(20):  # the file is rewritten between renders: each version is hashed once
+        (docs / "doc.md").write_text("x" * (version + 1))
+        rows = corpus_rows([Source(docs, "documents")], store, max_file_bytes=1000)
+        assert [(row.name, row.status) for row in rows] == [("doc.md", FileStatus.CHANGED)]
+        assert len(corpus_status.hash_memo) == 1  # only the file as it is now
+    (docs / "doc.md").unlink()
+    assert corpus_rows([Source(docs, "documents")], store, max_file_bytes=1000) == []
+    assert len(corpus_status.hash_memo) == 0

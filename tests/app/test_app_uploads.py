@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
-from docmind.uploads import DUPLICATE, REFUSED, SAVED, remove_document, sanitize_name, save_upload
+from docmind.uploads import (
+    DUPLICATE,
+    REFUSED,
+    SAVED,
+    UploadResult,
+    remove_document,
+    sanitize_name,
+    save_upload,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +82,27 @@ def test_remove_refuses_paths_outside_the_folder(tmp_path: Path) -> None:
     save_upload(folder, "a.txt", b"bye", max_bytes=100)
     assert remove_document(folder, "a.txt") is True
     assert list(folder.iterdir()) == []
+
+
+def test_two_uploads_of_one_name_at_once_keep_both_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    other: list[UploadResult] = []
+    interleaved = threading.Event()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        if not interleaved.is_set():  # while this upload is being written, another tab saves the same name
+            interleaved.set()
+            other.append(save_upload(folder, "report.txt", b"the other tab's report", max_bytes=100))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    mine = save_upload(folder, "report.txt", b"this tab's report", max_bytes=100)
+    assert (other[0].status, other[0].name) == (SAVED, "report.txt")
+    assert (mine.status, mine.name) == (SAVED, "report (2).txt")
+    assert (folder / "report.txt").read_bytes() == b"the other tab's report"
+    assert (folder / "report (2).txt").read_bytes() == b"this tab's report"
+    assert sorted(p.name for p in folder.iterdir()) == ["report (2).txt", "report.txt"]  # no temp file left

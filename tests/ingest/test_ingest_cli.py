@@ -108,3 +108,27 @@ def test_second_ingestion_is_refused_while_one_runs(tmp_path: Path) -> None:
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=10) == 130
+
+
+def test_verify_reports_the_repairs_made_on_opening(tmp_path: Path) -> None:
+    data, src = tmp_path / "data", tmp_path / "src"
+    make_text(src / "notes.md", phrase="repair me")
+    assert run_docmind(data, "ingest", str(src)).returncode == 0
+    active = assert_store_whole(data)
+    current = data / "index" / "CURRENT"
+
+    current.write_text("not a snapshot id")  # damaged: opening the data dir repairs it
+    report = run_docmind(data, "verify", "--json")
+    assert report.returncode == 0, report.stderr  # nothing is damaged any more ...
+    payload = json.loads(report.stdout)
+    assert payload["ok"] is True and payload["current"] == active
+    assert len(payload["repairs"]) == 1 and "CURRENT does not contain a snapshot id" in payload["repairs"][0]
+    assert payload["recovery"]["current_repaired"]["to_id"] == active  # ... and the repair is reported
+
+    current.write_text("not a snapshot id")
+    text = run_docmind(data, "verify")
+    assert text.returncode == 0
+    reason = "CURRENT does not contain a snapshot id ('not a snapshot id')"
+    assert f"repaired on opening: {reason}; it now names {active}" in text.stdout.splitlines()
+    again = run_docmind(data, "verify", "--json")
+    assert json.loads(again.stdout)["repairs"] == []  # a healthy data dir needs no repair

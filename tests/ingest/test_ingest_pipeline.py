@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from docmind.ingest import index_reuse, parse_phase
 from docmind.ingest.corpus import Source
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import NothingToPublishError, run_ingestion
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing
+from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FileRecord
 from docmind.search import search
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
+from pydantic import ValidationError
 
 from tests.support.bad_files import write_bad_files
 from tests.support.corpus import make_docx, make_html, make_pdf, make_text
@@ -167,3 +169,36 @@ def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> N
     assert second.files_cached == first.files_indexed and second.chunks > first.chunks
     store = SnapshotStore(tmp_path / "data" / "index")
     assert search(store, "platypus", k=1)[0].file == "letter.docx"
+
+
+def test_an_ingestion_sweeps_temp_files_that_killed_writers_left_in_the_cache(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    make_text(docs / "notes.md", phrase="kept entry")
+    _ingest(tmp_path / "data", docs)
+    cache = tmp_path / "data" / "cache"
+    shard = next(cache.rglob("*.json")).parent
+    stale = [shard / f".{'cd' * 32}.json.tmp-0123456789abcdef", shard / ".tmp-k2v9x7.json"]  # ours; before
+    for path in stale:
+        path.write_text('{"checksum": "half written')
+    make_text(docs / "more.md", phrase="a new entry")
+    _ingest(tmp_path / "data", docs)
+    assert not [path for path in stale if path.exists()]
+    assert len(list(cache.rglob("*.json"))) == 2  # the entries themselves stay
+
+
+def test_file_records_take_only_the_status_words(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _mixed(docs)
+    (docs / "empty.txt").write_text("")
+    (docs / "tool.exe").write_bytes(b"MZ")
+    _ingest(tmp_path / "data", docs)
+    store = SnapshotStore(tmp_path / "data" / "index")
+    current = store.current()
+    assert current is not None
+    listing = CorpusListing.model_validate_json((store.path_of(current.id) / CORPUS_FILE).read_bytes())
+    statuses = {record.path: record.status for record in listing.files}
+    assert all(isinstance(status, FileStatus) for status in statuses.values())
+    assert statuses["empty.txt"] is FileStatus.FAILED and statuses["tool.exe"] is FileStatus.SKIPPED
+    assert statuses["notes.md"] is FileStatus.INDEXED
+    with pytest.raises(ValidationError):
+        FileRecord(path="a.md", source="documents", status="indexd")  # type: ignore[arg-type]

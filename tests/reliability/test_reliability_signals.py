@@ -4,16 +4,25 @@
   parsed by workers) or the index phase (the index being rebuilt in a worker): it exits 130 within 3 s
   (FR-041), says nothing was published, the job is recorded Cancelled, the active snapshot is unchanged and
   verifies, no workspace remains, and no process of its group outlives it.
+* The whole process group of the CLI gets the signal (a terminal's Ctrl-C, ``docker stop``, systemd) at
+  fixed moments from 0.2 s to 6 s after the start — while the CLI imports, opens the data dir, starts the
+  forkserver, parses: every time it exits 130 within 3 s with exactly one line on stderr (no traceback
+  from any process), the job is recorded Cancelled, nothing is published, no workspace is left, and no
+  process of the group survives.
+* SIGKILL of the CLI alone while a worker builds the index: the worker dies with it, so nothing re-creates
+  the workspace that recovery removes.
 * A real ``streamlit run`` of the app, driven by the system Chromium through Playwright ("Start ingestion"),
   gets the signal while its job panel shows Running: the server exits within 3 s, the job is recorded
   Cancelled or Interrupted (never left Running), and the reopened data dir holds no workspace.
-* A cancel that arrives while the snapshot is being committed: the job must not be reported Cancelled
-  ("nothing was published") while its snapshot became active.
+* A cancel that arrives once the snapshot is being published (during the commit, or after it and before
+  the worker pool closes) on a run that rebuilt its index: the job is Succeeded with its snapshot, never
+  Cancelled ("nothing was published") while its snapshot became active.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import threading
@@ -25,34 +34,56 @@ import pytest
 from docmind.service import DocMind
 from docmind.settings import Settings
 from docmind_jobs import JobState
-from docmind_snapshots import fsops
+from docmind_snapshots import SnapshotStore, Workspace, fsops
 
 from e2e.server import StreamlitServer
 from tests.reliability.reliability_support import (
     EXIT_BUDGET,
+    REPO,
     SOAK,
     cli,
     group_members,
+    json_events,
     kill_group,
     newest_job,
+    pick_crash_moment,
     running_child,
     wait_group_gone,
 )
 from tests.support.corpus import make_mixed_corpus, make_pdf
 from tests.support.datadir import assert_store_whole, workspaces_left
+from tests.support.fifo_gate import release
 
 CLI_CASES = [("SIGTERM", "parse"), ("SIGINT", "index")]
 if SOAK:
     CLI_CASES += [("SIGINT", "parse"), ("SIGTERM", "index")] * 2
+GROUP_MOMENTS = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
+"""Seconds after the CLI starts: importing, opening the data dir, starting the forkserver, parsing."""
+LONG_CORPUS_COPIES = 80
 SERVER_SIGNALS = ["SIGTERM", "SIGINT"]
 JOB_TIMEOUT = 180.0
 STRAGGLER_TIMEOUT = 20.0
+CANCELLED_LINE = "docmind: ingestion cancelled; nothing was published"
 
 
 @pytest.fixture(scope="module")
 def signal_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("signal-corpus")
     make_mixed_corpus(root, pdfs=2, pages=3, texts=2, seed=31)
+    return root
+
+
+@pytest.fixture(scope="module")
+def long_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus that an ingestion is still parsing 6 s after the CLI started (3,200 PDF pages).
+
+    One generated 40-page PDF, copied with a distinct trailing comment each: every copy has its own
+    content hash, so every copy is parsed.
+    """
+    root = tmp_path_factory.mktemp("long-corpus")
+    template = make_pdf(root.parent / f"{root.name}-template.pdf", pages=40, seed=77).read_bytes()
+    for number in range(LONG_CORPUS_COPIES):
+        (root / f"copy-{number:03d}.pdf").write_bytes(template + f"\n%copy {number}\n".encode())
     return root
 
 
@@ -94,6 +125,63 @@ def test_cli_signal_mid_job_cancels_within_three_seconds(
     assert assert_store_whole(data) == previous
     verify = cli("verify", "--json", "--data-dir", str(data))
     assert verify.code == 0 and json.loads(verify.stdout)["current"] == previous
+
+
+@pytest.mark.parametrize("moment", GROUP_MOMENTS)
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_cli_group_signal_at_any_moment_cancels_in_one_line(
+    tmp_path: Path, long_corpus: Path, signame: str, moment: float
+) -> None:
+    data = tmp_path / "data"
+    with running_child(data, "ingest", str(long_corpus), "--json") as child:
+        pick_crash_moment(moment - (time.monotonic() - child.started))
+        sent = time.monotonic()
+        os.killpg(child.pid, getattr(signal, signame))  # the whole group: the CLI, forkserver and workers
+        code = child.proc.wait(EXIT_BUDGET + 30)
+        elapsed = time.monotonic() - sent
+        stragglers = wait_group_gone(child.pid, STRAGGLER_TIMEOUT)
+        child.out.drain(5)
+        child.err.drain(5)
+        left = workspaces_left(data)  # before anything reopens the store (its recovery removes workspaces)
+    assert code == 130, f"exit {code}\n{child.err.text()}"
+    assert elapsed <= EXIT_BUDGET, f"the CLI took {elapsed:.2f}s to exit after {signame} at {moment}s"
+    assert child.err.lines == [CANCELLED_LINE], child.err.text()
+    assert not [e for e in json_events(child.out.lines) if e.get("event") == "summary"]
+    assert not stragglers, f"processes left behind: {[p.pid for p in stragglers]}"
+    assert left == []
+    assert newest_job(data)["state"] == "Cancelled"
+    assert assert_store_whole(data) is None  # nothing was published
+
+
+def test_sigkill_of_the_cli_mid_index_build_leaves_no_process_and_no_workspace(
+    tmp_path: Path, signal_corpus: Path
+) -> None:
+    data, src, gate = tmp_path / "data", tmp_path / "src", tmp_path / "gate"
+    shutil.copytree(signal_corpus, src)
+    first = cli("ingest", str(src), "--json", "--data-dir", str(data))
+    assert first.code == 0, first.stderr
+    shutil.copyfile(next(src.glob("*.md")), src / "twin.md")  # nothing to parse: the index is rebuilt
+    os.mkfifo(gate)
+    argv = ("ingest", str(src), "--json", "--data-dir", str(data))
+    instrumented = {
+        "RELIABILITY_WORKER_PRELOAD": "tests.support.index_write_pause",
+        "DOCMIND_TEST_GATE": str(gate),
+        "PYTHONPATH": str(REPO),
+    }
+    with running_child(data, *argv, **instrumented) as child:
+        child.err.wait_for(lambda line: line == "PAUSED index.write", JOB_TIMEOUT)  # a worker is mid-build
+        assert workspaces_left(data), "the build writes into a workspace"
+        os.kill(child.pid, signal.SIGKILL)  # the CLI alone: its workers are not signalled
+        child.proc.wait(10)
+        survivors = wait_group_gone(child.pid, STRAGGLER_TIMEOUT)
+        SnapshotStore(data / "index")  # the next command's recovery removes the dead job's workspace ...
+        release(gate)  # ... and a surviving worker would now go on writing the index into it
+        late = wait_group_gone(child.pid, STRAGGLER_TIMEOUT)
+        left = workspaces_left(data)
+    assert not survivors, f"processes outlived the CLI: {[p.pid for p in survivors]}"
+    assert not late and left == [], left
+    assert newest_job(data)["state"] == "Interrupted"
+    assert assert_store_whole(data) == first.json()["snapshot_id"]
 
 
 # -- a real Streamlit server ------------------------------------------------------------------------------
@@ -151,40 +239,53 @@ def test_streamlit_server_signal_mid_job(tmp_path: Path, signame: str) -> None:
     assert group and not group_members(group)
 
 
-# -- a cancel that arrives while the snapshot is being published ---------------------------------------
+# -- a cancel that arrives once the snapshot is being published ---------------------------------------
 
 
-def test_cancel_during_commit_is_not_reported_as_cancelled(
-    tmp_path: Path, signal_corpus: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("moment", ["during the commit", "after the commit"])
+def test_a_cancel_once_publishing_began_keeps_the_success(
+    tmp_path: Path, signal_corpus: Path, monkeypatch: pytest.MonkeyPatch, moment: str
 ) -> None:
     src, data = tmp_path / "src", tmp_path / "data"
     shutil.copytree(signal_corpus, src)
     service = DocMind(Settings(data_dir=data, workers=1))
-    in_commit, release = threading.Event(), threading.Event()
+    in_commit, release_commit = threading.Event(), threading.Event()
     try:
         first = service.jobs.wait(service.start_ingestion([src]), timeout=JOB_TIMEOUT)
         assert first.state is JobState.SUCCEEDED
-        real = fsops.checkpoint
+        # Files changed: the index is rebuilt, and its worker stays in the pool until the pool closes.
+        shutil.copyfile(next(src.glob("*.md")), src / "twin.md")
+        if moment == "during the commit":
+            real_checkpoint = fsops.checkpoint
 
-        def checkpoint(name: str) -> None:
-            real(name)
-            if name == "commit.5":  # the workspace is complete; the rename and CURRENT follow
-                in_commit.set()
-                assert release.wait(60)
+            def checkpoint(name: str) -> None:
+                real_checkpoint(name)
+                if name == "commit.5":  # the workspace is complete; the rename and CURRENT follow
+                    in_commit.set()
+                    assert release_commit.wait(60)
 
-        monkeypatch.setattr(fsops, "checkpoint", checkpoint)
+            monkeypatch.setattr(fsops, "checkpoint", checkpoint)
+        else:
+            real_commit = Workspace.commit
+
+            def commit(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+                info = real_commit(self, *args, **kwargs)
+                service.jobs.cancel_all()  # published; the worker pool has not closed yet
+                return info
+
+            monkeypatch.setattr(Workspace, "commit", commit)
         job_id = service.start_ingestion([src])
-        assert in_commit.wait(JOB_TIMEOUT)
-        service.jobs.cancel(job_id)
-        release.set()
+        if moment == "during the commit":
+            assert in_commit.wait(JOB_TIMEOUT)
+            service.jobs.cancel(job_id)
+            release_commit.set()
         record: Any = service.jobs.wait(job_id, timeout=JOB_TIMEOUT)
+        summary = service.outcome(job_id)
         current = service.store.current()
-        assert current is not None
     finally:
-        release.set()
+        release_commit.set()
         service.close()
-    # The promise: Cancelled means nothing was published; a job that did publish is Succeeded.
-    if record.state is JobState.CANCELLED:
-        assert current.id == first.result, f"Cancelled, yet its snapshot {current.id} is active"
-    else:
-        assert record.state is JobState.SUCCEEDED and current.id == record.result
+    assert record.cancel_requested
+    assert getattr(summary, "files_total", None) == 1 + getattr(service.outcome(first.id), "files_total", 0)
+    assert (record.state, record.error) == (JobState.SUCCEEDED, None)
+    assert current is not None and current.id == record.result != first.result

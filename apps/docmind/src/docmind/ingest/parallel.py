@@ -100,13 +100,13 @@ class _Start:
     worker never outlives the start.
     """
 
-    def __init__(self, ctx: Any, process_cancel: Any) -> None:
+    def __init__(self, ctx: Any, stop_flag: Any) -> None:
         self._lock = threading.Lock()
         self._abandoned = False
         self._worker: _Worker | None = None
         self._error: BaseException | None = None
         parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(target=serve, args=(child_end, process_cancel), daemon=True)
+        process = ctx.Process(target=serve, args=(child_end, stop_flag), daemon=True)
         self._thread = threading.Thread(
             target=self._run, args=(process, parent_end, child_end), name="docmind-worker-start", daemon=True
         )
@@ -163,7 +163,7 @@ class WorkerPool:
         self._size = workers
         self._cancel = cancel
         self._workers: list[_Worker] = []
-        self._process_cancel: Any = None
+        self._stop_flag: Any = None
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -179,8 +179,7 @@ class WorkerPool:
         Never reads the cancel event: cleanup must not count as the job noticing a cancel that came
         after its point of no return (a published snapshot stays a success, see ``CancelFlag``).
         """
-        if self._process_cancel is not None:
-            self._process_cancel.set()
+        self._tell_workers_to_stop()
         for worker in self._workers:
             _stop(worker)
         self._workers = []
@@ -201,11 +200,18 @@ class WorkerPool:
         if self._cancel.is_set():
             raise IngestCancelled
         ctx = _forkserver_context()
-        if self._process_cancel is None:
-            self._process_cancel = ctx.Event()
-        worker = _Start(ctx, self._process_cancel).wait(self._cancel)
+        if self._stop_flag is None:
+            # Shared memory handed to each worker as a file descriptor: unlike a named semaphore
+            # (``ctx.Event``) nothing can be gone when a late worker start unpickles it.
+            self._stop_flag = ctx.RawValue("b", 0)
+        worker = _Start(ctx, self._stop_flag).wait(self._cancel)
         self._workers.append(worker)
         return worker
+
+    def _tell_workers_to_stop(self) -> None:
+        """Raise the flag that busy workers check between PDF pages (they are killed right after)."""
+        if self._stop_flag is not None:
+            self._stop_flag.value = 1
 
     def _idle_worker(self) -> _Worker:
         idle = next((w for w in self._workers if w.task is None), None)
@@ -274,6 +280,7 @@ class WorkerPool:
             by_handle[worker.process.sentinel] = worker
         while True:
             if self._cancel.is_set():
+                self._tell_workers_to_stop()
                 raise IngestCancelled
             ready = wait(list(by_handle), timeout=_POLL_SECONDS)
             if ready:

@@ -2,8 +2,9 @@
 
 The worker returns only counts and the content hash, never the chunks: chunks go to the cache
 on disk and the index stage streams them back from there, so the parent's memory does not grow
-with the corpus. A cancel event shared with the parent is checked between PDF pages; a
-cancelled file returns ``FileStatus.CANCELLED`` and writes nothing.
+with the corpus. A stop flag shared with the parent (raised when the job is cancelled, just
+before the parent kills its busy workers) is checked between PDF pages; a stopped file returns
+``FileStatus.CANCELLED`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
 from docmind.ingest.worker_lifecycle import die_with_parent, ignore_stop_signals
 
 _HASH_BLOCK = 1024 * 1024
-_cancel_event: Any = None
+_stop_flag: Any = None
 _splitter_cache: dict[tuple[int, int], Any] = {}
 
 
@@ -57,16 +58,16 @@ class TaskError:
     message: str
 
 
-def serve(conn: Connection, cancel_event: Any) -> None:
+def serve(conn: Connection, stop_flag: Any) -> None:
     """Worker main loop: run ``(fn, argument)`` requests from ``conn`` until it closes.
 
     Every request gets exactly one reply: the result, or a :class:`TaskError`. Stop signals are
     ignored (the parent decides) and the process exits when the parent goes (``worker_lifecycle``).
     """
-    global _cancel_event
+    global _stop_flag
     ignore_stop_signals()
     die_with_parent(conn)
-    _cancel_event = cancel_event
+    _stop_flag = stop_flag
     while True:
         try:
             request = conn.recv()
@@ -84,7 +85,7 @@ def serve(conn: Connection, cancel_event: Any) -> None:
 
 
 def _cancelled() -> bool:
-    return _cancel_event is not None and _cancel_event.is_set()
+    return _stop_flag is not None and bool(_stop_flag.value)
 
 
 def process_file(task: FileTask) -> FileOutcome:

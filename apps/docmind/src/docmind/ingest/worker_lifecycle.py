@@ -14,6 +14,11 @@ Contract:
   task pipe hangs up, which happens when the job's process closes it or dies, even mid-task. A killed
   parent therefore leaves no worker writing into a workspace that recovery has removed.
 - **Starting a worker never runs the parent's ``__main__``**: under Streamlit it is the page script.
+- **A worker whose parent vanished mid-start dies quietly.** A job's process may exit (cancelled)
+  while a worker start it abandoned is still queued at the forkserver; the new process then finds
+  no task data. The forkserver reports a failed child through ``sys.excepthook``, which
+  `quiet_when_the_parent_vanished` keeps silent for exactly that case: no traceback reaches the
+  terminal of a command that already said, in one line, what happened.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import multiprocessing.spawn
 import os
 import select
@@ -45,6 +51,17 @@ def ignore_stop_signals() -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def quiet_when_the_parent_vanished() -> None:
+    """Keep ``sys.excepthook`` silent for the errors of a child whose parent went away (EOF, broken pipe)."""
+    report = sys.excepthook
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        if not issubclass(kind, (EOFError, ConnectionError)):
+            report(kind, value, tb)
+
+    sys.excepthook = excepthook
 
 
 def _preparation_data_without_main(name: str) -> dict[str, Any]:
@@ -79,8 +96,11 @@ def _parent_main_hidden() -> Iterator[None]:
 def starting_worker() -> Iterator[None]:
     """Wrap ``Process.start()``: block stop signals in this thread and hide the parent's ``__main__``.
 
-    A forkserver spawned meanwhile inherits the two signals blocked (see the module contract).
+    A forkserver spawned meanwhile inherits the two signals blocked (see the module contract). The
+    resource tracker is started first: starting it *unblocks* both signals in the calling thread
+    (CPython 3.11), which would otherwise happen just before the forkserver is spawned.
     """
+    multiprocessing.resource_tracker.ensure_running()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         with _parent_main_hidden():

@@ -1,7 +1,7 @@
 """Forkserver preload: import and warm the workers once so forked workers start ready.
 
 The forkserver ignores SIGINT and SIGTERM first (the job's process decides; see ``worker_lifecycle``):
-every worker it forks inherits that.
+every worker it forks inherits that, and a worker whose parent vanished mid-start dies without a traceback.
 
 Contract: nothing a worker inherits can be left locked by another process or thread.
 - The forkserver keeps a single thread: a thread alive at a ``fork`` may hold a lock that the child
@@ -18,9 +18,10 @@ never write to those objects' GC headers, so more of the preloaded pages stay sh
 import gc
 import threading
 
-from docmind.ingest.worker_lifecycle import ignore_stop_signals
+from docmind.ingest.worker_lifecycle import ignore_stop_signals, quiet_when_the_parent_vanished
 
 ignore_stop_signals()
+quiet_when_the_parent_vanished()
 
 from tqdm import tqdm  # noqa: E402
 
