@@ -88,6 +88,10 @@ def test_a_worker_start_that_fails_without_a_cancel_is_named(monkeypatch: pytest
         pool.call(worker_tasks.echo, 2)
 
 
+def _with_repo(pythonpath: str | None) -> str:
+    return os.pathsep.join(filter(None, [str(REPO), pythonpath]))
+
+
 def test_cancel_is_honoured_while_the_forkserver_starts(tmp_path: Path) -> None:
     # A fresh process whose forkserver preload is held: its first worker start waits as long as we like.
     gate = tmp_path / "gate"
@@ -95,7 +99,11 @@ def test_cancel_is_honoured_while_the_forkserver_starts(tmp_path: Path) -> None:
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.support.pool_child"],
         cwd=REPO,
-        env={**os.environ, "DOCMIND_TEST_GATE": str(gate), "PYTHONPATH": str(REPO)},
+        env={
+            **os.environ,
+            "DOCMIND_TEST_GATE": str(gate),
+            "PYTHONPATH": _with_repo(os.environ.get("PYTHONPATH")),
+        },
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

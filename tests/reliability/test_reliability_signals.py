@@ -166,7 +166,7 @@ def test_sigkill_of_the_cli_mid_index_build_leaves_no_process_and_no_workspace(
     instrumented = {
         "RELIABILITY_WORKER_PRELOAD": "tests.support.index_write_pause",
         "DOCMIND_TEST_GATE": str(gate),
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
     with running_child(data, *argv, **instrumented) as child:
         child.err.wait_for(lambda line: line == "PAUSED index.write", JOB_TIMEOUT)  # a worker is mid-build
