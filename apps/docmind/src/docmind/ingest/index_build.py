@@ -1,7 +1,7 @@
 """The index build, run inside a worker process: chunks streamed from the cache into the stages.
 
 Running it in a worker keeps the index libraries and all chunk objects out of the job's process
-(the Streamlit server or the CLI) and lets a cancel abandon the build by terminating the pool.
+(the Streamlit server or the CLI) and lets a cancel abandon the build by killing its worker.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Contract:
 - Parse, split and the index build run in worker processes; this thread hashes files, looks up
   the cache and orchestrates.
 - Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
-  during the index build (the pool is terminated); on cancel the workspace is removed, nothing is
+  during the index build (its worker is killed); on cancel the workspace is removed, nothing is
   published and :class:`IngestCancelled` propagates. Finished files stay cached.
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.

@@ -8,7 +8,7 @@ Contract: nothing a worker inherits can be left locked by another process or thr
   then inherits locked forever. tqdm (used by ``bm25s``) starts a monitor thread with its first
   progress bar, so its monitor is switched off before anything creates one.
 - tqdm guards its bars with a lock shared *between processes* (a semaphore), created by its first
-  bar. Created here, every worker would share it, and a worker terminated by a cancel while holding
+  bar. Created here, every worker would share it, and a worker killed by a cancel while holding
   it would hang every later worker. Workers show no bars: a plain per-process lock is enough.
 
 ``gc.freeze()`` moves everything loaded so far out of the collector's reach: forked workers then
