@@ -145,9 +145,11 @@ def test_cancel_mid_pdf_stops_the_work_and_publishes_nothing(tmp_path: Path) -> 
     for i in range(6):
         make_pdf(docs / f"big-{i}.pdf", pages=60, seed=i)
     cancel = threading.Event()
+    cut_short = tmp_path / "data" / "cache" / f".{'ef' * 32}.json.tmp-0123456789abcdef"
 
     def on_event(event: dict) -> None:
-        if event["phase"] == "parse" and event["done"]:
+        if event["phase"] == "parse" and event["done"] and not cancel.is_set():
+            cut_short.write_text("{")  # what a worker killed in the middle of a cache write leaves
             cancel.set()  # the first file is done; the other workers are inside their PDFs
 
     with pytest.raises(IngestCancelled):
@@ -157,6 +159,7 @@ def test_cancel_mid_pdf_stops_the_work_and_publishes_nothing(tmp_path: Path) -> 
     entries = list((tmp_path / "data" / "cache").rglob("*.json"))
     assert entries, "finished files stay cached"
     assert len(entries) < 6, "the cancel stopped the parse: the remaining PDFs were abandoned"
+    assert not cut_short.exists(), "no temporary file is left once the cancelled job's workers are gone"
 
 
 def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> None:

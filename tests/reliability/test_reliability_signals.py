@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docmind.atomic_write import is_temporary
 from docmind.service import DocMind
 from docmind.settings import Settings
 from docmind_jobs import JobState
@@ -143,12 +144,13 @@ def test_cli_group_signal_at_any_moment_cancels_in_one_line(
         child.out.drain(5)
         child.err.drain(5)
         left = workspaces_left(data)  # before anything reopens the store (its recovery removes workspaces)
+        temporary = [p for p in data.rglob("*") if is_temporary(p.name)]  # cache writes cut short by kills
     assert code == 130, f"exit {code}\n{child.err.text()}"
     assert elapsed <= EXIT_BUDGET, f"the CLI took {elapsed:.2f}s to exit after {signame} at {moment}s"
     assert child.err.lines == [CANCELLED_LINE], child.err.text()
     assert not [e for e in json_events(child.out.lines) if e.get("event") == "summary"]
     assert not stragglers, f"processes left behind: {[p.pid for p in stragglers]}"
-    assert left == []
+    assert left == [] and temporary == [], (left, temporary)  # no temporary file left
     assert newest_job(data)["state"] == "Cancelled"
     assert assert_store_whole(data) is None  # nothing was published
 

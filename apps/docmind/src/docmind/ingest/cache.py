@@ -7,8 +7,8 @@ fails to parse or whose checksum does not match is ignored and rebuilt. Entries 
 file with the same content.
 
 Workers write entries and may be killed mid-write (a cancel kills busy workers): what they leave
-is a hidden temporary file that no entry pattern matches, removed by `ChunkCache.sweep_temporary_files`
-at the start of the next ingestion.
+is a hidden temporary file that no entry pattern matches, removed by `ChunkCache.swept` as soon as
+the workers of a cancelled or failed ingestion are gone (after a crash: when the next one starts).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -85,11 +86,27 @@ class ChunkCache:
         # Not forced to disk: an entry torn by a power cut fails its checksum and is rebuilt.
         write_atomically(path, envelope.encode(), durable=False)
 
+    @contextlib.contextmanager
+    def swept(self) -> Iterator[None]:
+        """Sweep temporary files on entry, and on an exit by exception: wrap the workers' whole life in it.
+
+        Workers are killed only when the work ends by an exception (a cancel, a failure), so only then
+        can a write have been cut short; the entry sweep catches those of a crashed process. Use it only
+        where nobody else writes the cache: the pipeline does, holding the snapshot store's writer lock
+        (one ingestion per data dir), around the worker pool, so that the exit sweep runs once every
+        worker of the ingestion is gone.
+        """
+        self.sweep_temporary_files()
+        try:
+            yield
+        except BaseException:
+            self.sweep_temporary_files()
+            raise
+
     def sweep_temporary_files(self) -> int:
         """Remove the temporary files that killed writers left anywhere in the cache; return how many.
 
-        Call it only while nobody writes the cache: the pipeline does, holding the snapshot store's
-        writer lock (one ingestion per data dir) before it starts any worker.
+        Call it only while nobody writes the cache (see `swept`).
         """
         removed = 0
         for folder, _, names in os.walk(self.base):

@@ -7,7 +7,8 @@ Contract:
   the cache and orchestrates.
 - Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
   during the index build (its worker is killed); on cancel the workspace is removed, nothing is
-  published and :class:`IngestCancelled` propagates. Finished files stay cached.
+  published and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary
+  files of cache writes cut short by a kill are swept once the workers are gone.
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 """
@@ -62,7 +63,8 @@ def run_ingestion(
     started = time.monotonic()
     progress = IngestProgress(reporter)
     progress.emit("scanning sources", force=True)
-    with store.begin(owner=owner) as workspace, WorkerPool(settings.workers, cancel) as pool:
+    cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
+    with store.begin(owner=owner) as workspace, cache.swept(), WorkerPool(settings.workers, cancel) as pool:
         scanned_ns = time.time_ns()
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
@@ -70,8 +72,6 @@ def run_ingestion(
         progress.emit(f"{len(corpus.files)} files to ingest", force=True)
         previous = active_listing(store)
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
-        cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
-        cache.sweep_temporary_files()  # left by workers killed mid-write; we hold the writer lock
         hashes = known_hashes(previous, corpus)
         outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known, hashes)
         records = _records(corpus, outcomes)
