@@ -25,6 +25,7 @@ Every command honours DOCMIND_DATA_DIR (default: ./.docmind-data)."""
 
 
 EXIT_INTERRUPTED = 130
+"""Exit code of a command stopped by SIGINT/SIGTERM, as ``context.EXIT_CANCELLED`` (heavy to import)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
