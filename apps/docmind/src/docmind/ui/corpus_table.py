@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from docmind.corpus_status import corpus_rows
-from docmind.service import DOCUMENTS_LABEL, DocMind
+from docmind.service import DocMind
+from docmind.sources import DOCUMENTS_LABEL
 from docmind.ui import session_keys as keys
 from docmind.uploads import remove_document
 
@@ -15,7 +16,7 @@ def corpus_table(service: DocMind) -> None:
     st.subheader("Corpus")
     rows = corpus_rows(service.sources(), service.store, max_file_bytes=service.settings.max_file_bytes)
     if not rows:
-        st.caption("No documents yet. Upload some above, or add library folders with DOCMIND_LIBRARY_DIRS.")
+        st.caption("No documents yet. Upload some above, or add a source folder.")
         return
     st.dataframe(
         [
