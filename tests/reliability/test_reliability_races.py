@@ -174,7 +174,11 @@ def test_racing_starts_and_cancels_never_make_two_writers(
         assert after.started >= before.finished, f"jobs {before.id} and {after.id} overlapped"
     # A job cancelled while it commits still publishes and ends Cancelled with its result (see
     # test_reliability_signals.py::test_cancel_during_commit_is_not_reported_as_cancelled): count those too.
-    published = sorted((r for r in records if r.result), key=lambda r: r.finished or r.created)
+    # A run that found nothing changed ends with the active snapshot's id and no new snapshot.
+    published = sorted(
+        (r for r in records if r.result and r.progress and r.progress.counts.get("changed", 1)),
+        key=lambda r: r.finished or r.created,
+    )
     assert {r.state for r in published} <= {JobState.SUCCEEDED, JobState.CANCELLED}
     counters = [parse_snapshot_id(r.result or "").counter for r in published]
     assert counters == sorted(set(counters)), "snapshot ids must increase strictly in publish order"
@@ -218,6 +222,7 @@ def test_app_and_cli_started_together_exactly_one_runs(
         rng = random.Random(SEED)
         winners: list[str] = []
         for number in range(APP_CLI_ROUNDS):
+            make_text(src / f"round-{number}.md", seed=number)  # a change to publish in every round
             gate.clear()
             argv = ("ingest", str(src), "--json", "--data-dir", str(data))
             child = start_child(data, *argv, RELIABILITY_PAUSE_AT="commit.1")  # a winning CLI holds the index

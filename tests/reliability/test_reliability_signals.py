@@ -38,7 +38,7 @@ from tests.reliability.reliability_support import (
     running_child,
     wait_group_gone,
 )
-from tests.support.corpus import make_mixed_corpus, make_pdf
+from tests.support.corpus import make_mixed_corpus, make_pdf, make_text
 from tests.support.datadir import assert_store_whole, workspaces_left
 
 CLI_CASES = [("SIGTERM", "parse"), ("SIGINT", "index")]
@@ -173,6 +173,7 @@ def test_cancel_during_commit_is_not_reported_as_cancelled(
                 assert release.wait(60)
 
         monkeypatch.setattr(fsops, "checkpoint", checkpoint)
+        make_text(src / "late.md", phrase="a change to publish")  # an unchanged corpus publishes nothing
         job_id = service.start_ingestion([src])
         assert in_commit.wait(JOB_TIMEOUT)
         service.jobs.cancel(job_id)

@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     options = dict(args.streamlit_options)
     if args.port is not None:
         options["server.port"] = str(args.port)
-    chosen = _set_by_person(PREFERENCES, options)
+    from docmind.ui.streamlit_config import set_by_person  # loads Streamlit: only this command needs it
+
+    chosen = set_by_person(PREFERENCES, options)
     options |= {name: value for name, value in PREFERENCES.items() if name not in chosen}
     os.environ["DOCMIND_DATA_DIR"] = str(settings.data_dir)
     script = Path(__file__).resolve().parent.parent / "ui" / "streamlit_app.py"
@@ -68,19 +70,3 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     os.execv(sys.executable, argv)  # noqa: S606 - an argument list, no shell involved
-
-
-def _set_by_person(names: dict[str, str], flags: dict[str, str]) -> set[str]:
-    """The options among ``names`` set by a flag, a ``STREAMLIT_*`` variable or a config file."""
-    # Imported here: only `docmind app` needs Streamlit's configuration.
-    from streamlit.config import get_config_options
-    from streamlit.config_option import ConfigOption
-
-    parsed = get_config_options(force_reparse=True)
-    return {
-        name
-        for name in names
-        if name in flags
-        or parsed[name].env_var in os.environ
-        or parsed[name].where_defined != ConfigOption.DEFAULT_DEFINITION
-    }

@@ -119,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    # A job's explained failure is logged as a warning by the manager; the command reports it itself,
+    # in one line, so only errors of the job machinery reach the terminal.
+    logging.getLogger("docmind_jobs").setLevel(logging.ERROR)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command == "app":
