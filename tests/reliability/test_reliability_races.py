@@ -113,11 +113,6 @@ def test_racing_starts_and_cancels_never_make_two_writers(
     barrier = threading.Barrier(THREADS, timeout=60)
     deadline = time.monotonic() + RACE_SECONDS
 
-    def add_file(number: int, rng: random.Random) -> None:
-        name = f"added-{number}-{rng.randrange(10**9)}.md"
-        make_text(tmp_path / f".{name}", paragraphs=2, seed=rng.randrange(10**6))
-        (tmp_path / f".{name}").replace(src / name)  # appears whole: the scan never sees half a file
-
     def racer(number: int) -> None:
         rng = random.Random(SEED * 31 + number)
         barrier.wait()
@@ -126,10 +121,14 @@ def test_racing_starts_and_cancels_never_make_two_writers(
             with lock:
                 known = list(started)
             if roll < 0.03:
-                add_file(number, rng)
+                name = f"added-{number}-{rng.randrange(10**9)}.md"
+                make_text(tmp_path / f".{name}", paragraphs=2, seed=rng.randrange(10**6))
+                (tmp_path / f".{name}").replace(src / name)  # appears whole: the scan never sees half a file
             elif roll < 0.43:
                 if service.active_ingestion() is None:
-                    add_file(number, rng)  # something to publish: an unchanged corpus publishes nothing
+                    # Something to publish (an unchanged corpus publishes nothing) that needs no parsing:
+                    # an unsupported file is listed as skipped, and the active index is linked.
+                    (src / f"skipped-{number}-{rng.randrange(10**9)}.dat").write_bytes(b"not a document")
                 try:
                     job_id = service.start_ingestion([src], owner=f"racer-{number}")
                 except IngestionBusyError as exc:

@@ -160,8 +160,11 @@ class WorkerPool:
         """
         if self._process_cancel is not None:
             self._process_cancel.set()
+        # Event.is_set itself: a job's CancelFlag counts its own is_set() as the job noticing the cancel,
+        # and choosing how to stop idle workers (after a commit, say) is not the job giving up its result.
+        cancelled = threading.Event.is_set(self._cancel)
         for worker in self._workers:
-            if worker.task is None and not self._cancel.is_set():
+            if worker.task is None and not cancelled:
                 worker.conn.close()
             else:
                 worker.process.terminate()
