@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from docmind.ingest.corpus import Source, scan
+from docmind.ingest.corpus import Source, scan, unavailable_reason
 
 
 def test_scan_classifies_files(tmp_path: Path) -> None:
@@ -48,3 +49,15 @@ def test_sources_are_prefixed_by_label(tmp_path: Path) -> None:
     (tmp_path / "lib" / "x.md").write_text("x")
     corpus = scan([Source(tmp_path / "lib", "lib")], max_file_bytes=100)
     assert [f.rel for f in corpus.files] == ["lib/x.md"]
+
+
+def test_a_source_root_that_cannot_be_scanned_says_why(tmp_path: Path) -> None:
+    folder, document = tmp_path / "folder", tmp_path / "one.md"
+    folder.mkdir()
+    document.write_text("text")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    os.mkfifo(tmp_path / "pipe")
+    assert unavailable_reason(folder) == "" and unavailable_reason(document) == ""
+    assert unavailable_reason(tmp_path / "gone") == "no such folder"
+    assert unavailable_reason(tmp_path / "loop") == "symlink loop or dangling link"
+    assert unavailable_reason(tmp_path / "pipe") == "not a folder or a regular file"

@@ -100,7 +100,9 @@ def unavailable_reason(root: Path) -> str:
                 return ""
     except OSError as exc:
         return (exc.strerror or type(exc).__name__).lower()
-    return "symlink loop or dangling link" if root.is_symlink() else "no such folder"
+    if root.is_symlink() and not root.exists():
+        return "symlink loop or dangling link"
+    return "not a folder or a regular file" if root.exists() else "no such folder"
 
 
 def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
