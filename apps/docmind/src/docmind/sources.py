@@ -157,12 +157,7 @@ class SourceRegistry:
 
     def statuses(self, max_file_bytes: int) -> list[SourceStatus]:
         """Every source with its problem (missing, unreadable) or its number of documents."""
-        result = []
-        for source in self.all():
-            problem = unavailable_reason(source.path)
-            files = None if problem else len(scan([source.as_source()], max_file_bytes=max_file_bytes).files)
-            result.append(SourceStatus(source, problem, files))
-        return result
+        return [status_of(source, max_file_bytes) for source in self.all()]
 
     # -- internals ----------------------------------------------------------------------------------
 
@@ -222,6 +217,13 @@ class SourceRegistry:
             if folder in source.path.parents:
                 raise SourceRefusedError(f"cannot add {shown}: it contains the source {source.path}")
         return folder
+
+
+def status_of(source: LibrarySource, max_file_bytes: int) -> SourceStatus:
+    """Why ``source`` cannot be scanned, or how many documents it holds (a scan: no file is read)."""
+    problem = unavailable_reason(source.path)
+    files = None if problem else len(scan([source.as_source()], max_file_bytes=max_file_bytes).files)
+    return SourceStatus(source, problem, files)
 
 
 def absolute_path(path: Path) -> Path:

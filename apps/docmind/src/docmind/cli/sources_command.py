@@ -8,7 +8,7 @@ from typing import Any
 
 from docmind.cli.context import EXIT_OK, fail, open_service
 from docmind.service import DocMind
-from docmind.sources import ENVIRONMENT, ENVIRONMENT_VARIABLE, SourceRefusedError, SourceStatus
+from docmind.sources import ENVIRONMENT, ENVIRONMENT_VARIABLE, SourceRefusedError, SourceStatus, status_of
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +47,7 @@ def _add(service: DocMind, args: argparse.Namespace) -> int:
         added = service.library.add(args.path)
     except SourceRefusedError as exc:
         return fail(str(exc))
-    status = next(s for s in service.library.statuses(service.settings.max_file_bytes) if s.source == added)
+    status = status_of(added, service.settings.max_file_bytes)
     if args.json:
         print(json.dumps(_status_json(status)), flush=True)
     else:
