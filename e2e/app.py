@@ -28,6 +28,8 @@ from playwright.sync_api import Locator, Page, expect
 UPLOAD_LABEL = "Upload documents"
 START_LABEL = "Start ingestion"
 CANCEL_LABEL = "Cancel ingestion"
+SOURCE_PATH_LABEL = "Folder on the server"
+ADD_SOURCE_LABEL = "Add source"
 STATES = ("Idle", "Queued", "Running", "Cancelling", "Cancelled", "Succeeded", "Failed", "Interrupted")
 ACTIVE_STATES = ("Queued", "Running", "Cancelling")
 
@@ -155,6 +157,11 @@ class DocMindApp:
         return self.panel.get_by_role("button", name=CANCEL_LABEL)
 
     @property
+    def sources(self) -> Locator:
+        """The Documents page's Sources section (``st.container(key="documents_sources")``)."""
+        return self.page.locator(".st-key-documents_sources")
+
+    @property
     def active_snapshot(self) -> Locator:
         """The active-snapshot badge (``st.container(key="active_snapshot")``)."""
         return self.page.locator(".st-key-active_snapshot")
@@ -195,6 +202,15 @@ class DocMindApp:
         notes = self.page.get_by_test_id("stAlert")
         for path in files:
             expect(notes.filter(has_text=f"{path.name}:")).to_have_count(1, timeout=UI_TIMEOUT)
+        self.wait_until_settled()
+
+    def add_source(self, folder: Path) -> None:
+        """Type ``folder`` into the Sources section's path field and click "Add source"."""
+        box = self.sources.get_by_role("textbox", name=SOURCE_PATH_LABEL, exact=True)
+        box.fill(str(folder))
+        box.press("Enter")  # commit the text before the click (Streamlit applies it on blur or Enter)
+        self.wait_until_settled()
+        self.sources.get_by_role("button", name=ADD_SOURCE_LABEL).click()
         self.wait_until_settled()
 
     # -- the job -------------------------------------------------------------------------------------

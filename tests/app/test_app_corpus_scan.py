@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from docmind import corpus_status
 from docmind.corpus_status import corpus_rows
-from docmind.ingest.corpus import Source, scan
+from docmind.ingest.corpus import Source, scan, unavailable_reason
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FileRecord
 from docmind_snapshots import SnapshotStore
@@ -58,7 +59,7 @@ def test_sources_are_prefixed_by_label(tmp_path: Path) -> None:
 def test_the_corpus_table_hash_memo_never_outgrows_the_corpus(tmp_path: Path) -> None:
     docs, store = tmp_path / "documents", SnapshotStore(tmp_path / "index")
     record = FileRecord(path="doc.md", source="documents", sha256="0" * 64, status=FileStatus.INDEXED)
-    listing = CorpusListing(chunk_size=1024, chunk_overlap=200, files=(record,))
+    listing = CorpusListing(chunk_size=1024, chunk_overlap=200, settings={}, files=(record,))
     with store.begin() as workspace:
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json())
         workspace.commit()
@@ -71,3 +72,15 @@ def test_the_corpus_table_hash_memo_never_outgrows_the_corpus(tmp_path: Path) ->
     (docs / "doc.md").unlink()
     assert corpus_rows([Source(docs, "documents")], store, max_file_bytes=1000) == []
     assert len(corpus_status.hash_memo) == 0
+
+
+def test_a_source_root_that_cannot_be_scanned_says_why(tmp_path: Path) -> None:
+    folder, document = tmp_path / "folder", tmp_path / "one.md"
+    folder.mkdir()
+    document.write_text("text")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    os.mkfifo(tmp_path / "pipe")
+    assert unavailable_reason(folder) == "" and unavailable_reason(document) == ""
+    assert unavailable_reason(tmp_path / "gone") == "no such folder"
+    assert unavailable_reason(tmp_path / "loop") == "symlink loop or dangling link"
+    assert unavailable_reason(tmp_path / "pipe") == "not a folder or a regular file"

@@ -52,7 +52,7 @@ def test_ingest_search_snapshots_activate_verify_jobs(tmp_path: Path) -> None:
     assert any(line["event"] == "progress" for line in lines[:-1])
 
     hits = json.loads(run_docmind(data, "search", "narwhal lighthouse", "--json").stdout)
-    assert hits[0]["file"] == "src/alpha.pdf" and hits[0]["page"] == "2"
+    assert hits[0]["file"] == "src/alpha.pdf" and hits[0]["page"] == 2
     assert {"file", "page", "score", "excerpt"} <= set(hits[0])
 
     make_text(src / "gamma.md", phrase="capybara")

@@ -13,7 +13,7 @@ SCANNED = 10 * RACY_MARGIN_NS
 
 
 def _listing(*records: FileRecord) -> CorpusListing:
-    return CorpusListing(chunk_size=1024, chunk_overlap=200, scanned_ns=SCANNED, files=records)
+    return CorpusListing(chunk_size=1024, chunk_overlap=200, settings={}, scanned_ns=SCANNED, files=records)
 
 
 def _file(rel: str, stamp: str, changed_ns: int, source: str = "documents") -> CorpusFile:

@@ -4,10 +4,11 @@ Two families of trials share one generated corpus per module and reuse one data 
 
 * **Random moments** (20 trials, 200 under DOCMIND_SOAK=1): each trial targets a phase (scan, parse, index,
   publish, in turn), waits for that phase in the ``--json`` progress lines and kills after a seeded random
-  delay. Parse trials add fresh documents (real parsing in worker processes), index trials add or remove a
-  twin file (the index is rebuilt), scan and publish trials change nothing (cheap runs that reuse the index,
-  but still commit). Half the trials kill the whole process group (forkserver and workers die too), half
-  kill only the CLI process and leave its workers orphaned while the data dir is reopened.
+  delay. Parse trials add fresh documents (real parsing in worker processes), index and publish trials add
+  or remove a twin file (nothing to parse, but the index is rebuilt and committed), scan trials add fresh
+  documents or change nothing (a run that finds nothing changed publishes nothing). Half the trials kill
+  the whole process group (forkserver and workers die too), half kill only the CLI process and leave its
+  workers orphaned while the data dir is reopened.
 * **Chosen commit steps**: `cli_child.py` pauses the real CLI at a `docmind_snapshots.fsops` checkpoint
   (every numbered commit step, the CURRENT temp file before its replace, retention's trash rename) and the
   trial kills it there — the publish-phase crash points a random delay only hits by luck.
@@ -96,7 +97,7 @@ def plan_trial(number: int, rng: random.Random) -> Plan:
     elif phase == "index":
         change, delay = "twin", rng.uniform(0, 1.0)
     elif phase == "publish":
-        change, delay = ("twin" if rng.random() < 0.3 else "none"), rng.uniform(0, 0.05)
+        change, delay = "twin", rng.uniform(0, 0.05)
     else:
         change, delay = rng.choice(("fresh", "none")), rng.uniform(0, 0.2)
     return Plan(
@@ -247,11 +248,15 @@ def test_sigkill_at_each_commit_step(crash_corpus: Path, tmp_path: Path) -> None
     data, src = tmp_path / "data", tmp_path / "src"
     shutil.copytree(crash_corpus, src)
     active: str | None = None
+    # Each run adds or removes a twin file: an unchanged corpus would publish nothing.
+    twin = Plan(0, "publish", 0, "twin", after_finished_file=False, kill_group=True, subprocess_checks=False)
     for _ in range(7):  # more snapshots than retention keeps, so a commit's retention deletes one
+        _apply_change(twin, src, crash_corpus)
         active = ingest_in_process(data, src)["snapshot_id"]
-    total = sum(1 for p in src.iterdir() if p.is_file())
     for _round in range(CHECKPOINT_ROUNDS):
         for spec, new_is_active in COMMIT_STEPS:
+            _apply_change(twin, src, crash_corpus)
+            total = sum(1 for p in src.iterdir() if p.is_file())
             before = snapshot_ids(data)
             argv = ("ingest", str(src), "--json", "--data-dir", str(data))
             with running_child(data, *argv, RELIABILITY_PAUSE_AT=spec) as child:

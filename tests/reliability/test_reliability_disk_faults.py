@@ -43,7 +43,7 @@ from tests.reliability.reliability_support import (
     mount_namespaces_available,
 )
 from tests.support.cli import docmind_argv, run_docmind
-from tests.support.corpus import make_mixed_corpus
+from tests.support.corpus import make_mixed_corpus, make_text
 from tests.support.datadir import workspaces_left
 
 FAULT_POINTS = ("workspace write", "file fsync", "manifest write", "publish rename", "CURRENT replace")
@@ -154,6 +154,8 @@ def test_disk_fault_fails_the_job_and_keeps_the_previous_snapshot(
     before = SnapshotStore(data / "index").current()
     assert before is not None
     fault = Fault(point, err, data)
+    # An unchanged corpus would publish nothing and never reach the fault.
+    make_text(src / f"change-{point.replace(' ', '-')}-{err_name}.md", seed=err)
     with pytest.MonkeyPatch.context() as mp, opened(data) as service:
         fault.install(mp)
         record = service.jobs.wait(service.start_ingestion([src]), timeout=JOB_TIMEOUT)
@@ -181,6 +183,7 @@ def test_cli_reports_a_disk_fault_in_one_line(
 ) -> None:
     data, src = store_with_snapshot
     before = SnapshotStore(data / "index").current()
+    make_text(src / "change-for-the-cli.md", seed=1)  # an unchanged corpus would publish nothing
     Fault("manifest write", errno.ENOSPC, data).install(monkeypatch)
     result = cli("ingest", str(src), "--json", "--data-dir", str(data))
     monkeypatch.undo()

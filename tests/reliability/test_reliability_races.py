@@ -125,6 +125,10 @@ def test_racing_starts_and_cancels_never_make_two_writers(
                 make_text(tmp_path / f".{name}", paragraphs=2, seed=rng.randrange(10**6))
                 (tmp_path / f".{name}").replace(src / name)  # appears whole: the scan never sees half a file
             elif roll < 0.43:
+                if service.active_ingestion() is None:
+                    # Something to publish (an unchanged corpus publishes nothing) that needs no parsing:
+                    # an unsupported file is listed as skipped, and the active index is linked.
+                    (src / f"skipped-{number}-{rng.randrange(10**9)}.dat").write_bytes(b"not a document")
                 try:
                     job_id = service.start_ingestion([src], owner=f"racer-{number}")
                 except IngestionBusyError as exc:
@@ -174,7 +178,11 @@ def test_racing_starts_and_cancels_never_make_two_writers(
         assert after.started >= before.finished, f"jobs {before.id} and {after.id} overlapped"
     # Published means Succeeded, and Cancelled means nothing was published: a cancel that lands once the
     # publish began (any moment of this race) never turns a published snapshot into a Cancelled job.
-    published = sorted((r for r in records if r.result), key=lambda r: r.finished or r.created)
+    # A run that found nothing changed ends Succeeded with the active snapshot's id and no new snapshot.
+    published = sorted(
+        (r for r in records if r.result and r.progress and r.progress.counts.get("changed", 1)),
+        key=lambda r: r.finished or r.created,
+    )
     assert {r.state for r in published} <= {JobState.SUCCEEDED}
     assert all(r.result is None for r in records if r.state is JobState.CANCELLED)
     counters = [parse_snapshot_id(r.result or "").counter for r in published]
@@ -220,6 +228,7 @@ def test_app_and_cli_started_together_exactly_one_runs(
         rng = random.Random(SEED)
         winners: list[str] = []
         for number in range(APP_CLI_ROUNDS):
+            make_text(src / f"round-{number}.md", seed=number)  # a change to publish in every round
             gate.clear()
             argv = ("ingest", str(src), "--json", "--data-dir", str(data))
             child = start_child(data, *argv, RELIABILITY_PAUSE_AT="commit.1")  # a winning CLI holds the index

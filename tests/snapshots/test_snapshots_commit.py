@@ -34,7 +34,7 @@ def test_commit_publishes_and_activates(store: SnapshotStore, root: Path, leftov
         info = ws.commit({"files_total": 3, "nested": {"k": [1, 2]}})
     assert info.id == "snap-000001-" + info.created.strftime("%Y%m%dT%H%M%SZ")
     assert info.active
-    assert info.file_count == 3
+    assert info.stored_files == 3
     assert info.size_bytes == 3005
     assert info.metadata == {"files_total": 3, "nested": {"k": [1, 2]}}
     assert before <= info.created <= datetime.now(UTC)

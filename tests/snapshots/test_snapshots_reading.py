@@ -34,7 +34,7 @@ def test_list_is_newest_first_with_active_flag(store: SnapshotStore, publish: Pu
     store.activate(a.id)
     listed = store.list()
     assert [(i.id, i.active, i.metadata) for i in listed] == [(b.id, False, {"n": 2}), (a.id, True, {"n": 1})]
-    assert listed[0].file_count == 2
+    assert listed[0].stored_files == 2
     assert listed[0].size_bytes == 7
 
 

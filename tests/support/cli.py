@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 
-def docmind_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess on ``data_dir``."""
-    env = {**os.environ, "DOCMIND_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra}
+def docmind_env(data_dir: Path | None, **extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess on ``data_dir`` (``None``: no ``DOCMIND_DATA_DIR`` at all)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DOCMIND_LIBRARY_DIRS", None)
-    return env
+    env.pop("DOCMIND_DATA_DIR", None)
+    if data_dir is not None:
+        env["DOCMIND_DATA_DIR"] = str(data_dir)
+    return {**env, **extra}
 
 
 def docmind_argv(*args: str) -> list[str]:
@@ -22,11 +25,18 @@ def docmind_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "docmind.cli.main", *args]
 
 
-def run_docmind(data_dir: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run ``docmind ARGS`` to completion and capture its output."""
+def run_docmind(
+    data_dir: Path | None,
+    *args: str,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``docmind ARGS`` to completion and capture its output (``env``: extra variables)."""
     return subprocess.run(
         docmind_argv(*args),
-        env=docmind_env(data_dir),
+        env=docmind_env(data_dir, **(env or {})),
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

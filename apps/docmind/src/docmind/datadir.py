@@ -2,10 +2,11 @@
 
 ```
 <data dir>/
-  documents/   the managed folder: uploads land here
-  cache/       per-file chunk cache, keyed by content hash + pipeline settings
-  index/       the snapshot store (docmind_snapshots): snapshots/<id>, CURRENT, tmp/
-  jobs.sqlite  job history (docmind_jobs registry)
+  documents/     the managed folder: uploads land here
+  cache/         per-file chunk cache, keyed by content hash + pipeline settings
+  index/         the snapshot store (docmind_snapshots): snapshots/<id>, CURRENT, tmp/
+  jobs.sqlite    job history (docmind_jobs registry)
+  sources.sqlite the registered source folders (docmind.sources)
 ```
 """
 
@@ -44,6 +45,11 @@ class DataDir:
     def jobs_db(self) -> Path:
         """The SQLite job registry."""
         return self.root / "jobs.sqlite"
+
+    @property
+    def sources_db(self) -> Path:
+        """The SQLite list of registered source folders."""
+        return self.root / "sources.sqlite"
 
     def ensure(self) -> DataDir:
         """Create the folders and prove the data dir is writable.

@@ -1,7 +1,8 @@
 """What the job panel shows, computed from a job record (no Streamlit here, so it is unit-tested).
 
 The percentage is ``files done / files total`` and never goes down for one job; it is 100 once
-every file has been processed (index and publish phases) and on success.
+every file has been processed (index and publish phases) and on success. ``changed`` is false for a
+job that found nothing to publish (its ``snapshot_id`` is the snapshot that stays active).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class PanelView(BaseModel):
     phase: str
     chunks: int
     files_failed: int
+    files_removed: int
+    changed: bool
     current_file: str
     elapsed: str
     throughput: str
@@ -60,6 +63,8 @@ def panel_view(record: JobRecord, now: datetime | None = None) -> PanelView:
         phase=event.phase if event else "queued",
         chunks=int(counts.get("chunks", 0)),
         files_failed=int(counts.get("files_failed", 0)),
+        files_removed=int(counts.get("files_removed", 0)),
+        changed=bool(counts.get("changed", 1)),
         current_file=(event.item or "") if event and record.state.is_active else "",
         elapsed=format_seconds(elapsed_s),
         throughput=_throughput(counts),

@@ -18,12 +18,12 @@ _MAX_LOADED = 2
 
 
 class SearchHit(BaseModel):
-    """One search result."""
+    """One search result; ``page`` is the 1-based PDF page number, ``None`` for formats without pages."""
 
     model_config = ConfigDict(frozen=True)
 
     file: str
-    page: str | None
+    page: int | None
     score: float
     excerpt: str
 
@@ -75,9 +75,10 @@ def _hit(result: Any) -> SearchHit:
     node = result.node
     text = " ".join(node.get_content().split())
     excerpt = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+    label = str(node.metadata.get("page") or "")
     return SearchHit(
         file=str(node.metadata.get("file", "")),
-        page=node.metadata.get("page"),
+        page=int(label) if label.isdigit() else None,
         score=round(float(result.score), 4),
         excerpt=excerpt,
     )

@@ -1,4 +1,4 @@
-"""The DocMind service: one data dir, its snapshot store, job registry and job manager.
+"""The DocMind service: one data dir, its snapshot store, job registry, sources and job manager.
 
 Both faces use it: the Streamlit app holds one per process (see ``docmind.ui.runtime``) and the
 CLI opens one per command. Opening runs recovery (snapshot store and job registry) first.
@@ -25,16 +25,18 @@ from docmind_jobs import (
 from docmind_snapshots import SnapshotError, SnapshotStore, WriterBusyError
 
 from docmind.datadir import DataDir, DataDirError
-from docmind.ingest.corpus import Source
+from docmind.ingest.changes import removed_paths
+from docmind.ingest.corpus import Source, scan
+from docmind.ingest.index_reuse import active_listing
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.summary import IngestSummary
 from docmind.settings import Settings
+from docmind.sources import DOCUMENTS_LABEL, SourceRegistry, free_label
 
 _OUTCOMES_KEPT = 16
 INGEST_KIND = "ingest"
 INDEX_KEY = "index"
-DOCUMENTS_LABEL = "documents"
 
 
 def _reason(exc: BaseException) -> str:
@@ -59,24 +61,41 @@ class DocMind:
         try:
             self.store = SnapshotStore(self.data.index, retention=settings.retention)
             self.registry = JobRegistry(self.data.jobs_db, ttl=timedelta(days=settings.job_history_days))
+            self.library = SourceRegistry(
+                self.data.sources_db, data_root=self.data.root, environment=settings.library_dirs
+            )
         except (OSError, sqlite3.Error, RegistryError, SnapshotError) as exc:
             raise DataDirError(f"data dir {self.data.root} cannot be used: {_reason(exc)}") from exc
         self.jobs = JobManager(max_workers=2, registry=self.registry)
         self._summaries: OrderedDict[str, IngestSummary | BaseException] = OrderedDict()
         self._lock = threading.Lock()
 
-    def sources(self, extra: Sequence[Path] = ()) -> list[Source]:
-        """The corpus roots: the managed documents folder, ``extra`` sources and library folders."""
-        roots = [Source(self.data.documents, DOCUMENTS_LABEL)]
-        taken = {DOCUMENTS_LABEL}
-        for path in [*extra, *self.settings.library_dirs]:
-            label = path.resolve().name or "source"
-            base, n = label, 2
-            while label in taken:
-                label, n = f"{base}-{n}", n + 1
+    def sources(self) -> list[Source]:
+        """The corpus: the managed documents folder, the registered sources and the environment's."""
+        return [Source(self.data.documents, DOCUMENTS_LABEL), *(s.as_source() for s in self.library.all())]
+
+    def only_sources(self, paths: Sequence[Path]) -> list[Source]:
+        """Scan roots for a one-off ingestion of exactly ``paths`` (files or folders).
+
+        A path that is a source keeps that source's label, so its files keep their names; any other
+        path is labelled by its folder's name (a file by its parent's), made unique.
+        """
+        known = {s.path: s.label for s in self.library.all()}
+        roots, taken = [], {DOCUMENTS_LABEL, *known.values()}
+        for path in paths:
+            resolved = path.resolve()
+            label = known.get(resolved) or free_label(
+                resolved if resolved.is_dir() else resolved.parent, taken
+            )
             taken.add(label)
             roots.append(Source(path, label))
         return roots
+
+    def removed_by(self, sources: Sequence[Source]) -> list[str]:
+        """Files of the active snapshot's index that an ingestion of exactly ``sources`` would drop."""
+        active = active_listing(self.store)
+        corpus = scan(sources, max_file_bytes=self.settings.max_file_bytes)
+        return removed_paths(active[1] if active else None, (f.rel for f in corpus.files))
 
     def active_ingestion(self) -> JobRecord | None:
         """The ingestion job running anywhere on this data dir (this process or another)."""
@@ -89,13 +108,13 @@ class DocMind:
             return active
         return next((r for r in self.jobs.list(limit=20) if r.kind == INGEST_KIND), None)
 
-    def start_ingestion(self, extra: Sequence[Path] = (), *, owner: str = "app") -> str:
-        """Submit an ingestion job and return its id.
+    def start_ingestion(self, only: Sequence[Path] | None = None, *, owner: str = "app") -> str:
+        """Submit an ingestion of the corpus (or, with ``only``, of exactly those paths); return its id.
 
         Raises:
             IngestionBusyError: another ingestion is queued or running; the message names it.
         """
-        sources = self.sources(extra)
+        sources = self.sources() if only is None else self.only_sources(only)
 
         def ingest(ctx: JobContext) -> str | None:
             return self._run(ctx, sources)

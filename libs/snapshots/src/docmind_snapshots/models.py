@@ -57,7 +57,8 @@ class SnapshotInfo(_Frozen):
         id: The snapshot id.
         created: Commit time (UTC) from the manifest.
         size_bytes: Total size of the snapshot's files (excluding the manifest).
-        file_count: Number of files (excluding the manifest).
+        stored_files: Number of files stored in the snapshot directory (excluding the manifest); the
+            store does not know what they mean (one index may span several files).
         metadata: The dict the writer passed to `Workspace.commit`.
         active: Whether CURRENT named this snapshot when the info was read.
     """
@@ -65,7 +66,7 @@ class SnapshotInfo(_Frozen):
     id: str
     created: datetime
     size_bytes: int
-    file_count: int
+    stored_files: int
     metadata: dict[str, JsonValue]
     active: bool
 

@@ -275,7 +275,7 @@ class SnapshotStore:
             id=manifest.id,
             created=manifest.created,
             size_bytes=manifest.size_bytes,
-            file_count=len(manifest.files),
+            stored_files=len(manifest.files),
             metadata=manifest.metadata,
             active=active,
         )

@@ -1,17 +1,14 @@
-"""The small ``docmind`` commands: snapshots, activate, search, verify, jobs, app."""
+"""The small ``docmind`` commands: snapshots, activate, search, verify, jobs."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-from pathlib import Path
 from typing import Any
 
-from docmind_snapshots import RecoveryReport, SnapshotError
+from docmind_snapshots import RecoveryReport, SnapshotError, SnapshotInfo
 
-from docmind.cli.context import EXIT_FAILED, EXIT_OK, fail, open_service, settings_for
+from docmind.cli.context import EXIT_FAILED, EXIT_OK, fail, open_service
 from docmind.search import NoSnapshotError
 from docmind.search import search as run_search
 
@@ -26,7 +23,7 @@ def snapshots(args: argparse.Namespace) -> int:
     try:
         infos = service.store.list()
         if args.json:
-            _emit_json([info.model_dump(mode="json") for info in infos])
+            _emit_json([_snapshot_json(info) for info in infos])
             return EXIT_OK
         if not infos:
             print("no snapshots yet: run `docmind ingest`")
@@ -35,12 +32,26 @@ def snapshots(args: argparse.Namespace) -> int:
             mark = "*" if info.active else " "
             print(
                 f"{mark} {info.id}  {info.created:%Y-%m-%d %H:%M:%S}  "
-                f"{meta.get('files_total', '?')} files  {meta.get('chunks', '?')} chunks  "
+                f"{meta.get('files_total', '?')} documents  {meta.get('chunks', '?')} chunks  "
                 f"{info.size_bytes} bytes"
             )
         return EXIT_OK
     finally:
         service.close()
+
+
+def _snapshot_json(info: SnapshotInfo) -> dict[str, Any]:
+    """``files``: the documents the snapshot lists; ``stored_files``: the files the snapshot itself holds."""
+    return {
+        "id": info.id,
+        "active": info.active,
+        "created": info.created.isoformat(),
+        "files": info.metadata.get("files_total"),
+        "chunks": info.metadata.get("chunks"),
+        "size_bytes": info.size_bytes,
+        "stored_files": info.stored_files,
+        "metadata": info.metadata,
+    }
 
 
 def activate(args: argparse.Namespace) -> int:
@@ -148,7 +159,8 @@ def jobs(args: argparse.Namespace) -> int:
         line = (
             f"{r.id}  {r.kind:<7} {r.state.value:<11} {r.created:%Y-%m-%d %H:%M:%S}  "
             f"files {int(counts.get('files_done', 0))}/{int(counts.get('files_total', 0))}  "
-            f"chunks {int(counts.get('chunks', 0))}"
+            f"failed {int(counts.get('files_failed', 0))}  removed {int(counts.get('files_removed', 0))}  "
+            f"chunks {int(counts.get('chunks', 0))}  snapshot {r.result or '-'}"
         )
         print(line + (f"  error: {r.error}" if r.error else ""))
     return EXIT_OK
@@ -167,19 +179,3 @@ def _job_json(record: Any) -> dict[str, Any]:
         "error": record.error,
         "result": record.result,
     }
-
-
-def app(args: argparse.Namespace) -> int:
-    """Replace this process with ``streamlit run`` on the DocMind app."""
-    settings = settings_for(args)
-    os.environ["DOCMIND_DATA_DIR"] = str(settings.data_dir)
-    script = Path(__file__).resolve().parent.parent / "ui" / "streamlit_app.py"
-    argv = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.port", str(args.port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
-    ]  # fmt: skip
-    print(f"DocMind: http://localhost:{args.port}  (data dir: {settings.data_dir.resolve()})", flush=True)
-    os.execv(sys.executable, argv)  # noqa: S606 - argv is fixed, no shell involved

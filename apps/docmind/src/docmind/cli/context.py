@@ -14,6 +14,7 @@ from docmind.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_BUSY = 3
 EXIT_CANCELLED = 130
 

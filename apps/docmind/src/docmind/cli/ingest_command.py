@@ -1,8 +1,13 @@
 """``docmind ingest``: run an ingestion job in this process and follow it to the end.
 
-SIGINT and SIGTERM cancel cooperatively (exit 130, nothing published), whenever they come: one
-that came before the job existed cancels it as soon as it does (``docmind.cli.interrupts``).
-Output: a rich progress bar on a TTY, JSON lines with ``--json``, otherwise one summary line.
+Each PATH joins the corpus first (``docmind.corpus_additions``: a folder becomes a source, a file
+is copied into the documents folder) and the whole corpus is ingested; with ``--only`` exactly the
+PATHs are ingested and what the new snapshot will drop from the active one is stated before the
+job starts. SIGINT and SIGTERM cancel cooperatively (exit 130, nothing published), whenever they
+come: one that came before the job existed cancels it as soon as it does (``docmind.cli.interrupts``).
+Output: a note per PATH, then a rich progress bar on a TTY, JSON lines with ``--json``
+(``{"event": "source"}``, ``{"event": "document"}``, ``{"event": "dropping"}`` notes, progress
+events, the summary), otherwise the notes and one summary line.
 """
 
 from __future__ import annotations
@@ -10,13 +15,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from docmind_jobs import JobState
 
-from docmind.cli.context import EXIT_BUSY, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, fail, open_service
+from docmind.cli.context import (
+    EXIT_BUSY,
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    fail,
+    open_service,
+)
 from docmind.cli.progress_view import JsonView, PlainView, ProgressView, RichView
-from docmind.ingest.summary import IngestSummary
+from docmind.corpus_additions import add_to_corpus
+from docmind.ingest.summary import REMOVED_SAMPLE, IngestSummary, removed_phrase
 from docmind.service import DocMind, IngestionBusyError
+from docmind.sources import SourceRefusedError
 
 _FOLLOW_INTERVAL = 0.1
 
@@ -31,14 +47,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _ingest(service: DocMind, args: argparse.Namespace) -> int:
+    if args.only and not args.sources:
+        return fail("--only needs at least one PATH", EXIT_USAGE)
     missing = [str(p) for p in args.sources if not p.exists()]
     if missing:
-        return fail(f"source not found: {', '.join(missing)}")
+        return fail(f"not found: {', '.join(missing)}")
     active = service.active_ingestion()
     if active is not None:
         return fail(f"another ingestion holds the index: job {active.id} ({active.state.value})", EXIT_BUSY)
     try:
-        job_id = service.start_ingestion(args.sources, owner="cli")
+        if args.only:
+            _state_drops(service.removed_by(service.only_sources(args.sources)), args.json)
+            job_id = service.start_ingestion(args.sources, owner="cli")
+        else:
+            _join_corpus(service, args.sources, args.json)
+            job_id = service.start_ingestion(owner="cli")
+    except SourceRefusedError as exc:
+        return fail(str(exc))
     except IngestionBusyError as exc:
         return fail(str(exc), EXIT_BUSY)
     args.interrupts.cancel_with(lambda: service.jobs.cancel(job_id))
@@ -48,6 +73,35 @@ def _ingest(service: DocMind, args: argparse.Namespace) -> int:
     finally:
         view.close()
     return _finish(service, job_id, record.state, args.json, record.error or "")
+
+
+def _join_corpus(service: DocMind, paths: list[Path], as_json: bool) -> None:
+    for addition in add_to_corpus(service, paths):
+        if as_json:
+            _emit(
+                event=addition.kind,
+                path=str(addition.path),
+                status=addition.status,
+                name=addition.name,
+                note=addition.note,
+            )
+        else:
+            print(addition.note, flush=True)
+
+
+def _state_drops(removed: list[str], as_json: bool) -> None:
+    if as_json:
+        _emit(event="dropping", files_removed=len(removed), files_removed_sample=removed[:REMOVED_SAMPLE])
+        return
+    if not removed:
+        print("--only: the new snapshot keeps every file of the active one", flush=True)
+        return
+    names = ", ".join(removed[:REMOVED_SAMPLE]) + ("…" if len(removed) > REMOVED_SAMPLE else "")
+    print(f"--only: publishing drops {len(removed)} file(s) of the active snapshot: {names}", flush=True)
+
+
+def _emit(**payload: object) -> None:
+    print(json.dumps(payload), flush=True)
 
 
 def _follow(service: DocMind, job_id: str, view: ProgressView):
@@ -80,10 +134,17 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary.model_dump(mode="json")), flush=True)
         return
+    removed = removed_phrase(summary.files_removed, summary.files_removed_sample)
+    if not summary.changed:
+        print(
+            f"nothing changed; {summary.snapshot_id} stays active: {summary.files_total} files, "
+            f"{removed}, {summary.chunks} chunks (checked in {summary.seconds:.1f} s)"
+        )
+        return
     print(
         f"published {summary.snapshot_id}: {summary.files_total} files "
         f"({summary.files_indexed} indexed, {summary.files_cached} cached, "
-        f"{len(summary.files_failed)} failed), "
+        f"{len(summary.files_failed)} failed), {removed}, "
         f"{summary.chunks} chunks in {summary.seconds:.1f} s"
     )
     for failed in summary.files_failed:

@@ -19,9 +19,11 @@ from docmind.cli.interrupts import CommandInterrupted, Interrupts
 if TYPE_CHECKING:
     import argparse
 
-EPILOG = """exit codes: 0 ok, 1 failed / nothing published / damage found, 2 usage,
+EPILOG = """exit codes: 0 ok, 1 failed / nothing published / damage found / refused, 2 usage,
 3 another ingestion holds the index, 130 cancelled (SIGINT/SIGTERM).
-Every command honours DOCMIND_DATA_DIR (default: ./.docmind-data)."""
+Every command accepts --data-dir before or after the command name and honours DOCMIND_DATA_DIR
+(default: ./.docmind-data)."""
+DATA_DIR_HELP = "data dir (default: $DOCMIND_DATA_DIR or ./.docmind-data)"
 
 
 EXIT_INTERRUPTED = 130
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
     from pathlib import Path
 
-    from docmind.cli import commands, ingest_command
+    from docmind.cli import app_command, commands, ingest_command, sources_command
 
     parser = argparse.ArgumentParser(
         prog="docmind",
@@ -41,23 +43,46 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--data-dir", type=Path, default=None, help=DATA_DIR_HELP)
+    # After the command, --data-dir leaves the namespace alone unless given, so both places work.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir", type=Path, help="data dir (default: $DOCMIND_DATA_DIR or ./.docmind-data)"
-    )
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = sub.add_parser(
         "ingest",
         parents=[common],
         help="build and publish a new snapshot of the corpus",
-        description="Ingest the managed documents folder, each SOURCE (file or folder, recursive) and the "
-        "library folders (DOCMIND_LIBRARY_DIRS), then publish a new snapshot. Ctrl-C cancels: nothing is "
+        description="Ingest the corpus (the managed documents folder, the registered sources and the "
+        "DOCMIND_LIBRARY_DIRS folders) and publish a new snapshot; when nothing changed, nothing is "
+        "published. Each PATH joins the corpus first: a folder is registered as a source, a file is "
+        "copied into the documents folder. With --only, exactly the PATHs are ingested (nothing is "
+        "registered) and what the new snapshot drops is stated first. Ctrl-C cancels: nothing is "
         "published and finished files stay cached.",
     )
-    ingest.add_argument("sources", nargs="*", type=Path, metavar="SOURCE")
-    ingest.add_argument("--json", action="store_true", help="JSON lines: progress events, then a summary")
+    ingest.add_argument("sources", nargs="*", type=Path, metavar="PATH")
+    ingest.add_argument(
+        "--only",
+        action="store_true",
+        help="ingest exactly the PATHs, once (the rest of the corpus is dropped)",
+    )
+    ingest.add_argument("--json", action="store_true", help="JSON lines: notes, progress events, a summary")
     ingest.set_defaults(handler=ingest_command.run, routes_signals=True)
+
+    sources = sub.add_parser(
+        "sources",
+        parents=[common],
+        help="the library folders that make up the corpus",
+        description="List, add or remove the source folders ingested with the documents folder.",
+    )
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", parents=[common], help="list the sources and their documents")
+    listing.add_argument("--json", action="store_true")
+    for name, text in (("add", "register a folder as a source"), ("remove", "forget a source")):
+        action = actions.add_parser(name, parents=[common], help=text)
+        action.add_argument("path", type=Path, metavar="PATH")
+        action.add_argument("--json", action="store_true")
+    sources.set_defaults(handler=sources_command.run)
 
     snaps = sub.add_parser("snapshots", parents=[common], help="list snapshots; the active one is marked")
     snaps.add_argument("--json", action="store_true")
@@ -81,9 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--json", action="store_true")
     jobs.set_defaults(handler=commands.jobs)
 
-    app = sub.add_parser("app", parents=[common], help="start the Streamlit app on http://localhost:8501")
-    app.add_argument("--port", type=int, default=8501)
-    app.set_defaults(handler=commands.app)
+    app = sub.add_parser(
+        "app",
+        parents=[common],
+        allow_abbrev=False,
+        help="start the Streamlit app",
+        description="Start the Streamlit app. Streamlit's configuration applies (.streamlit/config.toml, "
+        "STREAMLIT_* variables); Streamlit options such as --server.port 8502 or --server.address 0.0.0.0 "
+        "are passed through.",
+    )
+    app.add_argument("--port", type=int, default=None, help="shorthand for --server.port")
+    app.set_defaults(handler=app_command.run)
     return parser
 
 
@@ -102,12 +135,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
     import logging
 
+    from docmind.cli import app_command
     from docmind.cli.context import CommandError, OneLineFormatter, fail
 
     handler = logging.StreamHandler()
     handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
-    args = build_parser().parse_args(argv)
+    # A job's explained failure is logged as a warning by the manager; the command reports it itself,
+    # in one line, so only errors of the job machinery reach the terminal.
+    logging.getLogger("docmind_jobs").setLevel(logging.ERROR)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "app":
+        try:
+            args.streamlit_options = app_command.streamlit_options(extra)
+        except CommandError as exc:
+            parser.error(str(exc))
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.interrupts = interrupts
     if not getattr(args, "routes_signals", False):
         interrupts.stop_on_signal()

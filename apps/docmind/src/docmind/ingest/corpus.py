@@ -88,6 +88,23 @@ def scan(sources: Iterable[Source], *, max_file_bytes: int) -> Corpus:
     return Corpus(tuple(files[k] for k in sorted(files)), tuple(skipped))
 
 
+def unavailable_reason(root: Path) -> str:
+    """Why the source root ``root`` (a folder or a file) cannot be scanned; ``""`` when it can."""
+    try:
+        if root.is_dir():
+            with os.scandir(root) as entries:
+                next(entries, None)
+            return ""
+        if root.is_file():
+            with root.open("rb"):
+                return ""
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+    if root.is_symlink() and not root.exists():
+        return "symlink loop or dangling link"
+    return "not a folder or a regular file" if root.exists() else "no such folder"
+
+
 def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
     root = source.path
     if not root.exists():

@@ -1,10 +1,10 @@
 """Reusing what the active snapshot knows: content hashes of unwritten files, counts, index files.
 
 A file whose scan stamp (size, times, inode) is the one the active snapshot recorded keeps its
-recorded content hash without being read. Snapshots are immutable, so when every file of the new
-corpus has the same content hash, status and chunk settings as the active snapshot's listing, the
-new snapshot's index files are hard links to the active one's (a copy where links are not
-possible). Re-ingesting an unchanged corpus then costs a scan plus a publish: no file is read.
+recorded content hash without being read. Snapshots are immutable, so when the new corpus indexes
+the same content under the same settings as the active snapshot (``changes.change_between`` says
+so), the new snapshot's index files are hard links to the active one's (a copy where links are not
+possible).
 """
 
 from __future__ import annotations
@@ -20,21 +20,17 @@ from docmind.ingest.index_stage import BM25_DIR
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing
 
 
-def _signature(listing: CorpusListing) -> tuple[int, int, frozenset[tuple[str, str]]]:
-    indexed = frozenset((f.path, f.sha256) for f in listing.files if f.status.is_ingested)
-    return listing.chunk_size, listing.chunk_overlap, indexed
-
-
-def active_listing(store: SnapshotStore) -> CorpusListing | None:
-    """The per-file listing of the active snapshot, or ``None`` (no snapshot, or unreadable)."""
+def active_listing(store: SnapshotStore) -> tuple[str, CorpusListing] | None:
+    """The active snapshot's id and per-file listing, or ``None`` (no snapshot, or unreadable)."""
     try:
         current = store.current()
         if current is None:
             return None
         with store.open(current.id) as snapshot:
-            return CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes())
+            listing = CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes())
     except (OSError, ValueError, SnapshotError):
         return None
+    return current.id, listing
 
 
 def known_chunk_counts(
@@ -69,16 +65,13 @@ def known_hashes(previous: CorpusListing | None, corpus: Corpus) -> dict[str, st
     return hashes
 
 
-def reuse_unchanged_index(
-    store: SnapshotStore, previous: CorpusListing | None, listing: CorpusListing, workspace: Path
-) -> bool:
-    """Link the active index into ``workspace`` if ``listing`` indexes exactly what ``previous`` did.
+def reuse_active_index(store: SnapshotStore, previous: CorpusListing, workspace: Path) -> bool:
+    """Link the active snapshot's index into ``workspace``; the caller found it indexes the same content.
 
     Returns:
-        Whether the index was reused (``False``: the caller must build it).
+        Whether the index was reused (``False``: the active snapshot is no longer the one ``previous``
+        came from, or its files could not be linked; the caller must build the index).
     """
-    if previous is None or _signature(previous) != _signature(listing):
-        return False
     current = store.current()
     if current is None:
         return False

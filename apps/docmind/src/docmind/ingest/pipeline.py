@@ -11,6 +11,13 @@ Contract:
   files of cache writes cut short by a kill are swept once the workers are gone.
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
+- A source root that is missing or unreadable fails the job (:class:`SourceUnavailableError`)
+  before anything is read: its files are never dropped silently.
+- When the corpus indexes exactly what the active snapshot indexes, under the same settings
+  (``changes.change_between``), nothing is published: the summary has ``changed=False`` and the
+  active snapshot's id, and retention does not run.
+- The summary and the published ``corpus.json`` name the files the active snapshot had in its
+  index that the new snapshot no longer has (``files_removed``).
 """
 
 from __future__ import annotations
@@ -24,19 +31,27 @@ from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.cache import ChunkCache, fingerprint
-from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan
+from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
+from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
 from docmind.ingest.index_reuse import (
     active_listing,
     known_chunk_counts,
     known_hashes,
-    reuse_unchanged_index,
+    reuse_active_index,
 )
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FailedFile, FileRecord, IngestSummary
+from docmind.ingest.summary import (
+    CORPUS_FILE,
+    REMOVED_SAMPLE,
+    CorpusListing,
+    FailedFile,
+    FileRecord,
+    IngestSummary,
+)
 from docmind.ingest.worker import FileOutcome
 from docmind.settings import Settings
 
@@ -47,6 +62,10 @@ class IndexBuildError(Exception):
 
 class NothingToPublishError(JobFailed):
     """No file of the corpus could be indexed; the message lists why (an expected outcome, not a bug)."""
+
+
+class SourceUnavailableError(JobFailed):
+    """A source of the corpus is missing or unreadable; the message names it. Nothing is published."""
 
 
 def run_ingestion(
@@ -65,12 +84,14 @@ def run_ingestion(
     progress.emit("scanning sources", force=True)
     cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
     with store.begin(owner=owner) as workspace, cache.swept(), WorkerPool(settings.workers, cancel) as pool:
+        _check_sources(sources)
         scanned_ns = time.time_ns()
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
         progress.phase = PHASE_PARSE
         progress.emit(f"{len(corpus.files)} files to ingest", force=True)
-        previous = active_listing(store)
+        active = active_listing(store)
+        previous = active[1] if active else None
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
         hashes = known_hashes(previous, corpus)
         outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known, hashes)
@@ -79,14 +100,28 @@ def run_ingestion(
         if not ingested:
             raise NothingToPublishError(_nothing_reason(records))
         progress.phase = PHASE_INDEX
+        removed = removed_paths(previous, (r.path for r in records if r.status != FileStatus.SKIPPED))
+        progress.files_removed = len(removed)
         listing = CorpusListing(
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
+            settings=settings_signature(settings),
             scanned_ns=scanned_ns,
             files=tuple(records),
+            removed=tuple(removed),
         )
-        if reuse_unchanged_index(store, previous, listing, workspace.path):
-            progress.emit("nothing changed: reusing the active index", force=True)
+        change = change_between(previous, listing)
+        if change is Change.NONE and active is not None:
+            if cancel.is_set():
+                raise IngestCancelled
+            workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
+            return _unchanged(active[0], records, progress, started)
+        if (
+            change is Change.LISTING
+            and previous is not None
+            and reuse_active_index(store, previous, workspace.path)
+        ):
+            progress.emit("same content: reusing the active index", force=True)
         else:
             progress.emit("building the search index", force=True)
             locations = {f.rel: f.path for f in corpus.files}
@@ -104,13 +139,36 @@ def run_ingestion(
         progress.emit("publishing the snapshot", force=True)
         if cancel.is_set():
             raise IngestCancelled
-        summary = _summary(records, progress, started)
-        info = workspace.commit(summary.model_dump(exclude={"event", "snapshot_id", "files_failed"}))
+        summary = _summary(records, removed, progress, started)
+        metadata = summary.model_dump(
+            exclude={"event", "snapshot_id", "changed", "files_failed", "files_removed_sample"}
+        )
+        info = workspace.commit(metadata)
     summary = summary.model_copy(
         update={"snapshot_id": info.id, "seconds": round(time.monotonic() - started, 3)}
     )
     progress.emit(f"published {info.id}", force=True)
     return summary
+
+
+def _check_sources(sources: Sequence[Source]) -> None:
+    for source in sources:
+        reason = unavailable_reason(source.path)
+        if reason:
+            raise SourceUnavailableError(
+                f"source {source.path} cannot be read: {reason} (restore it, or remove it from the sources)"
+            )
+
+
+def _unchanged(
+    active_id: str, records: list[FileRecord], progress: IngestProgress, started: float
+) -> IngestSummary:
+    progress.phase = PHASE_PUBLISH
+    progress.item = None
+    progress.changed = False
+    progress.emit(f"nothing changed; {active_id} stays active", force=True)
+    summary = _summary(records, [], progress, started)
+    return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
 def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:
@@ -136,9 +194,12 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
     )
 
 
-def _summary(records: list[FileRecord], progress: IngestProgress, started: float) -> IngestSummary:
+def _summary(
+    records: list[FileRecord], removed: list[str], progress: IngestProgress, started: float
+) -> IngestSummary:
     return IngestSummary(
         snapshot_id=None,
+        changed=True,
         files_total=progress.files_total,
         files_indexed=sum(r.status == FileStatus.INDEXED for r in records),
         files_cached=sum(r.status == FileStatus.CACHED for r in records),
@@ -146,6 +207,8 @@ def _summary(records: list[FileRecord], progress: IngestProgress, started: float
             FailedFile(path=r.path, error=r.error) for r in records if r.status == FileStatus.FAILED
         ],
         files_skipped=sum(r.status == FileStatus.SKIPPED for r in records),
+        files_removed=len(removed),
+        files_removed_sample=removed[:REMOVED_SAMPLE],
         chunks=sum(r.chunks for r in records if r.status.is_ingested),
         seconds=round(time.monotonic() - started, 3),
     )

@@ -33,7 +33,11 @@ class Reporter(Protocol):
 
 @dataclass
 class IngestProgress:
-    """Running totals of one ingestion; ``emit`` reports at most every 0.1 s unless forced."""
+    """Running totals of one ingestion; ``emit`` reports at most every 0.1 s unless forced.
+
+    ``files_removed`` (known from the index phase on) and ``changed`` (0 once the job found nothing
+    to publish) ride in every event's counts, so the last event tells viewers how the job ended.
+    """
 
     reporter: Reporter
     files_total: int = 0
@@ -43,6 +47,8 @@ class IngestProgress:
     files_cached: int = 0
     files_failed: int = 0
     chunks: int = 0
+    files_removed: int = 0
+    changed: bool = True
     phase: str = PHASE_SCAN
     item: str | None = None
     clock: Callable[[], float] = time.monotonic
@@ -67,6 +73,8 @@ class IngestProgress:
             "files_cached": self.files_cached,
             "files_failed": self.files_failed,
             "chunks": self.chunks,
+            "files_removed": self.files_removed,
+            "changed": int(self.changed),
             "bytes_done": self.bytes_done,
             "bytes_total": self.bytes_total,
             "elapsed_s": round(elapsed, 2),

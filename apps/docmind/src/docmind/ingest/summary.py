@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict
 
 from docmind.ingest.file_status import FileStatus
 
 CORPUS_FILE = "corpus.json"
+REMOVED_SAMPLE = 10
+"""How many removed paths the summary names (``files_removed_sample``); the listing keeps them all."""
 
 
 class FileRecord(BaseModel):
@@ -26,14 +30,26 @@ class FileRecord(BaseModel):
 
 
 class CorpusListing(BaseModel):
-    """The ``corpus.json`` file published inside every snapshot; ``scanned_ns``: when the scan began."""
+    """The ``corpus.json`` file published inside every snapshot.
+
+    Attributes:
+        chunk_size: The splitter's chunk size.
+        chunk_overlap: The splitter's chunk overlap.
+        settings: The settings signature (``docmind.ingest.changes.settings_signature``): every setting
+            that shapes the index. Two listings with different signatures never count as unchanged.
+        scanned_ns: When the scan began.
+        files: Every file of the corpus with its status.
+        removed: Paths the previously active snapshot had in its index and this one does not have at all.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     chunk_size: int
     chunk_overlap: int
+    settings: dict[str, int | str]
     scanned_ns: int = 0
     files: tuple[FileRecord, ...]
+    removed: tuple[str, ...] = ()
 
 
 class FailedFile(BaseModel):
@@ -46,16 +62,34 @@ class FailedFile(BaseModel):
 
 
 class IngestSummary(BaseModel):
-    """The final line of ``docmind ingest --json`` and the result of an ingestion job."""
+    """The final line of ``docmind ingest --json`` and the result of an ingestion job.
+
+    ``changed`` is false when the corpus indexed exactly what the active snapshot indexes: nothing was
+    published and ``snapshot_id`` is the active snapshot. ``files_removed`` counts the files the
+    active snapshot had in its index that the new snapshot does not have; ``files_removed_sample``
+    names the first ``REMOVED_SAMPLE`` of them.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     event: str = "summary"
     snapshot_id: str | None
+    changed: bool
     files_total: int
     files_indexed: int
     files_cached: int
     files_failed: list[FailedFile]
     files_skipped: int
+    files_removed: int
+    files_removed_sample: list[str]
     chunks: int
     seconds: float
+
+
+def removed_phrase(count: int, names: Sequence[str], shown: int = 3) -> str:
+    """``"0 removed"``, ``"2 removed (a.pdf, b.pdf)"`` or ``"12 removed (a, b, c…)"`` for people."""
+    if not count:
+        return "0 removed"
+    listed = ", ".join(names[:shown])
+    more = "…" if count > min(shown, len(names)) else ""
+    return f"{count} removed ({listed}{more})" if listed else f"{count} removed"

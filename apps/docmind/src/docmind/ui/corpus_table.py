@@ -6,7 +6,8 @@ import streamlit as st
 
 from docmind.corpus_status import corpus_rows
 from docmind.ingest.file_status import FileStatus
-from docmind.service import DOCUMENTS_LABEL, DocMind
+from docmind.service import DocMind
+from docmind.sources import DOCUMENTS_LABEL
 from docmind.ui import session_keys as keys
 from docmind.uploads import remove_document
 
@@ -16,7 +17,7 @@ def corpus_table(service: DocMind) -> None:
     st.subheader("Corpus")
     rows = corpus_rows(service.sources(), service.store, max_file_bytes=service.settings.max_file_bytes)
     if not rows:
-        st.caption("No documents yet. Upload some above, or add library folders with DOCMIND_LIBRARY_DIRS.")
+        st.caption("No documents yet. Upload some above, or add a source folder.")
         return
     st.dataframe(
         [

@@ -56,16 +56,19 @@ def render_job_panel() -> None:
             st.rerun()
         view = panel_view(current) if current else None
         failures: tuple[FailedFile, ...] = ()
+        removed: tuple[str, ...] = ()
         if view is not None and view.snapshot_id:
             listing = snapshot_listing(svc.store, view.snapshot_id)
             if listing:
                 failed = [f for f in listing.files if f.status == FileStatus.FAILED]
                 failures = tuple(FailedFile(path=f.path, error=f.error) for f in failed)
+                removed = listing.removed if view.changed else ()
         job_id = current.id if current else ""
         job_panel(
             "job_panel",
             view,
             failures=failures,
+            removed=removed,
             message=st.session_state[keys.DOCUMENTS_PANEL_MESSAGE],
             on_start=_start,
             on_cancel=lambda: _cancel(job_id),

@@ -1,4 +1,4 @@
-"""Documents page: upload, the job panel, the corpus with its status."""
+"""Documents page: upload, the source folders, the job panel, the corpus with its status."""
 
 import streamlit as st
 from docmind.ui.active_snapshot import active_snapshot_badge
@@ -6,11 +6,13 @@ from docmind.ui.corpus_table import corpus_table
 from docmind.ui.documents_panel import render_job_panel
 from docmind.ui.runtime import service
 from docmind.ui.session_keys import init_session_defaults
+from docmind.ui.sources_section import sources_section
 from docmind.ui.uploader import upload_section
 
 init_session_defaults()
 st.title("Documents")
 active_snapshot_badge(service())
 upload_section(service())
+sources_section(service())
 render_job_panel()
 corpus_table(service())

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from docmind.ingest.summary import FailedFile
+from docmind.ingest.summary import FailedFile, removed_phrase
 from docmind.job_view import PanelView
 
 START_LABEL = "Start ingestion"
@@ -23,11 +23,16 @@ def job_panel(
     view: PanelView | None,
     *,
     failures: Sequence[FailedFile] = (),
+    removed: Sequence[str] = (),
     message: str | None = None,
     on_start: Callable[[], None] | None = None,
     on_cancel: Callable[[], None] | None = None,
 ) -> None:
-    """Render the panel for ``view`` (``None``: no ingestion has run yet)."""
+    """Render the panel for ``view`` (``None``: no ingestion has run yet).
+
+    ``failures`` and ``removed`` (the paths the published snapshot dropped) come from the snapshot's
+    listing; they are shown once the job has ended.
+    """
     with st.container(key=key, border=True):
         st.subheader("Ingestion")
         if view is None:
@@ -43,7 +48,7 @@ def job_panel(
         cancellable = view is not None and view.cancellable
         right.button(CANCEL_LABEL, key=f"{key}_cancel", disabled=not cancellable, on_click=on_cancel)
         if view is not None and not view.active:
-            _end_state(view, failures)
+            _end_state(view, failures, removed)
 
 
 def _status(view: PanelView) -> None:
@@ -58,9 +63,11 @@ def _status(view: PanelView) -> None:
     st.caption(f"Current file: {view.current_file}" if view.current_file else "Current file: –")
 
 
-def _end_state(view: PanelView, failures: Sequence[FailedFile]) -> None:
-    if view.snapshot_id:
-        st.success(f"Published snapshot {view.snapshot_id}")
+def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequence[str]) -> None:
+    if view.snapshot_id and not view.changed:
+        st.info(f"Nothing changed; {view.snapshot_id} stays active")
+    elif view.snapshot_id:
+        st.success(f"Published snapshot {view.snapshot_id} · {removed_phrase(view.files_removed, removed)}")
     if view.error and view.state == "Failed":
         st.error(f"Failed: {view.error}. Nothing was published.")
     if view.end_note:
@@ -84,6 +91,8 @@ def example() -> None:
         phase="parse",
         chunks=1234,
         files_failed=1,
+        files_removed=0,
+        changed=True,
         current_file="reports/annual-2025.pdf",
         elapsed="12.5s",
         throughput="3.4 files/s · 1.2 MB/s",

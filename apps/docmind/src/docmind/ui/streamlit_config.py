@@ -1,0 +1,25 @@
+"""What a person configured for Streamlit, read the way ``streamlit run`` reads it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from streamlit.config import get_config_options
+from streamlit.config_option import ConfigOption
+
+
+def set_by_person(names: Iterable[str], flags: Mapping[str, str]) -> set[str]:
+    """The options among ``names`` set by a flag in ``flags``, a ``STREAMLIT_*`` variable or a config file.
+
+    Config files are those ``streamlit run`` reads from this working folder: the global
+    ``~/.streamlit/config.toml`` and the project's ``.streamlit/config.toml``.
+    """
+    parsed = get_config_options(force_reparse=True)
+    return {
+        name
+        for name in names
+        if name in flags
+        or parsed[name].env_var in os.environ
+        or parsed[name].where_defined != ConfigOption.DEFAULT_DEFINITION
+    }

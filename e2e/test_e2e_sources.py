@@ -1,0 +1,65 @@
+"""Sources: two folders ingested one after the other (the CLI, then the page) both stay searchable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e import cli
+from e2e.app import UI_TIMEOUT, DocMindApp
+from e2e.server import StreamlitServer
+from tests.support.corpus import make_docx, make_pdf, make_text
+
+FIRST_PHRASE = "marigold telescope"
+SECOND_PHRASE = "juniper anvil"
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two library folders outside the data dir: a few real documents each."""
+    root = tmp_path_factory.mktemp("library")
+    first, second = root / "field-reports", root / "archive"
+    make_pdf(first / "harbour-survey.pdf", pages=2, seed=31, phrase=FIRST_PHRASE)
+    make_text(first / "crew-notes.md", seed=32)
+    make_docx(second / "ledger.docx", seed=33, phrase=SECOND_PHRASE)
+    make_text(second / "index.rst", seed=34)
+    return first, second
+
+
+def test_a_second_folder_does_not_drop_the_first(
+    app: DocMindApp, server: StreamlitServer, folders: tuple[Path, Path]
+) -> None:
+    first, second = folders
+    data = server.data_dir
+
+    # (1) The first folder through the CLI, on the server's data dir: it becomes a source.
+    result = cli.docmind("ingest", str(first), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert f"added source {first}" in result.stdout
+    app.reload()
+    expect(app.sources).to_contain_text(str(first), timeout=UI_TIMEOUT)
+    one = app.snapshot_id()
+    assert one is not None and one == cli.current_snapshot(data)
+
+    # (2) The second through the page: add it as a source, then ingest the whole corpus.
+    app.add_source(second)
+    expect(app.sources.get_by_test_id("stAlert")).to_contain_text(f"Added source {second}")
+    expect(app.sources).to_contain_text(str(second))
+    app.start()
+    app.expect_state("Succeeded")
+    expect(app.panel).to_contain_text("4 / 4 files")
+    expect(app.panel).to_contain_text("0 removed")
+    app.wait_until_settled()
+    two = app.snapshot_id()
+    assert two is not None and two != one and two == cli.current_snapshot(data)
+    listed = cli.docmind_json("sources", "list", data_dir=data)
+    assert [source["path"] for source in listed] == [str(first), str(second)]
+
+    # (3) The first folder's document is still found on the Search page, and so is the second's.
+    app.go_to("Search")
+    results = app.search(FIRST_PHRASE)
+    expect(results.locator("p").first).to_contain_text("field-reports/harbour-survey.pdf · page 2")
+    results = app.search(SECOND_PHRASE)
+    expect(results.locator("p").first).to_contain_text("archive/ledger.docx")

@@ -1,0 +1,104 @@
+"""The Documents page's Sources section and the panel's end state, in AppTest over real jobs and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docmind.runtime import process_service
+from streamlit.testing.v1 import AppTest
+
+from tests.support.corpus import make_text
+from tests.ui.conftest import page
+
+
+def _sources_table(at: AppTest) -> list[dict]:
+    for frame in at.dataframe:
+        table = frame.value
+        if "folder" in table.columns:
+            return table.to_dict("records")
+    return []
+
+
+def _corpus_table(at: AppTest) -> dict[str, str]:
+    for frame in at.dataframe:
+        table = frame.value
+        if "status" in table.columns:
+            return dict(zip(table["name"], table["status"], strict=True))
+    return {}
+
+
+def _add(at: AppTest, path: Path | str) -> None:
+    at.text_input(key="documents_source_path").input(str(path))
+    at.button(key="documents_source_add").click().run()
+
+
+def test_sources_are_listed_added_and_removed_on_the_documents_page(data_dir: Path, tmp_path: Path) -> None:
+    shelf = tmp_path / "shelf"
+    make_text(shelf / "a.md")
+    make_text(shelf / "b.md", seed=2)
+    (shelf / "image.png").write_bytes(b"\x89PNG")
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+    assert not at.exception
+    assert any("No source folders yet" in c.value for c in at.caption)
+    assert at.button(key="job_panel_start").label == "Start ingestion"  # the page contract is intact
+
+    _add(at, shelf)
+    assert not at.exception
+    assert any(f"Added source {shelf} (label shelf)" in s.value for s in at.success)
+    assert at.text_input(key="documents_source_path").value == ""
+    expected = {"source": "shelf", "folder": str(shelf), "documents": 2, "state": "ok"}
+    expected["added by"] = "registered"
+    assert _sources_table(at) == [expected]
+    assert _corpus_table(at) == {"shelf/a.md": "new", "shelf/b.md": "new", "shelf/image.png": "skipped"}
+    assert [s.path for s in process_service().library.all()] == [shelf]  # stored in the data dir
+
+    _add(at, shelf / "a.md")
+    assert [e.value for e in at.error] == [f"Refused: cannot add {shelf}/a.md: it is a file, not a folder"]
+    _add(at, data_dir)
+    refusal = f"Refused: cannot add {data_dir}: it is inside the data dir {data_dir}"
+    assert [e.value for e in at.error] == [refusal]
+    assert _sources_table(at) == [expected]
+
+    shelf.rename(tmp_path / "moved")
+    at.run()
+    [row] = _sources_table(at)
+    assert (row["state"], row["documents"]) == ("unavailable: no such folder", None)
+
+    at.selectbox(key="documents_source_choice").select(str(shelf))
+    at.button(key="documents_source_remove").click().run()
+    assert any(f"Removed source {shelf}" in s.value for s in at.success)
+    assert _sources_table(at) == []
+    assert process_service().library.all() == []
+
+
+def _ingest() -> str:
+    service = process_service()
+    record = service.jobs.wait(service.start_ingestion(owner="test"), timeout=120)
+    assert record.state.value == "Succeeded", record.error
+    assert record.result is not None
+    return record.result
+
+
+def test_the_panel_says_what_was_removed_and_when_nothing_changed(data_dir: Path, tmp_path: Path) -> None:
+    shelf = tmp_path / "shelf"
+    for name in ("a.md", "b.md", "c.md", "d.md"):
+        make_text(shelf / name, phrase=name)
+    make_text(data_dir / "documents" / "upload.md")
+    process_service().library.add(shelf)
+    first = _ingest()
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+    assert [s.value for s in at.success] == [f"Published snapshot {first} · 0 removed"]
+
+    for name in ("a.md", "b.md", "c.md", "d.md"):
+        (shelf / name).unlink()
+    make_text(shelf / "e.md")
+    second = _ingest()
+    at.run()
+    removed = "4 removed (shelf/a.md, shelf/b.md, shelf/c.md…)"
+    assert [s.value for s in at.success] == [f"Published snapshot {second} · {removed}"]
+
+    assert _ingest() == second
+    at.run()
+    assert not at.success
+    assert [i.value for i in at.info] == [f"Nothing changed; {second} stays active"]
+    assert [s.id for s in process_service().store.list()] == [second, first]
