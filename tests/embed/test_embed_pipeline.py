@@ -62,8 +62,9 @@ def test_a_snapshot_holds_a_vector_for_every_window(embedded) -> None:
     assert summary.embed_model == DEFAULT_MODEL_NAME and summary.embed_window == 256
     assert summary.coverage == 1.0
     assert summary.windows_total >= 3 and summary.windows_embedded == summary.windows_total
-    embed_events = [e for e in recorder.events if e["phase"] == "embed"]
-    assert embed_events and embed_events[-1]["counts"]["windows_total"] == summary.windows_total
+    embed_events = [e["counts"] for e in recorder.events if e["phase"] == "embed"]
+    assert embed_events[-1]["windows_total"] == embed_events[-1]["windows_done"] == summary.windows_total
+    assert embed_events[-1]["windows_per_s"] > 0
     phases = [e["phase"] for e in recorder.events]
     assert list(dict.fromkeys(phases)) == ["scan", "parse", "embed", "index", "publish"]
     store = SnapshotStore(data / "index")

@@ -68,8 +68,7 @@ class RichView:
         counts = event.counts
         windows = int(counts.get("windows_total", 0))
         if event.phase == "embed" and windows:
-            done = int(counts.get("windows_done", 0)) + int(counts.get("windows_cached", 0))
-            total, unit = windows, "windows"
+            done, total, unit = int(counts.get("windows_done", 0)), windows, "windows"
             detail = f"{float(counts.get('windows_per_s', 0)):.1f} windows/s"
         else:
             done, total, unit = event.done or 0, event.total or None, "files"

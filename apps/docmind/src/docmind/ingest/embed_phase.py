@@ -94,6 +94,7 @@ def embed_corpus(
         progress.windows_done += len(batch)
         progress.item = file
         progress.emit()
+    progress.emit(f"embedded {len(plan.pending)} windows", force=True)
     pool.release_idle(keep=0)  # the embedding worker holds the model: free it now
     return EmbedResult(
         windows_total=plan.windows,

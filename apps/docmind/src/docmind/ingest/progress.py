@@ -65,9 +65,13 @@ class IngestProgress:
         self.started = self.clock()
 
     def start_embedding(self, windows_total: int, windows_cached: int) -> None:
-        """Enter the embed phase: ``windows_total`` windows, of which ``windows_cached`` need no model."""
+        """Enter the embed phase: ``windows_total`` windows, of which ``windows_cached`` need no model.
+
+        ``windows_done`` counts the cached windows from the start and grows by each embedded batch.
+        """
         self.phase = PHASE_EMBED
-        self.windows_total, self.windows_cached, self.windows_done = windows_total, windows_cached, 0
+        self.windows_total, self.windows_cached = windows_total, windows_cached
+        self.windows_done = windows_cached
         self.embed_started = self.clock()
 
     def _window_counts(self, now: float) -> dict[str, int | float]:
@@ -77,9 +81,9 @@ class IngestProgress:
             "windows_cached": self.windows_cached,
         }
         if self.phase == PHASE_EMBED:
-            rate = self.windows_done / max(now - self.embed_started, 1e-6)
+            rate = (self.windows_done - self.windows_cached) / max(now - self.embed_started, 1e-6)
             counts["windows_per_s"] = round(rate, 2)
-            left = self.windows_total - self.windows_cached - self.windows_done
+            left = self.windows_total - self.windows_done
             if rate > 0:
                 counts["eta_s"] = round(max(left, 0) / rate, 1)
         return counts
