@@ -18,8 +18,10 @@ from docmind.ingest.parallel import (
     WorkerPool,
     WorkerStartError,
     WorkerTaskError,
+    warm_worker_server,
 )
 from docmind.ingest.worker import FileTask
+from docmind.ingest.worker_lifecycle import WORKER_NICENESS
 
 from tests.reliability.reliability_support import LineReader
 from tests.support import worker_tasks
@@ -192,3 +194,19 @@ def test_a_worker_killed_mid_cache_write_leaves_a_temp_file_no_entry_pattern_mat
     assert cache.get("ab" * 32) is None
     assert cache.sweep_temporary_files() == 1  # ... and the next ingestion sweeps it away
     assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+
+
+def test_workers_run_at_a_lower_cpu_priority_than_the_job() -> None:
+    with WorkerPool(1, threading.Event()) as pool:
+        worker = pool.call(worker_tasks.own_pid, None)
+        job = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker) == min(19, job + WORKER_NICENESS)
+
+
+def test_the_worker_server_can_be_started_ahead_of_the_first_job() -> None:
+    import multiprocessing.forkserver
+
+    warm_worker_server().join(120)
+    server = multiprocessing.forkserver._forkserver._forkserver_pid  # pyright: ignore[reportAttributeAccessIssue]
+    assert server is not None and psutil.Process(server).is_running()
+    assert psutil.Process(server).ppid() == os.getpid()

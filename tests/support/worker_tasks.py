@@ -54,3 +54,8 @@ def die_between_cache_write_and_rename(cache: ChunkCache) -> None:
 
     Path.replace = killed  # type: ignore[method-assign]  # this worker dies in it: nothing else runs
     cache.put(CacheEntry(sha256="ab" * 32, pages=1, chunks=(CachedChunk(text="hello", terms="hello"),)))
+
+
+def own_pid(_: object) -> int:
+    """The worker's process id."""
+    return os.getpid()

@@ -1,7 +1,8 @@
 """The process-wide DocMind service for the Streamlit server.
 
 It lives in this plain module (not in ``st.cache_resource`` state) so it survives "Clear cache"
-and script edits; ``docmind.ui.runtime.service`` is the Streamlit accessor. Exit hooks cancel a
+and script edits; ``docmind.ui.runtime.service`` is the Streamlit accessor. Opening it also starts
+the worker server in the background, so the first job's workers start at once. Exit hooks cancel a
 running job when the server stops, so SIGTERM ends the process within seconds.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+from docmind.ingest.parallel import warm_worker_server
 from docmind.service import DocMind
 from docmind.settings import Settings
 
@@ -23,6 +25,7 @@ def process_service() -> DocMind:
         if _service is None:
             _service = DocMind(Settings())
             _service.jobs.install_exit_hooks()
+            warm_worker_server()
         return _service
 
 

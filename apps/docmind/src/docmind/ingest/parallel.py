@@ -66,6 +66,24 @@ def _forkserver_context() -> Any:
         return _context
 
 
+def warm_worker_server() -> threading.Thread:
+    """Start the worker server (the forkserver and its preload) in the background; return the thread.
+
+    The first worker of a program otherwise waits seconds for the preload: a long-lived process (the
+    app) calls this at start so that its first job's workers start in milliseconds.
+    """
+
+    def start() -> None:
+        import multiprocessing.forkserver
+
+        _forkserver_context()
+        multiprocessing.forkserver.ensure_running()
+
+    thread = threading.Thread(target=start, name="docmind-worker-server-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 @dataclass
 class _Worker:
     process: Any

@@ -46,6 +46,18 @@ _hiding_starts = 0
 _original_preparation_data = multiprocessing.spawn.get_preparation_data
 
 
+WORKER_NICENESS = 10
+"""How much lower than the job's process the workers' CPU priority is (``nice`` increment)."""
+
+
+def lower_priority() -> None:
+    """Lower this process's CPU priority by ``WORKER_NICENESS`` (the forkserver: every worker inherits it).
+
+    Workers saturate the cores; the process that serves pages and takes Cancel clicks must win the CPU.
+    """
+    os.nice(WORKER_NICENESS)
+
+
 def ignore_stop_signals() -> None:
     """Ignore SIGINT and SIGTERM in this process, dropping any that are pending, then unblock them."""
     for signum in STOP_SIGNALS:

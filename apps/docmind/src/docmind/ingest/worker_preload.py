@@ -1,6 +1,7 @@
 """Forkserver preload: import and warm the workers once so forked workers start ready.
 
-The forkserver ignores SIGINT and SIGTERM first (the job's process decides; see ``worker_lifecycle``):
+The forkserver runs at a lower CPU priority (``lower_priority``), inherited by every worker, and it
+ignores SIGINT and SIGTERM first (the job's process decides; see ``worker_lifecycle``):
 every worker it forks inherits that, and a worker whose parent vanished mid-start dies without a traceback.
 
 Contract: nothing a worker inherits can be left locked by another process or thread.
@@ -18,10 +19,15 @@ never write to those objects' GC headers, so more of the preloaded pages stay sh
 import gc
 import threading
 
-from docmind.ingest.worker_lifecycle import ignore_stop_signals, quiet_when_the_parent_vanished
+from docmind.ingest.worker_lifecycle import (
+    ignore_stop_signals,
+    lower_priority,
+    quiet_when_the_parent_vanished,
+)
 
 ignore_stop_signals()
 quiet_when_the_parent_vanished()
+lower_priority()
 
 from tqdm import tqdm  # noqa: E402
 
