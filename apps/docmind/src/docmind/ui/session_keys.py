@@ -8,6 +8,7 @@ DOCUMENTS_UPLOADER_GEN = "documents_uploader_gen"
 DOCUMENTS_NOTES = "documents_notes"
 DOCUMENTS_PANEL_MESSAGE = "documents_panel_message"
 DOCUMENTS_START_REQUESTED = "documents_start_requested"
+DOCUMENTS_CANCEL_REQUESTED = "documents_cancel_requested"
 DOCUMENTS_SOURCES_MESSAGE = "documents_sources_message"
 SNAPSHOTS_PENDING_DELETE = "snapshots_pending_delete"
 SNAPSHOTS_MESSAGE = "snapshots_message"
@@ -17,6 +18,7 @@ _DEFAULTS: dict[str, object] = {
     DOCUMENTS_NOTES: [],
     DOCUMENTS_PANEL_MESSAGE: None,
     DOCUMENTS_START_REQUESTED: False,
+    DOCUMENTS_CANCEL_REQUESTED: None,
     DOCUMENTS_SOURCES_MESSAGE: None,
     SNAPSHOTS_PENDING_DELETE: None,
     SNAPSHOTS_MESSAGE: None,
