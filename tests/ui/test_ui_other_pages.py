@@ -30,6 +30,9 @@ def test_search_empty_state_then_hits(data_dir: Path) -> None:
     at.text_input(key="search_query").input("pelican brief").run()
     hits = [m.value for m in at.markdown]
     assert any("atlas.pdf" in h and "page 3" in h for h in hits)
+    excerpts = [h.proto.body for h in at.get("html")]
+    assert any("<mark>pelican</mark> <mark>brief</mark>" in body for body in excerpts)
+    assert any(b.proto.label == "Download the document" for b in at.get("download_button"))
     assert not at.exception
 
 

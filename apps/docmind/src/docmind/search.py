@@ -1,4 +1,8 @@
-"""Search over a published snapshot: BM25 hits with file, page, score and an excerpt."""
+"""Search over a published snapshot: BM25 hits with file, page, score and an excerpt.
+
+The excerpt is the chunk's best-matching passage (:func:`docmind.excerpts.best_passage`), plain
+text; the chunk's full text never leaves this module.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from docmind_snapshots import SnapshotStore
 from pydantic import BaseModel, ConfigDict
 
+from docmind.excerpts import best_passage
 from docmind.ingest.index_stage import BM25_DIR
 
 EXCERPT_CHARS = 300
@@ -51,7 +56,7 @@ def search(store: SnapshotStore, query: str, k: int = 5) -> list[SearchHit]:
     with _loaded_lock:
         retriever.similarity_top_k = max(1, min(k, int(retriever.bm25.scores["num_docs"])))
         results = retriever.retrieve(query)
-    return [_hit(result) for result in results if result.score > 0]
+    return [_hit(result, query) for result in results if result.score > 0]
 
 
 def _retriever(store: SnapshotStore, snapshot_id: str) -> Any:
@@ -71,10 +76,9 @@ def _retriever(store: SnapshotStore, snapshot_id: str) -> Any:
     return retriever
 
 
-def _hit(result: Any) -> SearchHit:
+def _hit(result: Any, query: str) -> SearchHit:
     node = result.node
-    text = " ".join(node.get_content().split())
-    excerpt = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+    excerpt = best_passage(node.get_content(), query, width=EXCERPT_CHARS)
     label = str(node.metadata.get("page") or "")
     return SearchHit(
         file=str(node.metadata.get("file", "")),

@@ -1,9 +1,10 @@
-"""Search page: a text box over the active snapshot."""
+"""Search page: a text box over the active snapshot; hits show the matching passage."""
 
 import streamlit as st
 from docmind.search import NoSnapshotError, search
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service
+from docmind.ui.search_results import search_results
 from docmind_snapshots import SnapshotError
 
 st.title("Search")
@@ -20,8 +21,4 @@ if query.strip():
     else:
         if not hits:
             st.caption(f"No matches for “{query}”.")
-        with st.container(key="search_results"):
-            for hit in hits:
-                page = f" · page {hit.page}" if hit.page else ""
-                st.markdown(f"**{hit.file}**{page} · score {hit.score:.2f}")
-                st.caption(hit.excerpt)
+        search_results("search_results", hits, query, service().sources())
