@@ -12,6 +12,7 @@ DOCUMENTS_CANCEL_REQUESTED = "documents_cancel_requested"
 DOCUMENTS_SOURCES_MESSAGE = "documents_sources_message"
 SNAPSHOTS_PENDING_DELETE = "snapshots_pending_delete"
 SNAPSHOTS_MESSAGE = "snapshots_message"
+SNAPSHOTS_VERIFIED = "snapshots_verified"
 
 _DEFAULTS: dict[str, object] = {
     DOCUMENTS_UPLOADER_GEN: 0,
@@ -22,10 +23,11 @@ _DEFAULTS: dict[str, object] = {
     DOCUMENTS_SOURCES_MESSAGE: None,
     SNAPSHOTS_PENDING_DELETE: None,
     SNAPSHOTS_MESSAGE: None,
+    SNAPSHOTS_VERIFIED: {},
 }
 
 
 def init_session_defaults() -> None:
     """Give every key its default (idempotent; never overwrites)."""
     for key, value in _DEFAULTS.items():
-        st.session_state.setdefault(key, value.copy() if isinstance(value, list) else value)
+        st.session_state.setdefault(key, value.copy() if isinstance(value, list | dict) else value)
