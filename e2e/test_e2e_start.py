@@ -21,9 +21,10 @@ def test_upload_start_publishes_and_search_finds_the_upload(
     expect(app.active_snapshot).to_contain_text("No active snapshot yet")
     states.capture(app, visual, states.IDLE)
 
-    app.upload(corpus.uploads)
+    notes = app.upload(corpus.uploads)
+    expect(app.upload_summary).to_contain_text(f"{len(corpus.uploads)} saved · 0 already present · 0 refused")
     for path in corpus.uploads:
-        expect(app.page.get_by_text(f"{path.name}: saved")).to_be_visible()
+        assert f"{path.name}: saved" in notes
     assert sorted(p.name for p in (server.data_dir / "documents").iterdir()) == sorted(
         p.name for p in corpus.uploads
     )

@@ -1,8 +1,8 @@
 """The upload section of the Documents page: saves files safely and sums up what happened.
 
-A batch leaves one summary line ("99 saved · 1 already present · 0 refused") and the per-file notes
-in a collapsed expander, so a large upload never pushes the job panel below the fold. The next
-upload replaces both.
+A batch leaves one line: a collapsed expander labelled with the summary ("Upload: 99 saved · 1
+already present · 0 refused") that holds the per-file notes, so a large upload never pushes the
+job panel below the fold. The next upload replaces it.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ def upload_section(service: DocMind) -> None:
 
 
 def _batch_summary(notes: list[tuple[str, str]]) -> None:
+    """One collapsed expander whose label is the summary; opening it lists one note per file."""
     with st.container(key="documents_upload_summary"):
         summary = upload_summary([status for status, _ in notes])
         refused = any(status == REFUSED for status, _ in notes)
-        (st.warning if refused else st.success)(summary)
-        with st.expander(f"Details of the {len(notes)} uploaded file(s)"):
+        icon = ":material/error:" if refused else ":material/check_circle:"
+        with st.expander(f"Upload: {summary}", icon=icon):
             st.text("\n".join(note for _, note in notes))

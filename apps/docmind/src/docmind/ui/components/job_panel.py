@@ -46,7 +46,7 @@ def job_panel(
         elif view.active:
             _running(view)
         else:
-            st.markdown(f"**{view.state}** · job `{view.job_id}` · took {view.elapsed}")
+            st.markdown(f"**{view.state}** · job `{view.job_id}`")
             st.progress(view.percent, text=view.progress_text)
         if message:
             st.error(message)
@@ -60,9 +60,9 @@ def job_panel(
 
 
 def _running(view: PanelView) -> None:
-    doing = "stopping the workers…" if view.state == "Cancelling" else view.activity or view.phase
-    mark = "…" if view.state == "Cancelling" else ""
-    st.markdown(f"**{view.state}**{mark} · {doing} · job `{view.job_id}`")
+    cancelling = view.state == "Cancelling"
+    st.markdown(f"**{view.state}**{'…' if cancelling else ''} · job `{view.job_id}`")
+    st.caption(f"Now: {'stopping the workers' if cancelling else view.activity or view.phase}")
     st.progress(view.percent, text=view.progress_text)
     cols = st.columns(4)
     cols[0].metric("Chunks", f"{view.chunks:,}")
@@ -87,6 +87,7 @@ def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequenc
         if view.windows_embedded or view.windows_cached:
             counts += f" · {view.windows_embedded:,} windows embedded, {view.windows_cached:,} from cache"
         st.markdown(f"{counts} · {SEARCH_LINK}", unsafe_allow_html=True)
+    st.caption(f"Duration: {view.elapsed}")
     if view.error and view.state == "Failed":
         st.error(f"Failed: {view.error}. Nothing was published.")
     if view.end_note:
