@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from e2e import cli
 from e2e.app import JOB_TIMEOUT, DocMindApp
@@ -19,7 +19,7 @@ from e2e.documents import E2ECorpus
 from e2e.server import REPO, StreamlitServer
 from e2e.visual import Snapshots
 
-FIRST_VIEWPORT = {"width": 1280, "height": 900}
+FIRST_VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 # The idle panel polls every 3 s; a job started elsewhere must show within 5 s (the bound).
 ATTACH_BOUND = 5_000
 

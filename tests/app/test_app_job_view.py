@@ -111,8 +111,8 @@ def test_the_end_summary_counts() -> None:
 
 
 def test_the_embed_phase_counts_windows() -> None:
-    counts = {"files_done": 20, "files_total": 20, "windows_done": 250, "windows_total": 1000}
-    counts["windows_per_s"] = 11.5
+    counts: dict[str, int | float] = {"files_done": 20, "files_total": 20, "windows_done": 250}
+    counts |= {"windows_total": 1000, "windows_per_s": 11.5}
     view = panel_view(_record(JobState.RUNNING, counts, phase="embed"), now=T0)
     assert view.percent == 25
     assert view.progress_text == "250 / 1,000 windows embedded · 11.5 windows/s"

@@ -86,4 +86,4 @@ def test_job_history_lists_jobs(data_dir: Path) -> None:
     snapshot = process_service().store.current()
     assert snapshot is not None
     assert list(frame["snapshot"]) == [f"snapshots?snapshot={snapshot.id}"]
-    assert frame["started"][0].endswith(" UTC")
+    assert str(frame["started"][0]).endswith(" UTC")
