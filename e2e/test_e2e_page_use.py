@@ -83,8 +83,10 @@ def test_an_idle_page_attaches_to_a_job_started_from_the_cli(
     )
     try:
         assert process.stdout is not None
-        first = json.loads(process.stdout.readline())  # the job is Running once it reports progress
-        assert first.get("phase") in ("scan", "parse"), first
+        running = None
+        while running is None:  # the CLI prints the job's events; wait for its Running
+            line = json.loads(process.stdout.readline())
+            running = line if line.get("state") == "Running" else None
         app.expect_state("Running", timeout=ATTACH_BOUND)
         job = app.job_id.text_content()
         assert job and job == cli.jobs(server.data_dir)[0]["id"]

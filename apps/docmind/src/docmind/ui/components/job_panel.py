@@ -79,14 +79,15 @@ def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequenc
         st.info(f"Nothing changed; {view.snapshot_id} stays active")
     elif view.snapshot_id:
         st.success(f"Published snapshot {view.snapshot_id} · {removed_phrase(view.files_removed, removed)}")
-    if view.snapshot_id:
+    if view.files_total:
         counts = (
             f"{view.files_indexed} indexed · {view.files_cached} cached · "
             f"{view.files_failed} failed · {view.files_removed} removed"
         )
         if view.windows_embedded or view.windows_cached:
             counts += f" · {view.windows_embedded:,} windows embedded, {view.windows_cached:,} from cache"
-        st.markdown(f"{counts} · {SEARCH_LINK}", unsafe_allow_html=True)
+        link = f" · {SEARCH_LINK}" if view.snapshot_id else ""
+        st.markdown(f"{counts}{link}", unsafe_allow_html=True)
     st.caption(f"Duration: {view.elapsed}")
     if view.error and view.state == "Failed":
         st.error(f"Failed: {view.error}. Nothing was published.")
