@@ -213,10 +213,12 @@ class DocMindApp:
         self.wait_until_settled()
         toggle = self.upload_summary.get_by_test_id("stExpander").locator("summary")
         toggle.click()
+        expect(notes).to_be_visible(timeout=UI_TIMEOUT)
         for path in files:
             expect(notes).to_contain_text(f"{path.name}:", timeout=UI_TIMEOUT)
         text = notes.inner_text()
         toggle.click()
+        expect(notes).to_be_hidden(timeout=UI_TIMEOUT)
         self.wait_until_settled()
         return text
 
