@@ -98,3 +98,19 @@ def test_an_idle_page_attaches_to_a_job_started_from_the_cli(
             process.wait()
     app.expect_state("Cancelled")
     expect(app.start_button).to_be_enabled()
+
+
+def test_job_history_fits_the_page(app: DocMindApp, visual: Snapshots) -> None:
+    app.go_to("Job history")
+    grid = app.page.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    app.wait_until_settled()
+    box = grid.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1280, box
+    # Every column is inside the grid: it has no horizontal scroll.
+    overflow = grid.evaluate(
+        "(g) => { const s = g.querySelector('.dvn-scroller');"
+        " return s ? s.scrollWidth - s.clientWidth : -1; }"
+    )
+    assert overflow == 0, f"the job history is {overflow}px wider than its frame"
+    visual.check("page-job-history", app.page, [grid])
