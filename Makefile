@@ -7,18 +7,24 @@
 
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
+# Where uv puts the environment (uv's own variable; .venv unless set).
+UV_PROJECT_ENVIRONMENT ?= .venv
 
 .PHONY: run test bench soak update-baselines setup browser lint
 
 setup:
+	@echo "DocMind: checking the Python environment ($(UV_PROJECT_ENVIRONMENT); a fresh clone installs its packages first, about a minute)…"
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --locked --quiet --compile-bytecode
 	@# Our own packages are editable installs, which uv does not compile; with PYTHONDONTWRITEBYTECODE
 	@# set, every process would recompile them on import (70 ms of every CLI start).
 	@$(UV) run --locked --quiet python -m compileall -q apps/docmind/src libs/jobs/src libs/snapshots/src
 
+# The app runs straight from the environment (not under `uv run`, which would forward a Ctrl-C the
+# terminal already sent: Streamlit would say "Stopping..." twice).
 run: setup
-	$(UV) run docmind app
+	@echo "DocMind: environment ready; starting the app…"
+	@exec $(UV_PROJECT_ENVIRONMENT)/bin/docmind app
 
 browser:
 	@bash scripts/ensure_browser.sh

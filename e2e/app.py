@@ -7,7 +7,7 @@ state words, the ``role=progressbar`` of ``st.progress`` and the Search page's "
 Two init scripts run in every page before Streamlit's own code:
 
 * a recorder (``window.__docmindPanel``) that a ``MutationObserver`` fills with every distinct
-  (active snapshot, job, state, progress, files counter, current file) the page *displays*, so a
+  (active snapshot, job, state, progress, files counter, first worker's file) the page *displays*, so a
   test can check what a person saw without sampling races (and a failure report can show it);
 * a gate on the fragment's ``run_every`` timer (Streamlit implements it as a browser
   ``setInterval`` that calls ``sendUpdateWidgetsMessage``). ``hold_ticks()`` makes the ticks no-ops,
@@ -49,7 +49,7 @@ PANEL_RECORDER = """
     const job = panel.querySelector('code');
     const bar = panel.querySelector('[role=progressbar]');
     const label = panel.querySelector('[data-testid=stProgress] [data-testid=stMarkdownContainer]');
-    const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Current file:'));
+    const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Worker 1:'));
     const badge = document.querySelector('.st-key-active_snapshot code');
     const row = {
       at: Math.round(performance.now()),
@@ -58,7 +58,7 @@ PANEL_RECORDER = """
       state: state ? state.textContent : null,
       value: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
       files: label ? label.textContent : null,
-      current: current ? current.textContent.replace('Current file:', '').trim() : null,
+      current: current ? current.textContent.replace('Worker 1:', '').split(' · ')[0].trim() : null,
     };
     const key = (r) => JSON.stringify({ ...r, at: 0 });
     const last = seen[seen.length - 1];
@@ -195,14 +195,32 @@ class DocMindApp:
 
     # -- documents -----------------------------------------------------------------------------------
 
-    def upload(self, files: list[Path] | tuple[Path, ...]) -> None:
-        """Choose ``files`` in the uploader's file chooser and wait for one note per file."""
+    @property
+    def upload_summary(self) -> Locator:
+        """The last upload batch's summary (``st.container(key="documents_upload_summary")``)."""
+        return self.page.locator(".st-key-documents_upload_summary")
+
+    def upload(self, files: list[Path] | tuple[Path, ...]) -> str:
+        """Choose ``files`` in the uploader's file chooser; return the per-file notes of the batch.
+
+        Waits for the batch's summary line, then opens its details expander, reads the notes (one
+        line per file) and closes it again, so the page looks as it did.
+        """
         uploader = self.page.get_by_test_id("stFileUploader").filter(has_text=UPLOAD_LABEL)
         uploader.locator("input[type=file]").set_input_files([str(path) for path in files])
-        notes = self.page.get_by_test_id("stAlert")
-        for path in files:
-            expect(notes.filter(has_text=f"{path.name}:")).to_have_count(1, timeout=UI_TIMEOUT)
+        notes = self.upload_summary.get_by_test_id("stExpanderDetails")
+        expect(notes).to_contain_text(f"{files[-1].name}:", timeout=UI_TIMEOUT)
         self.wait_until_settled()
+        toggle = self.upload_summary.get_by_test_id("stExpander").locator("summary")
+        toggle.click()
+        expect(notes).to_be_visible(timeout=UI_TIMEOUT)
+        for path in files:
+            expect(notes).to_contain_text(f"{path.name}:", timeout=UI_TIMEOUT)
+        text = notes.inner_text()
+        toggle.click()
+        expect(notes).to_be_hidden(timeout=UI_TIMEOUT)
+        self.wait_until_settled()
+        return text
 
     def add_source(self, folder: Path) -> None:
         """Type ``folder`` into the Sources section's path field and click "Add source"."""

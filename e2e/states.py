@@ -3,7 +3,8 @@
 Masked in every state: the job id, the active snapshot's line (id and creation time), the
 published snapshot's id, the elapsed time and the throughput. While a job is (or was stopped)
 mid-run the progress bar (width and files counter), every metric (chunks, ETA, failed files so
-far) and the current file are masked too: their values depend on timing, not on the UI.
+far), the activity line, the files in flight and the ended job's counts are masked too: their
+values depend on timing, not on the UI. Once a job ended, its duration is masked.
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ def dynamic_parts(app: DocMindApp, state: str) -> list[Locator]:
         panel.get_by_test_id(markdown).filter(has_text=re.compile(r"^Published snapshot")),
         metric_value,
         panel.get_by_text(re.compile(r"^Throughput:")),
+        panel.get_by_text(re.compile(r"^Duration:")),
     ]
     if state in MID_RUN:
         parts += [
             panel.get_by_test_id("stProgress"),
             panel.get_by_test_id("stMetricValue"),
-            panel.get_by_text(re.compile(r"^Current file:")),
+            panel.get_by_text(re.compile(r"^Now:")),
+            panel.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"^\d+ indexed ·")),
+            panel.get_by_text(re.compile(r"^Worker \d+:")),
         ]
     return parts
 

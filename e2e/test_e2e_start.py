@@ -21,9 +21,10 @@ def test_upload_start_publishes_and_search_finds_the_upload(
     expect(app.active_snapshot).to_contain_text("No active snapshot yet")
     states.capture(app, visual, states.IDLE)
 
-    app.upload(corpus.uploads)
+    notes = app.upload(corpus.uploads)
+    expect(app.upload_summary).to_contain_text(f"{len(corpus.uploads)} saved · 0 already present · 0 refused")
     for path in corpus.uploads:
-        expect(app.page.get_by_text(f"{path.name}: saved")).to_be_visible()
+        assert f"{path.name}: saved" in notes
     assert sorted(p.name for p in (server.data_dir / "documents").iterdir()) == sorted(
         p.name for p in corpus.uploads
     )
@@ -55,3 +56,17 @@ def test_upload_start_publishes_and_search_finds_the_upload(
     # The phrase is on the last (3rd) page of field-notes.pdf and in no other document.
     expect(results.locator("p").first).to_contain_text("field-notes.pdf · page 3", timeout=UI_TIMEOUT)
     expect(app.active_snapshot).to_contain_text(second)
+    # The passage around the phrase, its words marked, and the source document one click away.
+    first_hit = results.locator(".docmind-excerpt").first
+    expect(first_hit.locator("mark").first).to_be_visible()
+    marked = {text.lower() for text in first_hit.locator("mark").all_text_contents()}
+    assert set(UPLOAD_PHRASE.lower().split()) <= marked, marked
+    with app.page.expect_download() as download:
+        results.get_by_role("button", name="Download the document").first.click()
+    assert download.value.suggested_filename == "field-notes.pdf"
+    assert (
+        Path(download.value.path()).read_bytes()
+        == (server.data_dir / "documents" / "field-notes.pdf").read_bytes()
+    )
+    app.wait_until_settled()
+    visual.check("search-results", app.page, [app.active_snapshot])

@@ -5,16 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from docmind.job_view import format_seconds, panel_view
-from docmind_jobs import JobRecord, JobState, ProgressEvent
+from docmind_jobs import InFlightItem, JobRecord, JobState, ProgressEvent
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _record(
-    state: JobState, counts: dict, *, result: str | None = None, error: str | None = None
+    state: JobState,
+    counts: dict,
+    *,
+    result: str | None = None,
+    error: str | None = None,
+    phase: str = "parse",
+    message: str = "",
+    in_flight: tuple[InFlightItem, ...] = (),
 ) -> JobRecord:
     event = ProgressEvent(
-        seq=3, at=T0, phase="parse", done=counts.get("files_done"), counts=counts, item="a.pdf"
+        seq=3,
+        at=T0,
+        phase=phase,
+        done=counts.get("files_done"),
+        counts=counts,
+        item="a.pdf",
+        message=message,
+        in_flight=in_flight,
     )
     finished = T0 + timedelta(seconds=20) if state.is_terminal else None
     return JobRecord(
@@ -41,10 +55,14 @@ def test_running_view() -> None:
         "files_per_s": 2.0,
         "bytes_per_s": 3e6,
     }
-    view = panel_view(_record(JobState.RUNNING, counts), now=T0 + timedelta(seconds=4))
+    big = InFlightItem(name="big.html", size=8_808_038, running_s=25.0)
+    record = _record(JobState.RUNNING, counts, message="parsing and splitting", in_flight=(big,))
+    view = panel_view(record, now=T0 + timedelta(seconds=4))
     assert (view.state, view.percent, view.progress_text) == ("Running", 25, "5 / 20 files")
     assert view.cancellable and view.active
-    assert view.current_file == "a.pdf"
+    assert view.activity == "parsing and splitting"
+    # The running time keeps counting between events: 25 s at the event, 4 s since.
+    assert view.in_flight == ("big.html · 8.4 MiB · 29s",)
     assert view.eta == "12s" and view.elapsed == "4.0s"
     assert view.throughput == "2.0 files/s · 3.0 MB/s"
 
@@ -53,7 +71,8 @@ def test_end_states() -> None:
     done = panel_view(_record(JobState.SUCCEEDED, {"files_done": 20, "files_total": 20}, result="snap-1"))
     assert done.percent == 100 and done.snapshot_id == "snap-1" and not done.cancellable
     cancelled = panel_view(_record(JobState.CANCELLED, {"files_done": 3, "files_total": 20}))
-    assert "nothing was published" in cancelled.end_note and cancelled.current_file == ""
+    assert "nothing was published" in cancelled.end_note and cancelled.in_flight == ()
+    assert cancelled.activity == "" and cancelled.eta == "–"
     interrupted = panel_view(_record(JobState.INTERRUPTED, {}))
     assert "Start again" in interrupted.end_note
     failed = panel_view(_record(JobState.FAILED, {}, error="NothingToPublishError: no file"))
@@ -64,3 +83,37 @@ def test_format_seconds() -> None:
     assert format_seconds(4.25) == "4.2s"
     assert format_seconds(75) == "1m 15s"
     assert format_seconds(42) == "42s"
+
+
+def test_a_requested_cancel_shows_cancelling_before_the_record_does() -> None:
+    running = _record(JobState.RUNNING, {"files_done": 2, "files_total": 20, "eta_s": 30})
+    view = panel_view(running, now=T0, cancel_requested=True)
+    assert (view.state, view.eta, view.cancellable, view.active) == ("Cancelling", "–", False, True)
+    done = _record(JobState.CANCELLED, {"files_done": 2, "files_total": 20})
+    assert panel_view(done, now=T0, cancel_requested=True).state == "Cancelled"
+
+
+def test_the_end_summary_counts() -> None:
+    counts = {
+        "files_done": 20,
+        "files_total": 20,
+        "files_cached": 5,
+        "files_failed": 2,
+        "files_removed": 1,
+        "windows_done": 900,
+        "windows_cached": 300,
+        "windows_total": 900,
+    }
+    view = panel_view(_record(JobState.SUCCEEDED, counts, result="snap-2", phase="publish"))
+    assert (view.files_indexed, view.files_cached, view.files_failed, view.files_removed) == (13, 5, 2, 1)
+    assert (view.windows_embedded, view.windows_cached) == (600, 300)
+    assert view.elapsed == "20s" and view.progress_text == "20 / 20 files"
+
+
+def test_the_embed_phase_counts_windows() -> None:
+    counts: dict[str, int | float] = {"files_done": 20, "files_total": 20, "windows_done": 250}
+    counts |= {"windows_total": 1000, "windows_per_s": 11.5}
+    view = panel_view(_record(JobState.RUNNING, counts, phase="embed"), now=T0)
+    assert view.percent == 25
+    assert view.progress_text == "250 / 1,000 windows embedded · 11.5 windows/s"
+    assert view.throughput == "11.5 windows/s"

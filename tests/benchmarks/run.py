@@ -7,7 +7,7 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
+ui_browser, eta. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
 ``results/partial.*`` (git-ignored) unless ``--out`` names the file; ``--only X --out latest``
 re-measures the groups X and merges them into ``latest.*`` (the meta says what was re-measured).
 A figure that cannot be measured is reported as "not measured" with the error; the other
@@ -36,7 +36,7 @@ from tests.benchmarks.report import Figure, failed_figure
 
 RUNS = Path(__file__).resolve().parent / ".runs"
 CONTENTION = 0.1  # background CPU share above which a figure is flagged as measured under contention
-GROUPS = ("cold", "reingest", "scale", "cancel", "cancel_cli", "publish", "ui_panel", "ui_browser")
+GROUPS = ("cold", "reingest", "scale", "cancel", "cancel_cli", "publish", "ui_panel", "ui_browser", "eta")
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     "cold": [
@@ -65,7 +65,23 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     ],
     "ui_panel": [("ui_panel", "Job panel fragment server time, 2,000-file job (median)", " ms", "<=", 15)],
     "ui_browser": [
-        ("ui_browser", "Click Cancel → panel shows Cancelled (browser), worst of trials", " s", "<=", 1.5)
+        (
+            "ui_cancel_feedback",
+            "Click Cancel → panel shows Cancelling (browser), worst of trials",
+            " s",
+            "<=",
+            0.3,
+        ),
+        ("ui_browser", "Click Cancel → panel shows Cancelled (browser), worst of trials", " s", "<=", 1.5),
+    ],
+    "eta": [
+        (
+            "eta_accuracy",
+            "ETA at 25/50/75% of a cold ingest vs real remaining time, worst relative error",
+            " %",
+            "<=",
+            35,
+        )
     ],
 }
 NOTES = [
@@ -85,7 +101,7 @@ NOTES = [
 
 
 def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[], list[Figure]]]]:
-    from tests.benchmarks.figures import cancel, ingest, publish, ui_browser, ui_panel
+    from tests.benchmarks.figures import cancel, eta, ingest, publish, ui_browser, ui_panel
 
     plan: list[tuple[str, Callable[[], list[Figure]]]] = []
     want_cold, want_re = "cold" in groups, "reingest" in groups
@@ -98,11 +114,12 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "cancel": lambda: [cancel.in_process_figure(ctx)],
         "publish": lambda: publish.publish_figures(ctx),
         "ui_panel": lambda: [ui_panel.ui_panel_figure(ctx)],
-        "ui_browser": lambda: [ui_browser.ui_browser_figure(ctx)],
+        "ui_browser": lambda: ui_browser.ui_browser_figures(ctx),
+        "eta": lambda: [eta.eta_figure(ctx)],
     }
     plan += [
         (group, table[group])
-        for group in ("scale", "cancel_cli", "cancel", "publish", "ui_panel", "ui_browser")
+        for group in ("scale", "cancel_cli", "cancel", "publish", "ui_panel", "ui_browser", "eta")
         if group in groups
     ]
     return plan

@@ -138,6 +138,21 @@ def test_app_honours_streamlit_configuration(tmp_path: Path, how: str) -> None:
     assert "8501" not in output
 
 
+def test_app_prints_one_url_and_asks_no_web_service_for_an_address(tmp_path: Path) -> None:
+    port = free_port()
+    proc, log = _start_app(tmp_path, "--port", str(port))
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while f"URL: http://localhost:{port}" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)  # polling a log file, not synchronising with the app
+    finally:
+        _stop(proc)
+    output = log.read_text()
+    assert "external IP" not in output and "External URL" not in output and "Network URL" not in output
+    assert output.count("Stopping...") <= 1
+
+
 def test_app_refuses_what_is_not_a_streamlit_option(tmp_path: Path) -> None:
     result = run_docmind(tmp_path / "data", "app", "--serverport", "9")
     assert result.returncode == 2 and "unrecognized argument '--serverport'" in result.stderr

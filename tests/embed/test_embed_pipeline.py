@@ -30,7 +30,9 @@ class Recorder:
         self.events: list[dict] = []
         self.on_event = on_event
 
-    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:
+    def report(
+        self, phase, *, done=None, total=None, message="", item=None, counts=None, in_flight=()
+    ) -> None:
         self.events.append({"phase": phase, "message": message, "item": item, "counts": counts or {}})
         if self.on_event:
             self.on_event(self.events[-1])

@@ -73,7 +73,9 @@ def _ingest(data: Path, docs: Path) -> IngestSummary:
 
 
 class _Silent:
-    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:
+    def report(
+        self, phase, *, done=None, total=None, message="", item=None, counts=None, in_flight=()
+    ) -> None:
         """Progress is not looked at here."""
 
 

@@ -30,9 +30,19 @@ class Recorder:
         self.events: list[dict] = []
         self.on_event = on_event
 
-    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:
+    def report(
+        self, phase, *, done=None, total=None, message="", item=None, counts=None, in_flight=()
+    ) -> None:
         self.events.append(
-            {"phase": phase, "done": done, "total": total, "item": item, "counts": counts or {}}
+            {
+                "phase": phase,
+                "done": done,
+                "total": total,
+                "item": item,
+                "message": message,
+                "counts": counts or {},
+                "in_flight": list(in_flight),
+            }
         )
         if self.on_event:
             self.on_event(self.events[-1])
@@ -84,6 +94,14 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     assert search(store, "platypus", k=1).hits[0].file == "letter.docx"
     phases = [e["phase"] for e in recorder.events]
     assert phases.index("parse") < phases.index("index") < phases.index("publish")
+    messages = [e["message"] for e in recorder.events]
+    assert messages[0] == "scanning sources"
+    assert messages.index("starting workers") < messages.index("building the search index")
+    sizes = {p.relative_to(docs).as_posix(): p.stat().st_size for p in docs.rglob("*") if p.is_file()}
+    in_flight = [item for e in recorder.events for item in e["in_flight"]]
+    assert in_flight, "no event listed a file in flight"
+    assert all(sizes[name] == size and running >= 0 for name, size, running in in_flight)
+    assert recorder.events[-1]["in_flight"] == []
 
 
 def test_bad_files_are_listed_and_the_rest_indexed(tmp_path: Path) -> None:

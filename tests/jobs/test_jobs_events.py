@@ -9,6 +9,8 @@ import pydantic
 import pytest
 from docmind_jobs import (
     EVENT_STATE,
+    IN_FLIGHT_LIMIT,
+    InFlightItem,
     InlineExecutor,
     JobContext,
     JobManager,
@@ -159,3 +161,20 @@ def test_progress_event_has_no_room_for_content() -> None:
         event.done = 4  # type: ignore[misc]
     assert event.fraction == 0.75
     assert ProgressEvent(seq=1, at=now).fraction is None
+
+
+def test_in_flight_items_are_bounded_and_clipped() -> None:
+    log = EventLog(lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    log.state(JobState.RUNNING)
+    items = [(f"file-{i}.pdf", 1000 + i, 0.25 * i) for i in range(IN_FLIGHT_LIMIT + 5)]
+    items[0] = ("n" * 5000, 7, 1.04)
+    log.progress("parse", 1, 2, "", None, None, items)
+    latest = log.latest()
+    assert latest is not None and len(latest.in_flight) == IN_FLIGHT_LIMIT
+    first = latest.in_flight[0]
+    assert len(first.name) == 200 and first.name.endswith("…") and (first.size, first.running_s) == (7, 1.0)
+    assert latest.in_flight[1] == InFlightItem(name="file-1.pdf", size=1001, running_s=0.2)
+    # A state event describes a job that is not running anything any more.
+    assert log.state(JobState.CANCELLING).in_flight == ()
+    with pytest.raises(pydantic.ValidationError):
+        InFlightItem(name="a", text="content")  # type: ignore[call-arg]

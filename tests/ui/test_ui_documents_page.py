@@ -46,6 +46,11 @@ def test_start_runs_a_real_job_to_a_new_active_snapshot(data_dir: Path) -> None:
     assert current is not None
     assert any(current.id in m.value for m in at.markdown)
     assert any(current.id in s.value for s in at.success)
+    summary = [m.value for m in at.markdown if "indexed ·" in m.value]
+    assert summary and summary[0].startswith("2 indexed · 0 cached · 0 failed · 0 removed")
+    assert "Search this snapshot" in summary[0]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Duration:" in captions and "Now:" not in captions and "Worker" not in captions
     assert not at.button(key="job_panel_start").disabled
 
 

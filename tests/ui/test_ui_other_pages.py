@@ -30,6 +30,9 @@ def test_search_empty_state_then_hits(data_dir: Path) -> None:
     at.text_input(key="search_query").input("pelican brief").run()
     hits = [m.value for m in at.markdown]
     assert any("atlas.pdf" in h and "page 3" in h for h in hits)
+    excerpts = [h.proto.body for h in at.get("html")]
+    assert any("<mark>pelican</mark> <mark>brief</mark>" in body for body in excerpts)
+    assert any(b.proto.label == "Download the document" for b in at.get("download_button"))
     assert not at.exception
 
 
@@ -40,10 +43,16 @@ def test_snapshots_activate_and_delete_rules(data_dir: Path) -> None:
     second = _ingest()
     at = AppTest.from_file(page("snapshots"), default_timeout=30).run()
     assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["snapshot"]) == [second, first] and list(frame["active"]) == [True, False]
+    assert set(frame["checksums"]) == {"not checked"}  # no re-hash on every rerun
+    at.button(key="snapshots_verify").click().run()
+    assert set(at.dataframe[0].value["checksums"]) == {"ok"}
     at.selectbox(key="snapshots_choice").select(second).run()
     at.button(key="snapshots_delete").click().run()
-    at.button(key="snapshots_confirm_delete").click().run()
-    assert any("Refused" in e.value for e in at.error)
+    # The active snapshot is refused at the Delete click: no confirmation is asked.
+    assert any("Refused" in e.value and "active snapshot" in e.value for e in at.error)
+    assert not [w for w in at.warning if "for good" in w.value]
     assert {i.id for i in process_service().store.list()} == {first, second}
     at.selectbox(key="snapshots_choice").select(first).run()
     at.button(key="snapshots_activate").click().run()
@@ -56,6 +65,17 @@ def test_snapshots_activate_and_delete_rules(data_dir: Path) -> None:
     assert [i.id for i in process_service().store.list()] == [first]
 
 
+def test_a_link_from_job_history_preselects_its_snapshot(data_dir: Path) -> None:
+    make_text(data_dir / "documents" / "one.md")
+    first = _ingest()
+    make_text(data_dir / "documents" / "two.md", seed=2)
+    _ingest()
+    at = AppTest.from_file(page("snapshots"), default_timeout=30)
+    at.query_params["snapshot"] = first
+    at.run()
+    assert at.selectbox(key="snapshots_choice").value == first
+
+
 def test_job_history_lists_jobs(data_dir: Path) -> None:
     make_text(data_dir / "documents" / "one.md")
     _ingest()
@@ -63,3 +83,7 @@ def test_job_history_lists_jobs(data_dir: Path) -> None:
     assert not at.exception
     frame = at.dataframe[0].value
     assert list(frame["state"]) == ["Succeeded"]
+    snapshot = process_service().store.current()
+    assert snapshot is not None
+    assert list(frame["snapshot"]) == [f"snapshots?snapshot={snapshot.id}"]
+    assert str(frame["started"][0]).endswith(" UTC")

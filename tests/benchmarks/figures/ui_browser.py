@@ -3,8 +3,9 @@
 A real ``streamlit run`` server on 127.0.0.1 (own process group, log to a file, health polled)
 with a scratch data dir whose library folder is the 1x corpus. Each trial clears the chunk cache
 (so the job has real work), clicks "Start ingestion", waits until the panel says "Running", waits
-a seeded 0.3-1.5 s, clicks "Cancel ingestion" and times until ``.st-key-job_panel`` contains
-"Cancelled". Chromium never resolves names outside loopback.
+a seeded 0.3-1.5 s, clicks "Cancel ingestion" and times until ``.st-key-job_panel`` first says
+"Cancelling" (or already "Cancelled": the click's feedback) and until it says "Cancelled".
+Chromium never resolves names outside loopback.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tests.benchmarks.report import Figure
 
 APP = "apps/docmind/src/docmind/ui/streamlit_app.py"
 TARGET_S = 1.5
+FEEDBACK_TARGET_S = 0.3
 PANEL = ".st-key-job_panel"
 CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
@@ -125,14 +127,18 @@ def _trials(url: str, data: Path, count: int, seed: int) -> list[dict[str, Any]]
                 continue
             clicked = time.perf_counter()
             cancel.click()
+            page.wait_for_function(_panel_has("Cancel"), timeout=30_000, polling=10)  # either word
+            feedback = time.perf_counter() - clicked
             page.wait_for_function(_panel_has("Cancelled"), timeout=30_000, polling=10)
-            results.append({"outcome": "cancelled", "seconds": time.perf_counter() - clicked})
+            results.append(
+                {"outcome": "cancelled", "seconds": time.perf_counter() - clicked, "feedback": feedback}
+            )
         browser.close()
     return results
 
 
-def ui_browser_figure(ctx: Context) -> Figure:
-    """Median and max of click Cancel → "Cancelled" shown, over 5 trials (2 with ``--quick``)."""
+def ui_browser_figures(ctx: Context) -> list[Figure]:
+    """Click Cancel → "Cancelling" shown, and → "Cancelled" shown: worst of 5 trials (2 with ``--quick``)."""
     data = ctx.fresh_dir("ui-browser")
     try:
         with streamlit_server(data, ctx.corpus.main, ctx.logs / "streamlit.log") as url:
@@ -141,15 +147,30 @@ def ui_browser_figure(ctx: Context) -> Figure:
         ctx.discard(data)
     times = [t["seconds"] for t in trials if "seconds" in t]
     worst = max(times, default=float("nan"))
-    print(f"[ui] browser cancel: {[round(t, 2) for t in times]}", flush=True)
-    return Figure(
-        "ui_browser",
-        "Click Cancel → panel shows Cancelled (browser), worst of trials",
-        worst,
+    feedback = [t["feedback"] for t in trials if "feedback" in t]
+    print(f"[ui] browser cancel: {[round(t, 2) for t in times]}; feedback {feedback}", flush=True)
+    slowest = max(feedback, default=float("nan"))
+    shown = Figure(
+        "ui_cancel_feedback",
+        "Click Cancel → panel shows Cancelling (browser), worst of trials",
+        slowest,
         " s",
         "<=",
-        TARGET_S,
-        f"{len(times)} trials in Chromium against `streamlit run`: median {median(times):.2f} s, "
-        f"p95 {percentile(times, 95):.2f} s, max {worst:.2f} s",
+        FEEDBACK_TARGET_S,
+        f"{len(feedback)} trials: median {median(feedback):.2f} s, max {slowest:.2f} s",
         {"trials": trials},
     )
+    return [
+        shown,
+        Figure(
+            "ui_browser",
+            "Click Cancel → panel shows Cancelled (browser), worst of trials",
+            worst,
+            " s",
+            "<=",
+            TARGET_S,
+            f"{len(times)} trials in Chromium against `streamlit run`: median {median(times):.2f} s, "
+            f"p95 {percentile(times, 95):.2f} s, max {worst:.2f} s",
+            {"trials": trials},
+        ),
+    ]

@@ -16,7 +16,15 @@ from docmind_jobs.errors import (
     ManagerClosedError,
     RegistryError,
 )
-from docmind_jobs.events import EVENT_PROGRESS, EVENT_STATE, ITEM_LIMIT, MESSAGE_LIMIT, ProgressEvent
+from docmind_jobs.events import (
+    EVENT_PROGRESS,
+    EVENT_STATE,
+    IN_FLIGHT_LIMIT,
+    ITEM_LIMIT,
+    MESSAGE_LIMIT,
+    InFlightItem,
+    ProgressEvent,
+)
 from docmind_jobs.executors import DaemonThreadPoolExecutor, ExecutorFactory, InlineExecutor
 from docmind_jobs.job import JobFunction
 from docmind_jobs.manager import SHUTDOWN_ERROR, JobManager, describe_error
@@ -29,6 +37,7 @@ __all__ = [
     "EVENT_PROGRESS",
     "EVENT_STATE",
     "INTERRUPTED_ERROR",
+    "IN_FLIGHT_LIMIT",
     "ITEM_LIMIT",
     "MESSAGE_LIMIT",
     "SCHEMA_VERSION",
@@ -40,6 +49,7 @@ __all__ = [
     "Clock",
     "DaemonThreadPoolExecutor",
     "ExecutorFactory",
+    "InFlightItem",
     "InlineExecutor",
     "InvalidTransitionError",
     "JobCancelled",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from docmind_jobs.errors import JobCancelled
@@ -56,6 +56,7 @@ class JobContext:
         message: str = "",
         item: str | None = None,
         counts: Mapping[str, int | float] | None = None,
+        in_flight: Sequence[tuple[str, int, float]] = (),
     ) -> None:
         """Record progress. O(1) and cheap: call it as often as useful; memory stays bounded.
 
@@ -69,7 +70,8 @@ class JobContext:
             message: Short human text.
             item: The name of the item being worked on (a file name) — never its content.
             counts: Named counters, copied.
+            in_flight: (name, size in bytes, seconds running) of each item worked on in parallel.
         """
-        at = self._log.progress(phase, done, total, message, item, counts)
+        at = self._log.progress(phase, done, total, message, item, counts, in_flight)
         if at is not None and self._on_progress is not None:
             self._on_progress(at)

@@ -17,23 +17,42 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from docmind_jobs.clock import Clock
-from docmind_jobs.events import EVENT_PROGRESS, EVENT_STATE, ITEM_LIMIT, MESSAGE_LIMIT, ProgressEvent, clip
+from docmind_jobs.events import (
+    EVENT_PROGRESS,
+    EVENT_STATE,
+    IN_FLIGHT_LIMIT,
+    ITEM_LIMIT,
+    MESSAGE_LIMIT,
+    InFlightItem,
+    ProgressEvent,
+    clip,
+)
 from docmind_jobs.states import JobState
 
 DEFAULT_RING_SIZE = 256
 
-# (seq, at, kind, phase, done, total, counts, message, item, state)
+# (seq, at, kind, phase, done, total, counts, message, item, state, in_flight)
 _Raw = tuple[
-    int, datetime, str, str, int | None, int | None, dict[str, int | float], str, str | None, JobState | None
+    int,
+    datetime,
+    str,
+    str,
+    int | None,
+    int | None,
+    dict[str, int | float],
+    str,
+    str | None,
+    JobState | None,
+    tuple[InFlightItem, ...],
 ]
 
 
 def _build(raw: _Raw) -> ProgressEvent:
-    seq, at, kind, phase, done, total, counts, message, item, state = raw
+    seq, at, kind, phase, done, total, counts, message, item, state, in_flight = raw
     return ProgressEvent(
         seq=seq,
         at=at,
@@ -44,6 +63,7 @@ def _build(raw: _Raw) -> ProgressEvent:
         counts=counts,
         message=message,
         item=item,
+        in_flight=in_flight,
         state=state,
     )
 
@@ -79,8 +99,12 @@ class EventLog:
         message: str,
         item: str | None,
         counts: Mapping[str, int | float] | None,
+        in_flight: Sequence[tuple[str, int, float]] = (),
     ) -> datetime | None:
-        """Append a progress event; return its timestamp, or None if the log is closed (job finished)."""
+        """Append a progress event; return its timestamp, or None if the log is closed (job finished).
+
+        ``in_flight`` lists (name, size in bytes, seconds running) of the items worked on in parallel.
+        """
         if self._closed:
             return None
         at = self._clock()
@@ -89,6 +113,10 @@ class EventLog:
         if item is not None and len(item) > ITEM_LIMIT:
             item = clip(item, ITEM_LIMIT)
         frozen_counts = dict(counts) if counts else {}
+        items = tuple(
+            InFlightItem(name=clip(name, ITEM_LIMIT), size=size, running_s=round(running, 1))
+            for name, size, running in in_flight[:IN_FLIGHT_LIMIT]
+        )
         with self._lock:
             if self._closed:
                 return None
@@ -104,6 +132,7 @@ class EventLog:
                 message,
                 item,
                 None,
+                items,
             )
             self._ring.append(raw)
             self._last = raw
@@ -121,7 +150,7 @@ class EventLog:
             last = self._last
             phase, done, total, counts = ("", None, None, {}) if last is None else last[3:7]
             text = clip(message, MESSAGE_LIMIT)
-            raw: _Raw = (self._seq, at, EVENT_STATE, phase, done, total, counts, text, None, state)
+            raw: _Raw = (self._seq, at, EVENT_STATE, phase, done, total, counts, text, None, state, ())
             self._ring.append(raw)
             self._states.append(raw)
             self._last = raw

@@ -21,6 +21,8 @@ MESSAGE_LIMIT: Final = 200
 """Longest ``message`` kept, in characters; longer ones are clipped with an ellipsis."""
 ITEM_LIMIT: Final = 200
 """Longest ``item`` name kept, in characters."""
+IN_FLIGHT_LIMIT: Final = 16
+"""Most items in flight kept per event (the first ones reported)."""
 
 
 def clip(text: str, limit: int) -> str:
@@ -28,6 +30,22 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
+
+
+class InFlightItem(BaseModel):
+    """One item being worked on right now: its name (never its content), size and running time.
+
+    Attributes:
+        name: The item's name, clipped to ``ITEM_LIMIT``.
+        size: Its size in bytes (0 when unknown).
+        running_s: Seconds it had been running when the event was recorded.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    size: int = 0
+    running_s: float = 0.0
 
 
 class ProgressEvent(BaseModel):
@@ -44,6 +62,7 @@ class ProgressEvent(BaseModel):
         counts: Named counters (files indexed, chunks, seconds...).
         message: Short human text (clipped to ``MESSAGE_LIMIT``); for a Failed event, the error.
         item: The name of the item being worked on (clipped to ``ITEM_LIMIT``), never its content.
+        in_flight: The items being worked on in parallel (at most ``IN_FLIGHT_LIMIT``).
         state: The new state, for ``EVENT_STATE`` events; None for progress.
     """
 
@@ -58,6 +77,7 @@ class ProgressEvent(BaseModel):
     counts: dict[str, int | float] = {}
     message: str = ""
     item: str | None = None
+    in_flight: tuple[InFlightItem, ...] = ()
     state: JobState | None = None
 
     @property

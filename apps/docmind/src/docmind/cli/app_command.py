@@ -2,8 +2,9 @@
 
 Streamlit's own configuration is honoured: ``.streamlit/config.toml`` (global and in the working
 folder), ``STREAMLIT_*`` environment variables and ``--section.option`` arguments, which are passed
-through unchanged. DocMind's preferences (headless, no usage statistics, a minimal toolbar) apply
-only to options the person has not set anywhere. ``--port N`` is a shorthand for
+through unchanged. DocMind's preferences (headless, no usage statistics, a minimal toolbar and,
+unless the server's address is chosen, the browser address ``localhost``) apply only to options the
+person has not set anywhere. ``--port N`` is a shorthand for
 ``--server.port N``; without either, Streamlit picks the port, and the URL it prints is the real one.
 """
 
@@ -23,6 +24,10 @@ PREFERENCES = {
     "browser.gatherUsageStats": "false",
     "client.toolbarMode": "minimal",
 }
+# Without an address, Streamlit asks a web service for this machine's external IP at start (offline:
+# "Did not auto detect external IP"); naming the browser address prints one URL and asks nothing.
+# Not applied when the person chose the server's address: Streamlit then prints that one.
+QUIET_ADDRESS = {"browser.serverAddress": "localhost"}
 _OPTION = re.compile(r"^--([a-z][A-Za-z]*\.[a-z][A-Za-z]*)(?:=(.*))?$", re.DOTALL)
 
 
@@ -58,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
         options["server.port"] = str(args.port)
     from docmind.ui.streamlit_config import set_by_person  # loads Streamlit: only this command needs it
 
-    chosen = set_by_person(PREFERENCES, options)
-    options |= {name: value for name, value in PREFERENCES.items() if name not in chosen}
+    chosen = set_by_person([*PREFERENCES, *QUIET_ADDRESS, "server.address"], options)
+    preferred = PREFERENCES if "server.address" in chosen else PREFERENCES | QUIET_ADDRESS
+    options |= {name: value for name, value in preferred.items() if name not in chosen}
     os.environ["DOCMIND_DATA_DIR"] = str(settings.data_dir)
     script = Path(__file__).resolve().parent.parent / "ui" / "streamlit_app.py"
     argv = [sys.executable, "-m", "streamlit", "run", str(script)]

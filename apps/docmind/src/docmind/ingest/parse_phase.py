@@ -5,6 +5,9 @@ the same chunk settings: its counts are reused without reading anything), the ch
 entry for this content), and finally a worker process that parses and splits it. Files are
 hashed here, in the job thread, while the workers parse earlier files; a file whose scan stamp
 the active snapshot recorded keeps that snapshot's hash and is not read at all.
+
+Progress names what is happening: "starting workers" while the first worker process starts,
+then every file handed to a worker (with its size and running time) until its outcome arrives.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def parse_corpus(
 
     def record(outcome: FileOutcome) -> None:
         outcomes[outcome.rel] = outcome
+        progress.finish_item(outcome.rel)
         progress.files_done += 1
         progress.bytes_done += by_rel[outcome.rel].size
         progress.files_cached += outcome.status == FileStatus.CACHED
@@ -76,6 +80,9 @@ def parse_corpus(
             if counts is not None:
                 record(FileOutcome(file.rel, FileStatus.CACHED, sha, *counts))
                 continue
+            progress.start_item(file.rel, file.size)
+            if pool.worker_count == 0:
+                progress.emit("starting workers", force=True)
             yield FileTask(
                 file.path,
                 file.rel,
@@ -89,6 +96,8 @@ def parse_corpus(
     for outcome in pool.process_files(misses()):
         if outcome.status == FileStatus.CANCELLED:
             raise IngestCancelled
+        if progress.note == "starting workers":
+            progress.note = "parsing and splitting"
         record(outcome)
     if cancel.is_set():
         raise IngestCancelled

@@ -17,8 +17,9 @@ from typing import Any, Literal
 from docmind_snapshots import SnapshotStore
 
 from docmind.embed.encoders import encoder_for
+from docmind.excerpts import best_passage
 from docmind.search.fusion import reciprocal_rank_fusion
-from docmind.search.hits import NoSnapshotError, SearchHit, SearchModeError, excerpt_of
+from docmind.search.hits import EXCERPT_CHARS, NoSnapshotError, SearchHit, SearchModeError
 from docmind.search.loaded import DenseIndex, LoadedSnapshot, loaded_snapshot
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -73,7 +74,8 @@ def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = Non
             "dense": [o for o, _ in _dense(snapshot.dense, query, pool)],
         }
         ranked = [(f.item, f.score, f.sources) for f in reciprocal_rank_fusion(rankings)[:k]]
-    return SearchResult(chosen, keyword_only, [_hit(snapshot.record(o), s, r) for o, s, r in ranked])
+    hits = [_hit(snapshot.record(o), s, r, query) for o, s, r in ranked]
+    return SearchResult(chosen, keyword_only, hits)
 
 
 def _bm25(snapshot: LoadedSnapshot, query: str, wanted: int) -> list[tuple[int, float]]:
@@ -100,7 +102,7 @@ def _dense(dense: DenseIndex, query: str, wanted: int) -> list[tuple[int, float]
     return list(best.items())[:wanted]
 
 
-def _hit(record: dict[str, Any], score: float, retrievers: tuple[str, ...]) -> SearchHit:
+def _hit(record: dict[str, Any], score: float, retrievers: tuple[str, ...], query: str) -> SearchHit:
     from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
     node = metadata_dict_to_node(record)
@@ -109,6 +111,6 @@ def _hit(record: dict[str, Any], score: float, retrievers: tuple[str, ...]) -> S
         file=str(node.metadata.get("file", "")),
         page=int(label) if label.isdigit() else None,
         score=round(score, 4),
-        excerpt=excerpt_of(node.get_content()),
+        excerpt=best_passage(node.get_content(), query, width=EXCERPT_CHARS),
         retrievers=list(retrievers),
     )

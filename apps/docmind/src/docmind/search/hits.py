@@ -15,7 +15,8 @@ class SearchHit(BaseModel):
         page: The 1-based PDF page number, ``None`` for formats without pages.
         score: The ranking score: BM25 score (``bm25``), cosine similarity (``dense``) or the
             reciprocal-rank-fusion score (``hybrid``).
-        excerpt: Plain text of the chunk, shortened to about ``EXCERPT_CHARS`` characters.
+        excerpt: Plain text of the chunk's passage that best matches the query (``docmind.excerpts``),
+            about ``EXCERPT_CHARS`` characters.
         retrievers: Which retrievers ranked this chunk in their candidates (``bm25``, ``dense``).
     """
 
@@ -34,9 +35,3 @@ class NoSnapshotError(Exception):
 
 class SearchModeError(Exception):
     """The requested mode cannot run on the active snapshot (dense search of a keyword-only one)."""
-
-
-def excerpt_of(text: str) -> str:
-    """The chunk's text on one line, cut at ``EXCERPT_CHARS`` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"

@@ -6,6 +6,7 @@ import streamlit as st
 from docmind_snapshots import SnapshotError
 
 from docmind.service import DocMind
+from docmind.timefmt import format_time
 
 
 def active_snapshot_badge(service: DocMind, key: str = "active_snapshot") -> None:
@@ -23,6 +24,6 @@ def active_snapshot_badge(service: DocMind, key: str = "active_snapshot") -> Non
             return
         meta = current.metadata
         st.markdown(
-            f"**Active snapshot** `{current.id}` · created {current.created:%Y-%m-%d %H:%M:%S} UTC · "
+            f"**Active snapshot** `{current.id}` · created {format_time(current.created)} · "
             f"{meta.get('files_total', 0)} files · {meta.get('chunks', 0):,} chunks"
         )

@@ -1,7 +1,9 @@
 """The Documents page's job panel fragment: reads the job from the manager, wires Start/Cancel.
 
-The fragment polls (``run_every``) only while an ingestion is active, and triggers exactly one
-full-app rerun when it sees the job end, so the active snapshot and corpus table refresh.
+The fragment polls (``run_every``) every 0.5 s while an ingestion is active and every 3 s while
+idle, so a job started elsewhere (the CLI, another tab) shows up within seconds. It triggers one
+full-app rerun when it sees a job start or end, so the poll rate, the active snapshot and the
+corpus table follow. A Cancel click shows Cancelling in the click's own rerun.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from docmind.ui.components.job_panel import job_panel
 from docmind.ui.runtime import service
 
 POLL_INTERVAL = timedelta(milliseconds=500)
+IDLE_POLL_INTERVAL = timedelta(seconds=3)
 
 
 def _start() -> None:
@@ -37,6 +40,7 @@ def _start() -> None:
 
 
 def _cancel(job_id: str) -> None:
+    st.session_state[keys.DOCUMENTS_CANCEL_REQUESTED] = job_id
     service().jobs.cancel(job_id)
 
 
@@ -45,16 +49,17 @@ def render_job_panel() -> None:
     record = service().latest_ingestion()
     polling = record is not None and record.state.is_active
 
-    @st.fragment(run_every=POLL_INTERVAL if polling else None)
+    @st.fragment(run_every=POLL_INTERVAL if polling else IDLE_POLL_INTERVAL)
     def panel() -> None:
         svc = service()
         current = svc.latest_ingestion()
         started = st.session_state[keys.DOCUMENTS_START_REQUESTED]
-        ended = polling and (current is None or not current.state.is_active)
-        if started or ended:
+        active = current is not None and current.state.is_active
+        if started or polling != active:
             st.session_state[keys.DOCUMENTS_START_REQUESTED] = False
             st.rerun()
-        view = panel_view(current) if current else None
+        asked = current is not None and st.session_state[keys.DOCUMENTS_CANCEL_REQUESTED] == current.id
+        view = panel_view(current, cancel_requested=asked) if current else None
         failures: tuple[FailedFile, ...] = ()
         removed: tuple[str, ...] = ()
         if view is not None and view.snapshot_id:

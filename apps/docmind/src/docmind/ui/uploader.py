@@ -1,4 +1,9 @@
-"""The upload section of the Documents page: saves files safely and reports each one."""
+"""The upload section of the Documents page: saves files safely and sums up what happened.
+
+A batch leaves one line: a collapsed expander labelled with the summary ("Upload: 99 saved · 1
+already present · 0 refused") that holds the per-file notes, so a large upload never pushes the
+job panel below the fold. The next upload replaces it.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ import streamlit as st
 from docmind.ingest.corpus import SUPPORTED_EXTENSIONS
 from docmind.service import DocMind
 from docmind.ui import session_keys as keys
-from docmind.uploads import DUPLICATE, REFUSED, save_upload
+from docmind.upload_summary import upload_summary
+from docmind.uploads import REFUSED, save_upload
 
 UPLOAD_LABEL = "Upload documents"
 
 
 def upload_section(service: DocMind) -> None:
-    """Render the uploader; saved files clear it (a new widget key) and leave a note per file."""
+    """Render the uploader; saved files clear it (a new widget key) and leave the batch's summary."""
     generation = st.session_state[keys.DOCUMENTS_UPLOADER_GEN]
     files = st.file_uploader(
         UPLOAD_LABEL,
@@ -34,10 +40,16 @@ def upload_section(service: DocMind) -> None:
         st.session_state[keys.DOCUMENTS_NOTES] = notes
         st.session_state[keys.DOCUMENTS_UPLOADER_GEN] = generation + 1
         st.rerun()
-    for status, note in st.session_state[keys.DOCUMENTS_NOTES]:
-        if status == REFUSED:
-            st.error(note)
-        elif status == DUPLICATE:
-            st.info(note)
-        else:
-            st.success(note)
+    notes = st.session_state[keys.DOCUMENTS_NOTES]
+    if notes:
+        _batch_summary(notes)
+
+
+def _batch_summary(notes: list[tuple[str, str]]) -> None:
+    """One collapsed expander whose label is the summary; opening it lists one note per file."""
+    with st.container(key="documents_upload_summary"):
+        summary = upload_summary([status for status, _ in notes])
+        refused = any(status == REFUSED for status, _ in notes)
+        icon = ":material/error:" if refused else ":material/check_circle:"
+        with st.expander(f"Upload: {summary}", icon=icon):
+            st.text("\n".join(note for _, note in notes))

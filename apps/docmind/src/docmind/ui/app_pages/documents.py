@@ -1,4 +1,4 @@
-"""Documents page: upload, the source folders, the job panel, the corpus with its status."""
+"""Documents page: upload, the job panel (in the first screenful), the source folders, the corpus."""
 
 import streamlit as st
 from docmind.ui.active_snapshot import active_snapshot_badge
@@ -13,6 +13,6 @@ init_session_defaults()
 st.title("Documents")
 active_snapshot_badge(service())
 upload_section(service())
-sources_section(service())
 render_job_panel()
+sources_section(service())
 corpus_table(service())

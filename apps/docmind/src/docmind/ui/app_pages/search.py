@@ -1,4 +1,4 @@
-"""Search page: a text box over the active snapshot, with the retrieval mode to use."""
+"""Search page: a text box over the active snapshot, the retrieval mode, hits with the matching passage."""
 
 import streamlit as st
 from docmind.embed.encoders import EmbedRequestError
@@ -6,6 +6,7 @@ from docmind.embed.spec import EmbedderUnavailableError
 from docmind.search import MODES, NoSnapshotError, SearchModeError, search
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service
+from docmind.ui.search_results import search_results
 from docmind_snapshots import SnapshotError
 
 MODE_LABELS = {"hybrid": "Hybrid (keywords + meaning)", "bm25": "Keywords (BM25)", "dense": "Meaning (dense)"}
@@ -33,9 +34,4 @@ if query.strip():
             st.caption("This snapshot is keyword-only (ingested without embeddings): BM25 search.")
         if not result.hits:
             st.caption(f"No matches for “{query}”.")
-        with st.container(key="search_results"):
-            for hit in result.hits:
-                page = f" · page {hit.page}" if hit.page else ""
-                found = " + ".join(hit.retrievers)
-                st.markdown(f"**{hit.file}**{page} · score {hit.score:.3f} · found by {found}")
-                st.caption(hit.excerpt)
+        search_results("search_results", result.hits, query, service().sources())

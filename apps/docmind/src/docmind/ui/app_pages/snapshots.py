@@ -1,4 +1,4 @@
-"""Snapshots page: list, verify, activate (rollback) and delete with confirmation."""
+"""Snapshots page: list, verify on request, activate (rollback) and delete with confirmation."""
 
 import streamlit as st
 from docmind.ui.runtime import service
@@ -7,5 +7,6 @@ from docmind.ui.snapshot_actions import snapshot_actions, snapshot_table
 
 init_session_defaults()
 st.title("Snapshots")
-snapshot_table(service())
-snapshot_actions(service())
+infos = service().store.list()
+snapshot_table(service(), infos)
+snapshot_actions(service(), infos)

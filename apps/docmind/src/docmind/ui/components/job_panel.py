@@ -1,8 +1,12 @@
-"""The job panel: state, progress, counters, current file, Start/Cancel, and the end result.
+"""The job panel: state, progress, what is happening, Start/Cancel, and the end summary.
 
 A component in the ``streamlit-extras`` manner: a function with a required ``key`` that wraps
 everything in ``st.container(key=key)`` (CSS class ``st-key-<key>``); inner widgets use keys
 derived from it. It only renders what it is given: the caller reads the job and wires actions.
+
+While a job is active the panel shows its activity, the counters, the ETA and one line per file
+a worker holds. Once it ended, only the outcome remains: the snapshot (or "nothing changed"),
+files indexed / cached / failed / removed, the duration and a link to Search.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from docmind.job_view import PanelView
 
 START_LABEL = "Start ingestion"
 CANCEL_LABEL = "Cancel ingestion"
+SEARCH_LINK = '<a href="search" target="_self">Search this snapshot →</a>'
 
 
 def job_panel(
@@ -38,8 +43,11 @@ def job_panel(
         if view is None:
             st.markdown("**Idle** · no ingestion has run yet")
             st.progress(0, text="0 / 0 files")
+        elif view.active:
+            _running(view)
         else:
-            _status(view)
+            st.markdown(f"**{view.state}** · job `{view.job_id}`")
+            st.progress(view.percent, text=view.progress_text)
         if message:
             st.error(message)
         left, right = st.columns(2)
@@ -51,8 +59,10 @@ def job_panel(
             _end_state(view, failures, removed)
 
 
-def _status(view: PanelView) -> None:
-    st.markdown(f"**{view.state}** · phase: {view.phase} · job `{view.job_id}`")
+def _running(view: PanelView) -> None:
+    cancelling = view.state == "Cancelling"
+    st.markdown(f"**{view.state}**{'…' if cancelling else ''} · job `{view.job_id}`")
+    st.caption(f"Now: {'stopping the workers' if cancelling else view.activity or view.phase}")
     st.progress(view.percent, text=view.progress_text)
     cols = st.columns(4)
     cols[0].metric("Chunks", f"{view.chunks:,}")
@@ -60,7 +70,8 @@ def _status(view: PanelView) -> None:
     cols[2].metric("ETA", view.eta)
     cols[3].metric("Failed files", view.files_failed)
     st.caption(f"Throughput: {view.throughput}")
-    st.caption(f"Current file: {view.current_file}" if view.current_file else "Current file: –")
+    for number, line in enumerate(view.in_flight, start=1):
+        st.caption(f"Worker {number}: {line}")
 
 
 def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequence[str]) -> None:
@@ -68,6 +79,16 @@ def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequenc
         st.info(f"Nothing changed; {view.snapshot_id} stays active")
     elif view.snapshot_id:
         st.success(f"Published snapshot {view.snapshot_id} · {removed_phrase(view.files_removed, removed)}")
+    if view.files_total:
+        counts = (
+            f"{view.files_indexed} indexed · {view.files_cached} cached · "
+            f"{view.files_failed} failed · {view.files_removed} removed"
+        )
+        if view.windows_embedded or view.windows_cached:
+            counts += f" · {view.windows_embedded:,} windows embedded, {view.windows_cached:,} from cache"
+        link = f" · {SEARCH_LINK}" if view.snapshot_id else ""
+        st.markdown(f"{counts}{link}", unsafe_allow_html=True)
+    st.caption(f"Duration: {view.elapsed}")
     if view.error and view.state == "Failed":
         st.error(f"Failed: {view.error}. Nothing was published.")
     if view.end_note:
@@ -89,11 +110,12 @@ def example() -> None:
         percent=42,
         progress_text="42 / 100 files",
         phase="parse",
+        activity="parsing and splitting",
+        in_flight=("reports/annual-2025.pdf · 8.4 MiB · 27s", "notes/meeting.md · 12 KiB · 0.2s"),
         chunks=1234,
         files_failed=1,
         files_removed=0,
         changed=True,
-        current_file="reports/annual-2025.pdf",
         elapsed="12.5s",
         throughput="3.4 files/s · 1.2 MB/s",
         eta="17.1s",
