@@ -7,7 +7,9 @@ Environment:
         passed in that order, the child prints ``PAUSED <last name>`` on stderr and blocks the calling thread
         until a line (or EOF) arrives on stdin. The parent then kills it (a crash at exactly that step) or
         releases it (a writer held at a known point).
-    RELIABILITY_MAXRSS_FILE  After the command, write this process's peak RSS (KiB) to that file.
+    RELIABILITY_MAXRSS_FILE  After the command, write this process's peak RSS (KiB) to that file. It is
+        the kernel's high-water mark of this process's own memory (``VmHWM``): ``ru_maxrss`` would carry
+        over the peak of the process that started it (Linux keeps it across ``exec``).
     RELIABILITY_WORKER_PRELOAD  Comma-separated modules the worker forkserver imports after its own
         preload (instrumentation that runs inside the workers, such as ``tests.support.index_write_pause``;
         the repository root must then be on ``PYTHONPATH``).
@@ -16,7 +18,6 @@ Environment:
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import threading
 from pathlib import Path
@@ -59,8 +60,15 @@ def main() -> int:
     code = docmind_main(sys.argv[1:])
     rss_file = os.environ.get("RELIABILITY_MAXRSS_FILE")
     if rss_file:
-        Path(rss_file).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        Path(rss_file).write_text(str(_peak_rss_kib()))
     return code
+
+
+def _peak_rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 if __name__ == "__main__":
