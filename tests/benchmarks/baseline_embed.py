@@ -4,8 +4,9 @@
 [--model-tokens]`` reads every document with ``SimpleDirectoryReader(recursive=True)``, splits with
 ``SentenceSplitter(chunk_size, chunk_overlap)`` (default 1024/200 tiktoken tokens, as the keyword
 baseline; with ``--model-tokens`` the sizes count the model's own word pieces, so chunks of 254
-fit its 256-piece window with the two special tokens) in an ``IngestionPipeline``, embeds with ``HuggingFaceEmbedding`` on the CPU (the packaged
-all-MiniLM-L6-v2, library defaults otherwise), builds a ``VectorStoreIndex`` and persists it.
+fit its 256-piece window with the two special tokens) in an ``IngestionPipeline``, embeds with
+``HuggingFaceEmbedding`` on the CPU (the packaged all-MiniLM-L6-v2, library defaults otherwise),
+builds a ``VectorStoreIndex`` and persists it.
 Run it with ``HF_HUB_OFFLINE=1`` so nothing tries the hub.
 
 After the persist (and outside every stage time) it counts what the model did not see: each
@@ -82,9 +83,7 @@ def ingest(
     now = time.perf_counter()
     stages["split_s"], mark = now - mark, now
 
-    index = VectorStoreIndex(
-        nodes, storage_context=StorageContext.from_defaults(), embed_model=embed_model
-    )
+    index = VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults(), embed_model=embed_model)
     now = time.perf_counter()
     stages["embed_s"], mark = now - mark, now
 
@@ -104,7 +103,9 @@ def ingest(
 
 def main() -> None:
     """Parse arguments, ingest, print the JSON line."""
-    parser = argparse.ArgumentParser(description="plain LlamaIndex ingest with embeddings (benchmark baseline)")
+    parser = argparse.ArgumentParser(
+        description="plain LlamaIndex ingest with embeddings (benchmark baseline)"
+    )
     parser.add_argument("input_dir")
     parser.add_argument("persist_dir")
     parser.add_argument("--chunk-size", type=int, default=1024)

@@ -45,7 +45,9 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
     for item in data["questions"]:
         if item["target"] not in groups:
             raise ValueError(f"question {item['id']}: unknown target group {item['target']!r}")
-        questions.append(Question(item["id"], item["question"], tuple(groups[item["target"]]), item["answer"]))
+        questions.append(
+            Question(item["id"], item["question"], tuple(groups[item["target"]]), item["answer"])
+        )
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise ValueError("question ids must be unique")

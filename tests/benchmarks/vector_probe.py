@@ -131,10 +131,14 @@ def query(store: str, folder: Path, ids_out: Path) -> dict[str, Any]:
 
         before = _memory()
         started = time.perf_counter()
+        from lancedb.query import LanceVectorQueryBuilder
+
         table = lancedb.connect(str(folder)).open_table("vectors")
 
         def search(row: int) -> None:
-            hits = table.search(queries[row]).distance_type("dot").limit(TOP_K).to_arrow()
+            builder = table.search(queries[row])
+            assert isinstance(builder, LanceVectorQueryBuilder)
+            hits = builder.distance_type("dot").limit(TOP_K).to_arrow()
             ids = hits.column("id").to_numpy()
             found[row, : len(ids)] = ids
 

@@ -46,7 +46,9 @@ def _probe(ctx: Context, name: str, *args: str) -> RunResult:
 
 def _recall(found: Path, exact: Path) -> float:
     ours, truth = np.load(found), np.load(exact)
-    overlaps = [len(set(a.tolist()) & set(b.tolist())) / truth.shape[1] for a, b in zip(ours, truth, strict=True)]
+    overlaps = [
+        len(set(a.tolist()) & set(b.tolist())) / truth.shape[1] for a, b in zip(ours, truth, strict=True)
+    ]
     return float(np.mean(overlaps))
 
 
@@ -56,7 +58,9 @@ def _measure(ctx: Context, store: str, size: int, scratch: Path) -> dict[str, An
     queries = []
     for number in range(ctx.rounds):
         ids = scratch / f"{store}-{size}-r{number}.npy"
-        queries.append(_probe(ctx, f"vectors-query-{store}-{size}-r{number}", "query", store, str(folder), str(ids)))
+        queries.append(
+            _probe(ctx, f"vectors-query-{store}-{size}-r{number}", "query", store, str(folder), str(ids))
+        )
     ctx.discard(folder)
     p95s = [percentile(q.extra["query_ms"], 95) for q in queries]
     return {
