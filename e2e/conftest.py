@@ -145,13 +145,19 @@ def prepare_data_dir() -> DataDirSetup:
 
 
 @pytest.fixture(scope="module")
+def server_env() -> dict[str, str]:
+    """Extra environment of this module's server (the tests run keyword-only unless a module says so)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def server(
-    data_dir: Path, prepare_data_dir: DataDirSetup, request: pytest.FixtureRequest
+    data_dir: Path, prepare_data_dir: DataDirSetup, server_env: dict[str, str], request: pytest.FixtureRequest
 ) -> Iterator[StreamlitServer]:
     """A real ``streamlit run`` for this module on a free port, its own data dir and process group."""
     prepare_data_dir(data_dir)
     # The log lives next to the data dir (private to this run) and is copied to artifacts/ at the end.
-    server = StreamlitServer(data_dir, data_dir.parent / f"{data_dir.name}-server.log")
+    server = StreamlitServer(data_dir, data_dir.parent / f"{data_dir.name}-server.log", env=server_env)
     server.start()
     try:
         yield server

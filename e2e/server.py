@@ -42,9 +42,12 @@ def free_port() -> int:
 class StreamlitServer:
     """One ``streamlit run`` of the DocMind app on a fixed port and data dir (restartable)."""
 
-    def __init__(self, data_dir: Path, log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, log_path: Path, port: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.log_path = log_path
+        self.env = env or {}
         self.port = port or free_port()
         self.problems_checked = 0  # how many log problems the tests have already looked at
         self._process: subprocess.Popen[bytes] | None = None
@@ -78,7 +81,7 @@ class StreamlitServer:
         """Start the server and return once ``/_stcore/health`` answers ``ok``."""
         if self._process is not None:
             raise ServerError("the server is already running")
-        env = {**os.environ, "DOCMIND_DATA_DIR": str(self.data_dir)}
+        env = {**os.environ, **self.env, "DOCMIND_DATA_DIR": str(self.data_dir)}
         env.pop("DOCMIND_LIBRARY_DIRS", None)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:

@@ -17,7 +17,7 @@ from docmind_snapshots import SnapshotStore
 from tests.support.corpus import make_text
 from tests.support.datadir import workspaces_left
 
-SIGNATURE: dict[str, int | str] = {"pipeline": 2, "chunk_size": 1024, "chunk_overlap": 200}
+SIGNATURE: dict[str, int | str] = {"pipeline": 2, "chunk_size": 1024, "chunk_overlap": 200, "embed": "off"}
 
 
 def _listing(*records: FileRecord, settings: dict[str, int | str] = SIGNATURE) -> CorpusListing:
@@ -30,7 +30,8 @@ def _file(path: str, sha: str = "", status: FileStatus = FileStatus.INDEXED, err
 
 def test_the_signature_names_every_setting_that_shapes_the_index() -> None:
     settings = Settings(chunk_size=512, chunk_overlap=64)
-    assert settings_signature(settings) == {"pipeline": 2, "chunk_size": 512, "chunk_overlap": 64}
+    assert settings_signature(settings, None) == {**SIGNATURE, "chunk_size": 512, "chunk_overlap": 64}
+    assert settings_signature(settings, "fp")["embed"] == "fp"  # a new model or window is a new index
 
 
 def test_change_between_listings() -> None:

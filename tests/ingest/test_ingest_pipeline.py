@@ -79,9 +79,9 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     statuses = {f.path: f.status for f in listing.files}
     assert statuses["image.png"] == "skipped" and ".hidden.txt" not in statuses
     assert all(f.sha256 for f in listing.files if f.status == "indexed")
-    hits = search(store, "quokka harbour phrase", k=3)
+    hits = search(store, "quokka harbour phrase", k=3).hits
     assert hits[0].file == "report.pdf" and hits[0].page == 3
-    assert search(store, "platypus", k=1)[0].file == "letter.docx"
+    assert search(store, "platypus", k=1).hits[0].file == "letter.docx"
     phases = [e["phase"] for e in recorder.events]
     assert phases.index("parse") < phases.index("index") < phases.index("publish")
 
@@ -138,7 +138,7 @@ def test_unwritten_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.
     third = _ingest(tmp_path / "data", docs)
     assert hashed == ["notes.md"]
     assert (third.files_indexed, third.files_cached) == (1, first.files_indexed - 1)
-    assert [h.file for h in search(SnapshotStore(tmp_path / "data" / "index"), "numbat")] == ["notes.md"]
+    assert [h.file for h in search(SnapshotStore(tmp_path / "data" / "index"), "numbat").hits] == ["notes.md"]
 
 
 def test_cancel_mid_pdf_stops_the_work_and_publishes_nothing(tmp_path: Path) -> None:
@@ -172,7 +172,7 @@ def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> N
     second = _ingest(tmp_path / "data", docs)
     assert second.files_cached == first.files_indexed and second.chunks > first.chunks
     store = SnapshotStore(tmp_path / "data" / "index")
-    assert search(store, "platypus", k=1)[0].file == "letter.docx"
+    assert search(store, "platypus", k=1).hits[0].file == "letter.docx"
 
 
 def test_an_ingestion_sweeps_temp_files_that_killed_writers_left_in_the_cache(tmp_path: Path) -> None:

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     """Every tunable of DocMind; environment variables use the ``DOCMIND_`` prefix.
 
     ``DOCMIND_LIBRARY_DIRS`` is a list of folders separated by ``os.pathsep`` (``:`` on Linux).
+
+    Dense embeddings (``docmind.embed``): ``DOCMIND_EMBED=off`` keeps the keyword-only engine.
+    ``DOCMIND_EMBED_MODEL`` is a local sentence-transformers folder (default: the packaged
+    all-MiniLM-L6-v2), or, with ``DOCMIND_EMBED_URL`` (an OpenAI-compatible ``/v1/embeddings``
+    endpoint), the model name sent to it. ``embed_window`` is the window in word pieces (0: the
+    model's own limit); ``embed_batch`` the windows per model call or request.
     """
 
     model_config = SettingsConfigDict(env_prefix="DOCMIND_", frozen=True, extra="ignore")
@@ -32,6 +38,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     retention: int = Field(default=5, ge=1)
     job_history_days: int = Field(default=30, ge=1)
+    embed: bool = True
+    embed_model: str = ""
+    embed_url: str = ""
+    embed_window: int = Field(default=0, ge=0, le=8192)
+    embed_batch: int = Field(default=32, ge=1, le=1024)
 
     @field_validator("library_dirs", mode="before")
     @classmethod

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from docmind_snapshots import RecoveryReport, SnapshotError, SnapshotInfo
 
-from docmind.cli.context import EXIT_FAILED, EXIT_OK, fail, open_service
-from docmind.search import NoSnapshotError
+from docmind.cli.context import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, open_service
+from docmind.embed.encoders import EmbedRequestError
+from docmind.embed.spec import EmbedderUnavailableError
+from docmind.search import NoSnapshotError, SearchModeError
 from docmind.search import search as run_search
 
 
@@ -69,21 +72,26 @@ def activate(args: argparse.Namespace) -> int:
 
 def search(args: argparse.Namespace) -> int:
     """Search the active snapshot and print the hits."""
+    if args.k < 1:
+        return fail("-k must be at least 1", EXIT_USAGE)
     service = open_service(args)
     try:
-        hits = run_search(service.store, args.query, k=args.k)
-    except NoSnapshotError as exc:
+        result = run_search(service.store, args.query, k=args.k, mode=args.mode)
+    except (NoSnapshotError, SearchModeError, EmbedderUnavailableError, EmbedRequestError) as exc:
         return fail(str(exc))
     finally:
         service.close()
+    if result.keyword_only:
+        print("note: the active snapshot is keyword-only (no vectors): BM25 search", file=sys.stderr)
     if args.json:
-        _emit_json([hit.model_dump(mode="json") for hit in hits])
+        _emit_json([hit.model_dump(mode="json") for hit in result.hits])
         return EXIT_OK
-    if not hits:
+    if not result.hits:
         print("no matches")
-    for hit in hits:
+    for hit in result.hits:
         page = f" p.{hit.page}" if hit.page else ""
-        print(f"{hit.score:7.3f}  {hit.file}{page}\n         {hit.excerpt}")
+        found = "+".join(hit.retrievers)
+        print(f"{hit.score:7.3f}  {hit.file}{page}  [{found}]\n         {hit.excerpt}")
     return EXIT_OK
 
 

@@ -147,5 +147,11 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
         f"{len(summary.files_failed)} failed), {removed}, "
         f"{summary.chunks} chunks in {summary.seconds:.1f} s"
     )
+    if summary.embed_model:
+        print(
+            f"  vectors: {summary.windows_total} windows of {summary.embed_window} word pieces "
+            f"({summary.windows_embedded} embedded, {summary.windows_cached} from the cache) "
+            f"by {summary.embed_model}, {summary.coverage or 0:.0%} of the text covered"
+        )
     for failed in summary.files_failed:
         print(f"  failed: {failed.path}: {failed.error}")

@@ -95,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", parents=[common], help="search the active snapshot")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("-k", type=int, default=5, help="number of hits (default 5)")
+    search.add_argument(
+        "--mode",
+        choices=["hybrid", "bm25", "dense"],
+        default=None,
+        help="retrieval: hybrid (BM25 + dense vectors, fused; the default when the snapshot has vectors), "
+        "bm25 (keywords) or dense (meaning)",
+    )
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=commands.search)
 

@@ -41,7 +41,10 @@ class PlainView:
 
 
 class RichView:
-    """A rich progress bar with phase, files, chunks and the current file."""
+    """A rich progress bar with phase, files, chunks and the current file.
+
+    In the embed phase the bar counts windows (cached ones included) and shows windows per second.
+    """
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -50,22 +53,34 @@ class RichView:
             TextColumn("[bold]{task.fields[phase]:<8}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("files · {task.fields[chunks]} chunks"),
+            TextColumn("{task.fields[unit]} · {task.fields[detail]}"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[item]}", style="dim"),
             transient=False,
         )
-        self._task = self._progress.add_task("ingest", total=None, phase="scan", chunks=0, item="")
+        self._task = self._progress.add_task(
+            "ingest", total=None, phase="scan", unit="files", detail="0 chunks", item=""
+        )
         self._progress.start()
 
     def show(self, event: ProgressEvent) -> None:
         """Move the bar."""
+        counts = event.counts
+        windows = int(counts.get("windows_total", 0))
+        if event.phase == "embed" and windows:
+            done = int(counts.get("windows_done", 0)) + int(counts.get("windows_cached", 0))
+            total, unit = windows, "windows"
+            detail = f"{float(counts.get('windows_per_s', 0)):.1f} windows/s"
+        else:
+            done, total, unit = event.done or 0, event.total or None, "files"
+            detail = f"{int(counts.get('chunks', 0))} chunks"
         self._progress.update(
             self._task,
-            completed=event.done or 0,
-            total=event.total or None,
+            completed=done,
+            total=total,
             phase=event.phase,
-            chunks=int(event.counts.get("chunks", 0)),
+            unit=unit,
+            detail=detail,
             item=(event.item or "")[-48:],
         )
 

@@ -1,9 +1,10 @@
 """What a new corpus listing changes against the active snapshot's: one settings signature, one comparison.
 
-The settings signature names every setting that shapes the published index (today the pipeline
-version and the chunk settings). It is recorded in each snapshot's ``corpus.json``, and a listing
-whose signature differs from the active one's is a change even when every file is the same: a new
-setting must reach the index. ``change_between`` is the only place two listings are compared.
+The settings signature names every setting that shapes the published index (the pipeline version,
+the chunk settings and the embedder's fingerprint, or ``off``). It is recorded in each snapshot's
+``corpus.json``, and a listing whose signature differs from the active one's is a change even when
+every file is the same: a new setting must reach the index. ``change_between`` is the only place
+two listings are compared.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ class Change(Enum):
     """The index content or the settings differ (or there is no active listing): build the index."""
 
 
-def settings_signature(settings: Settings) -> dict[str, int | str]:
-    """Every setting that shapes the published index, as recorded in ``CorpusListing.settings``."""
+def settings_signature(settings: Settings, embed_fingerprint: str | None) -> dict[str, int | str]:
+    """Every setting that shapes the published index, as recorded in ``CorpusListing.settings``.
+
+    ``embed_fingerprint`` is the embedder's (``EmbedSpec.fingerprint``), ``None`` when embeddings are off.
+    """
     return {
         "pipeline": PIPELINE_VERSION,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
+        "embed": embed_fingerprint or "off",
     }
 
 

@@ -18,6 +18,10 @@ from docmind_snapshots import SnapshotError, SnapshotStore
 from docmind.ingest.corpus import Corpus
 from docmind.ingest.index_stage import BM25_DIR
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing
+from docmind.ingest.vector_stage import VECTORS_DIR
+
+INDEX_DIRS = (BM25_DIR, VECTORS_DIR)
+"""The index folders of a snapshot (the dense one only when it has vectors)."""
 
 
 def active_listing(store: SnapshotStore) -> tuple[str, CorpusListing] | None:
@@ -79,9 +83,12 @@ def reuse_active_index(store: SnapshotStore, previous: CorpusListing, workspace:
         with store.open(current.id) as snapshot:
             if CorpusListing.model_validate_json((Path(snapshot) / CORPUS_FILE).read_bytes()) != previous:
                 return False  # the active snapshot changed since the listing was read
-            _link_tree(Path(snapshot) / BM25_DIR, workspace / BM25_DIR)
+            for name in INDEX_DIRS:
+                if (Path(snapshot) / name).is_dir():
+                    _link_tree(Path(snapshot) / name, workspace / name)
     except (OSError, ValueError, SnapshotError):
-        shutil.rmtree(workspace / BM25_DIR, ignore_errors=True)
+        for name in INDEX_DIRS:
+            shutil.rmtree(workspace / name, ignore_errors=True)
         return False
     return True
 

@@ -13,6 +13,11 @@ Contract:
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 - A source root that is missing or unreadable fails the job (:class:`SourceUnavailableError`)
   before anything is read: its files are never dropped silently.
+- With embeddings on, the embedder is checked before anything is read (a missing model folder, an
+  unreachable endpoint or one that answers unusable vectors fails the job with one line). When the
+  index is rebuilt, the embed phase (``embed_phase``) gives every window of every chunk a vector,
+  embedding only what the embedding cache lacks, and the index build writes them beside BM25. An
+  embedder that fails midway fails the job (nothing published; finished batches stay cached).
 - When the corpus indexes exactly what the active snapshot indexes, under the same settings
   (``changes.change_between``), nothing is published: the summary has ``changed=False`` and the
   active snapshot's id, and retention does not run.
@@ -30,11 +35,15 @@ from pathlib import Path
 from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
+from docmind.embed.cache import EmbeddingCache
+from docmind.embed.encoders import EmbedRequestError, probe
+from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
+from docmind.ingest.embed_phase import EmbedResult, embed_corpus
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.index_build import IndexedFile, IndexTask, build_index
+from docmind.ingest.index_build import IndexedFile, IndexResult, IndexTask, VectorSource, build_index
 from docmind.ingest.index_reuse import (
     active_listing,
     known_chunk_counts,
@@ -48,6 +57,7 @@ from docmind.ingest.summary import (
     CORPUS_FILE,
     REMOVED_SAMPLE,
     CorpusListing,
+    EmbeddingInfo,
     FailedFile,
     FileRecord,
     IngestSummary,
@@ -85,6 +95,7 @@ def run_ingestion(
     cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
     with store.begin(owner=owner) as workspace, cache.swept(), WorkerPool(settings.workers, cancel) as pool:
         _check_sources(sources)
+        spec = _checked_embedder(settings)
         scanned_ns = time.time_ns()
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
@@ -105,7 +116,7 @@ def run_ingestion(
         listing = CorpusListing(
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
-            settings=settings_signature(settings),
+            settings=settings_signature(settings, spec.fingerprint if spec else None),
             scanned_ns=scanned_ns,
             files=tuple(records),
             removed=tuple(removed),
@@ -115,23 +126,36 @@ def run_ingestion(
             if cancel.is_set():
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
-            return _unchanged(active[0], records, progress, started)
+            return _unchanged(active[0], active[1], records, progress, started)
+        embedded: EmbedResult | None = None
         if (
             change is Change.LISTING
             and previous is not None
             and reuse_active_index(store, previous, workspace.path)
         ):
             progress.emit("same content: reusing the active index", force=True)
+            listing = listing.model_copy(update={"embedding": previous.embedding})
         else:
-            progress.emit("building the search index", force=True)
             locations = {f.rel: f.path for f in corpus.files}
             files = tuple(IndexedFile(r.path, r.source, r.sha256, locations[r.path]) for r in ingested)
-            task = IndexTask(workspace.path, cache, settings.chunk_size, settings.chunk_overlap, files)
+            chunk_settings = (settings.chunk_size, settings.chunk_overlap)
+            if spec is not None:
+                pool.release_idle(keep=0)  # parse workers would only hold memory beside the model
+                with EmbeddingCache(cache_root, spec.fingerprint) as vectors:
+                    embedded = embed_corpus(
+                        files, cache, chunk_settings, spec, vectors, progress, pool, cancel
+                    )
+            progress.phase = PHASE_INDEX
+            progress.emit("building the search index", force=True)
+            source = VectorSource(spec, cache_root) if spec is not None else None
+            task = IndexTask(workspace.path, cache, *chunk_settings, files, source)
             pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
             try:
-                pool.call(build_index, task)
+                built: IndexResult = pool.call(build_index, task)
             except (WorkerTaskError, WorkerCrashedError) as exc:
                 raise IndexBuildError(f"could not build the search index: {exc}") from exc
+            if spec is not None and embedded is not None and built.dims:
+                listing = listing.model_copy(update={"embedding": _embedding_info(spec, embedded, built)})
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
         workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
@@ -139,7 +163,7 @@ def run_ingestion(
         progress.emit("publishing the snapshot", force=True)
         if cancel.is_set():
             raise IngestCancelled
-        summary = _summary(records, removed, progress, started)
+        summary = _summary(records, removed, progress, started, listing.embedding, embedded)
         metadata = summary.model_dump(
             exclude={"event", "snapshot_id", "changed", "files_failed", "files_removed_sample"}
         )
@@ -160,14 +184,45 @@ def _check_sources(sources: Sequence[Source]) -> None:
             )
 
 
+def _checked_embedder(settings: Settings) -> EmbedSpec | None:
+    """The job's embedder, checked before any work (an endpoint must answer a probe)."""
+    spec = embed_spec(settings)
+    if spec is not None and spec.kind == "http":
+        try:
+            probe(spec)
+        except EmbedRequestError as exc:
+            raise EmbedderUnavailableError(f"{exc} (DOCMIND_EMBED_URL)") from exc
+    return spec
+
+
+def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) -> EmbeddingInfo:
+    return EmbeddingInfo(
+        kind=spec.kind,
+        model=spec.model,
+        url=spec.url,
+        name=spec.name,
+        identity=spec.identity,
+        fingerprint=spec.fingerprint,
+        window=spec.window,
+        tokenizer_dir=str(spec.tokenizer_dir),
+        dims=built.dims,
+        windows=built.windows,
+        coverage=embedded.coverage,
+    )
+
+
 def _unchanged(
-    active_id: str, records: list[FileRecord], progress: IngestProgress, started: float
+    active_id: str,
+    previous: CorpusListing,
+    records: list[FileRecord],
+    progress: IngestProgress,
+    started: float,
 ) -> IngestSummary:
     progress.phase = PHASE_PUBLISH
     progress.item = None
     progress.changed = False
     progress.emit(f"nothing changed; {active_id} stays active", force=True)
-    summary = _summary(records, [], progress, started)
+    summary = _summary(records, [], progress, started, previous.embedding, None)
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
@@ -195,8 +250,15 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
 
 
 def _summary(
-    records: list[FileRecord], removed: list[str], progress: IngestProgress, started: float
+    records: list[FileRecord],
+    removed: list[str],
+    progress: IngestProgress,
+    started: float,
+    embedding: EmbeddingInfo | None,
+    embedded: EmbedResult | None,
 ) -> IngestSummary:
+    """The job's summary; without an embed phase (reuse, nothing changed) every window counts as cached."""
+    windows = embedding.windows if embedding else 0
     return IngestSummary(
         snapshot_id=None,
         changed=True,
@@ -210,6 +272,13 @@ def _summary(
         files_removed=len(removed),
         files_removed_sample=removed[:REMOVED_SAMPLE],
         chunks=sum(r.chunks for r in records if r.status.is_ingested),
+        embed_model=embedding.name if embedding else None,
+        embed_window=embedding.window if embedding else 0,
+        windows_total=windows,
+        windows_embedded=embedded.windows_embedded if embedded else 0,
+        windows_cached=windows - (embedded.windows_embedded if embedded else 0),
+        coverage=embedding.coverage if embedding else None,
+        embed_seconds=embedded.seconds if embedded else 0.0,
         seconds=round(time.monotonic() - started, 3),
     )
 

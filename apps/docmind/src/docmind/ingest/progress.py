@@ -9,6 +9,7 @@ from typing import Protocol
 
 PHASE_SCAN = "scan"
 PHASE_PARSE = "parse"
+PHASE_EMBED = "embed"
 PHASE_INDEX = "index"
 PHASE_PUBLISH = "publish"
 
@@ -47,6 +48,9 @@ class IngestProgress:
     files_cached: int = 0
     files_failed: int = 0
     chunks: int = 0
+    windows_total: int = 0
+    windows_done: int = 0
+    windows_cached: int = 0
     files_removed: int = 0
     changed: bool = True
     phase: str = PHASE_SCAN
@@ -55,8 +59,30 @@ class IngestProgress:
     started: float = field(default=0.0)
     _last_emit: float = field(default=-1.0)
 
+    embed_started: float = field(default=0.0)
+
     def __post_init__(self) -> None:
         self.started = self.clock()
+
+    def start_embedding(self, windows_total: int, windows_cached: int) -> None:
+        """Enter the embed phase: ``windows_total`` windows, of which ``windows_cached`` need no model."""
+        self.phase = PHASE_EMBED
+        self.windows_total, self.windows_cached, self.windows_done = windows_total, windows_cached, 0
+        self.embed_started = self.clock()
+
+    def _window_counts(self, now: float) -> dict[str, int | float]:
+        counts: dict[str, int | float] = {
+            "windows_total": self.windows_total,
+            "windows_done": self.windows_done,
+            "windows_cached": self.windows_cached,
+        }
+        if self.phase == PHASE_EMBED:
+            rate = self.windows_done / max(now - self.embed_started, 1e-6)
+            counts["windows_per_s"] = round(rate, 2)
+            left = self.windows_total - self.windows_cached - self.windows_done
+            if rate > 0:
+                counts["eta_s"] = round(max(left, 0) / rate, 1)
+        return counts
 
     def emit(self, message: str = "", *, force: bool = False) -> None:
         """Report the current totals (throttled to ~10 per second unless ``force``)."""
@@ -83,6 +109,8 @@ class IngestProgress:
         }
         if rate > 0 and self.phase == PHASE_PARSE:
             counts["eta_s"] = round(remaining / rate, 1)
+        if self.windows_total:
+            counts |= self._window_counts(now)
         self.reporter.report(
             self.phase,
             done=self.files_done,

@@ -29,6 +29,38 @@ class FileRecord(BaseModel):
     error: str = ""
 
 
+class EmbeddingInfo(BaseModel):
+    """The embedder of a snapshot's vectors, recorded in ``corpus.json`` (search embeds queries with it).
+
+    Attributes:
+        kind: ``local`` or ``http`` (``docmind.embed.spec.EmbedSpec``).
+        model: The model folder (local) or the model name sent to the endpoint.
+        url: The endpoint address (http only).
+        name: The model's name for people.
+        identity: Digest of the model's identity.
+        fingerprint: The embedder fingerprint the vectors were cached under.
+        window: Window size in word pieces, special tokens included.
+        tokenizer_dir: The folder whose tokenizer cut the windows.
+        dims: Vector size.
+        windows: Windows (vectors) in the snapshot.
+        coverage: Fraction of the chunks' word pieces inside some window (1.0: nothing truncated).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    model: str
+    url: str
+    name: str
+    identity: str
+    fingerprint: str
+    window: int
+    tokenizer_dir: str
+    dims: int
+    windows: int
+    coverage: float
+
+
 class CorpusListing(BaseModel):
     """The ``corpus.json`` file published inside every snapshot.
 
@@ -40,6 +72,7 @@ class CorpusListing(BaseModel):
         scanned_ns: When the scan began.
         files: Every file of the corpus with its status.
         removed: Paths the previously active snapshot had in its index and this one does not have at all.
+        embedding: The embedder of the snapshot's vectors; ``None`` for a keyword-only snapshot.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -50,6 +83,7 @@ class CorpusListing(BaseModel):
     scanned_ns: int = 0
     files: tuple[FileRecord, ...]
     removed: tuple[str, ...] = ()
+    embedding: EmbeddingInfo | None = None
 
 
 class FailedFile(BaseModel):
@@ -68,6 +102,12 @@ class IngestSummary(BaseModel):
     published and ``snapshot_id`` is the active snapshot. ``files_removed`` counts the files the
     active snapshot had in its index that the new snapshot does not have; ``files_removed_sample``
     names the first ``REMOVED_SAMPLE`` of them.
+
+    Embeddings: ``embed_model`` names the model (``None``: keyword-only); ``windows_total`` windows
+    make up the snapshot's vectors, ``windows_embedded`` of them were embedded by this job and
+    ``windows_cached`` came from the embedding cache; ``coverage`` is the fraction of the chunks'
+    word pieces that some window covers (1.0 = nothing truncated); ``embed_window`` the window size
+    in word pieces; ``embed_seconds`` the embed phase's duration.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -83,6 +123,13 @@ class IngestSummary(BaseModel):
     files_removed: int
     files_removed_sample: list[str]
     chunks: int
+    embed_model: str | None = None
+    embed_window: int = 0
+    windows_total: int = 0
+    windows_embedded: int = 0
+    windows_cached: int = 0
+    coverage: float | None = None
+    embed_seconds: float = 0.0
     seconds: float
 
 

@@ -1,27 +1,41 @@
-"""Search page: a text box over the active snapshot."""
+"""Search page: a text box over the active snapshot, with the retrieval mode to use."""
 
 import streamlit as st
-from docmind.search import NoSnapshotError, search
+from docmind.embed.encoders import EmbedRequestError
+from docmind.embed.spec import EmbedderUnavailableError
+from docmind.search import MODES, NoSnapshotError, SearchModeError, search
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service
 from docmind_snapshots import SnapshotError
 
+MODE_LABELS = {"hybrid": "Hybrid (keywords + meaning)", "bm25": "Keywords (BM25)", "dense": "Meaning (dense)"}
+
 st.title("Search")
 active_snapshot_badge(service())
-query = st.text_input("Search", key="search_query", placeholder="words or a phrase from your documents")
+query = st.text_input("Search", key="search_query", placeholder="a question, words or a phrase")
+mode = st.radio(
+    "Mode", MODES, format_func=MODE_LABELS.__getitem__, horizontal=True, key="search_mode", index=0
+)
 top_k = st.slider("Results", min_value=1, max_value=20, value=5, key="search_top_k")
 if query.strip():
     try:
-        hits = search(service().store, query, k=top_k)
+        result = search(service().store, query, k=top_k, mode=mode)
     except NoSnapshotError:
         st.info("Nothing to search yet: ingest some documents on the Documents page first.")
+    except SearchModeError as exc:
+        st.warning(f"{exc}.")
+    except (EmbedderUnavailableError, EmbedRequestError) as exc:
+        st.error(f"The query could not be embedded: {exc}")
     except SnapshotError as exc:
         st.error(f"The active snapshot cannot be searched: {exc}")
     else:
-        if not hits:
+        if result.keyword_only:
+            st.caption("This snapshot is keyword-only (ingested without embeddings): BM25 search.")
+        if not result.hits:
             st.caption(f"No matches for “{query}”.")
         with st.container(key="search_results"):
-            for hit in hits:
+            for hit in result.hits:
                 page = f" · page {hit.page}" if hit.page else ""
-                st.markdown(f"**{hit.file}**{page} · score {hit.score:.2f}")
+                found = " + ".join(hit.retrievers)
+                st.markdown(f"**{hit.file}**{page} · score {hit.score:.3f} · found by {found}")
                 st.caption(hit.excerpt)

@@ -1,0 +1,1 @@
+"""Dense embeddings: which model, how chunks become windows, the embedding cache, the encoders."""

@@ -1,0 +1,137 @@
+"""Encoders: texts → L2-normalised float32 vectors, from a local model or an embedding endpoint.
+
+``encoder_for(spec)`` keeps one encoder per process (the model is loaded once, by the first call,
+and ``release_encoder`` frees it). The local encoder runs sentence-transformers on CUDA when
+torch sees a GPU, else on the CPU, and never reaches for a model hub. The endpoint encoder speaks
+the OpenAI ``/v1/embeddings`` protocol (Ollama, TEI, vLLM, LM Studio).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Protocol
+
+import numpy as np
+
+from docmind.embed.spec import EmbedSpec
+
+REQUEST_TIMEOUT_S = 120.0
+PROBE_TIMEOUT_S = 10.0
+
+
+class EmbedRequestError(RuntimeError):
+    """The embedder failed or answered something unusable; the message is one line for people."""
+
+
+class Encoder(Protocol):
+    """Turns texts into one normalised vector each."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return a ``(len(texts), dims)`` float32 array of L2-normalised vectors."""
+        ...
+
+
+class LocalEncoder:
+    """A sentence-transformers model from a local folder."""
+
+    def __init__(self, spec: EmbedSpec) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.disable_progress_bar()
+        transformers.logging.set_verbosity_error()
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._model: Any = SentenceTransformer(spec.model, device=device, local_files_only=True)
+        self._model.max_seq_length = spec.window
+        self._batch = spec.batch
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` in batches of the spec's size."""
+        vectors = self._model.encode(
+            texts,
+            batch_size=self._batch,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class EndpointEncoder:
+    """An OpenAI-compatible ``/v1/embeddings`` endpoint."""
+
+    def __init__(self, spec: EmbedSpec, timeout: float = REQUEST_TIMEOUT_S) -> None:
+        import httpx
+
+        self._url = spec.url
+        self._model = spec.model
+        self._client = httpx.Client(timeout=timeout, trust_env=False)
+        self._errors: tuple[type[Exception], ...] = (httpx.HTTPError, ValueError, KeyError, TypeError)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Send ``texts`` in one request; the answer must hold one vector per text, all of one size."""
+        try:
+            response = self._client.post(self._url, json={"model": self._model, "input": texts})
+            response.raise_for_status()
+            items = sorted(response.json()["data"], key=lambda item: int(item["index"]))
+            rows = [item["embedding"] for item in items]
+        except self._errors as exc:
+            raise EmbedRequestError(f"embedding endpoint {self._url} failed: {_reason(exc)}") from exc
+        if len(rows) != len(texts):
+            raise EmbedRequestError(
+                f"embedding endpoint {self._url} returned {len(rows)} vectors for {len(texts)} texts"
+            )
+        sizes = {len(row) for row in rows}
+        if len(sizes) != 1 or 0 in sizes:
+            raise EmbedRequestError(
+                f"embedding endpoint {self._url} returned vectors of sizes {sorted(sizes)}"
+            )
+        return normalised(np.asarray(rows, dtype=np.float32))
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (a zero row stays zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+_lock = threading.Lock()
+_current: tuple[EmbedSpec, Encoder] | None = None
+
+
+def encoder_for(spec: EmbedSpec) -> Encoder:
+    """This process's encoder for ``spec``, loaded on first use (a new spec replaces the old one)."""
+    global _current
+    with _lock:
+        if _current is None or _current[0] != spec:
+            _current = None
+            encoder: Encoder = LocalEncoder(spec) if spec.kind == "local" else EndpointEncoder(spec)
+            _current = (spec, encoder)
+        return _current[1]
+
+
+def release_encoder() -> None:
+    """Drop this process's encoder (and with it the model's memory)."""
+    global _current
+    with _lock:
+        _current = None
+
+
+def probe(spec: EmbedSpec) -> int:
+    """Check that the endpoint answers; return its vector size.
+
+    Raises:
+        EmbedRequestError: unreachable, an error answer, or unusable vectors.
+    """
+    return int(EndpointEncoder(spec, timeout=PROBE_TIMEOUT_S).encode(["probe"]).shape[1])
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

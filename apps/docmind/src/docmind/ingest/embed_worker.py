@@ -1,0 +1,28 @@
+"""The embedding call, run inside a worker process: a batch of window texts → their vectors.
+
+The model is loaded by the first call and stays loaded in that worker for the rest of the phase;
+the pipeline stops the worker when the phase ends, which frees the model's memory. A cancel
+kills the worker mid-batch (``WorkerPool``), so a batch never delays a cancel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from docmind.embed.encoders import encoder_for
+from docmind.embed.spec import EmbedSpec
+
+
+@dataclass(frozen=True)
+class EncodeRequest:
+    """One batch for a worker: the embedder and the texts (small and picklable)."""
+
+    spec: EmbedSpec
+    texts: list[str]
+
+
+def encode_windows(request: EncodeRequest) -> np.ndarray:
+    """Return one L2-normalised float32 vector per text of ``request``."""
+    return encoder_for(request.spec).encode(request.texts)

@@ -1,0 +1,114 @@
+"""Searching the active snapshot in one of three modes.
+
+- ``bm25``: keyword ranking (LlamaIndex ``BM25Retriever``).
+- ``dense``: the query embedded with the snapshot's own embedder, the nearest windows by cosine
+  similarity, each chunk ranked by its best window.
+- ``hybrid``: both candidate lists (``CANDIDATES_PER_HIT`` × k each) fused by reciprocal rank.
+The default is ``hybrid`` when the snapshot has vectors and ``bm25`` when it is keyword-only; a
+keyword-only snapshot answers a ``hybrid`` request with BM25 and says so (``keyword_only``), and
+refuses ``dense`` (:class:`SearchModeError`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from docmind_snapshots import SnapshotStore
+
+from docmind.embed.encoders import encoder_for
+from docmind.search.fusion import reciprocal_rank_fusion
+from docmind.search.hits import NoSnapshotError, SearchHit, SearchModeError, excerpt_of
+from docmind.search.loaded import DenseIndex, LoadedSnapshot, loaded_snapshot
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+CANDIDATES_PER_HIT = 4
+MIN_CANDIDATES = 20
+WINDOWS_PER_CANDIDATE = 4
+"""Dense search fetches this many windows per wanted chunk (a chunk has several windows)."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits and how they were found: the mode that ran and whether the snapshot is keyword-only."""
+
+    mode: Mode
+    keyword_only: bool
+    hits: list[SearchHit]
+
+
+def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> SearchResult:
+    """Return the top ``k`` hits for ``query`` in the active snapshot (none for a blank query).
+
+    Raises:
+        NoSnapshotError: nothing has been published yet.
+        SearchModeError: ``dense`` was asked of a keyword-only snapshot.
+    """
+    current = store.current()
+    if current is None:
+        raise NoSnapshotError("there is no index yet: ingest some documents first")
+    snapshot = loaded_snapshot(store, current.id)
+    keyword_only = snapshot.dense is None
+    chosen: Mode = mode or ("bm25" if keyword_only else "hybrid")
+    if keyword_only and chosen == "dense":
+        raise SearchModeError(
+            "the active snapshot is keyword-only (ingested with DOCMIND_EMBED=off): use --mode bm25 or hybrid"
+        )
+    if keyword_only:
+        chosen = "bm25"
+    if not query.strip():
+        return SearchResult(chosen, keyword_only, [])
+    k = max(1, k)
+    pool = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
+    if chosen == "bm25":
+        ranked = [(o, s, ("bm25",)) for o, s in _bm25(snapshot, query, k)]
+    elif chosen == "dense":
+        assert snapshot.dense is not None
+        ranked = [(o, s, ("dense",)) for o, s in _dense(snapshot.dense, query, k)]
+    else:
+        assert snapshot.dense is not None
+        rankings = {
+            "bm25": [o for o, _ in _bm25(snapshot, query, pool)],
+            "dense": [o for o, _ in _dense(snapshot.dense, query, pool)],
+        }
+        ranked = [(f.item, f.score, f.sources) for f in reciprocal_rank_fusion(rankings)[:k]]
+    return SearchResult(chosen, keyword_only, [_hit(snapshot.record(o), s, r) for o, s, r in ranked])
+
+
+def _bm25(snapshot: LoadedSnapshot, query: str, wanted: int) -> list[tuple[int, float]]:
+    """Chunk ordinals and BM25 scores, best first; chunks sharing no term with the query are left out."""
+    with snapshot.lock:
+        retriever = snapshot.bm25
+        retriever.similarity_top_k = max(1, min(wanted, snapshot.chunks))
+        results = retriever.retrieve(query)
+    return [(snapshot.ordinals[r.node.node_id], float(r.score)) for r in results if r.score > 0]
+
+
+def _dense(dense: DenseIndex, query: str, wanted: int) -> list[tuple[int, float]]:
+    """Chunk ordinals and their best window's cosine similarity, best first."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    vector = encoder_for(dense.spec).encode([query])[0]
+    windows = min(wanted * WINDOWS_PER_CANDIDATE, len(dense.parents))
+    found = dense.store.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=windows))
+    best: dict[int, float] = {}
+    for row, similarity in zip(found.ids or [], found.similarities or [], strict=True):
+        parent = int(dense.parents[int(row)])
+        if parent not in best:
+            best[parent] = float(similarity)
+    return list(best.items())[:wanted]
+
+
+def _hit(record: dict[str, Any], score: float, retrievers: tuple[str, ...]) -> SearchHit:
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    node = metadata_dict_to_node(record)
+    label = str(node.metadata.get("page") or "")
+    return SearchHit(
+        file=str(node.metadata.get("file", "")),
+        page=int(label) if label.isdigit() else None,
+        score=round(score, 4),
+        excerpt=excerpt_of(node.get_content()),
+        retrievers=list(retrievers),
+    )

@@ -1,0 +1,11 @@
+"""Test-wide defaults: the keyword-only engine, unless a test asks for embeddings.
+
+Embedding with the real model costs seconds per document on two cores; the tests about jobs,
+snapshots, corpus and pages do not depend on vectors, so they run keyword-only
+(``DOCMIND_EMBED=off``, inherited by every CLI and server subprocess). The embedding tests set
+``DOCMIND_EMBED=on`` themselves and run the real model.
+"""
+
+import os
+
+os.environ.setdefault("DOCMIND_EMBED", "off")

@@ -1,0 +1,145 @@
+"""The embed phase end to end with the real model: vectors in the snapshot, the cache, cancel, resume."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from docmind.embed.cache import count
+from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedderUnavailableError
+from docmind.ingest.corpus import Source
+from docmind.ingest.parallel import IngestCancelled
+from docmind.ingest.pipeline import run_ingestion
+from docmind.ingest.summary import CORPUS_FILE, IngestSummary
+from docmind.ingest.vector_stage import INDEX_FILE, PARENTS_FILE, VECTORS_DIR
+from docmind.search import search
+from docmind.search.fusion import reciprocal_rank_fusion
+from docmind.settings import Settings
+from docmind_snapshots import SnapshotStore
+
+from tests.support.datadir import workspaces_left
+from tests.support.prose import DOCUMENTS, EXTRA_DOCUMENT, QUESTIONS, write_prose
+
+FILES = list(DOCUMENTS)
+
+
+class Recorder:
+    def __init__(self, on_event=None) -> None:
+        self.events: list[dict] = []
+        self.on_event = on_event
+
+    def report(self, phase, *, done=None, total=None, message="", item=None, counts=None) -> None:
+        self.events.append({"phase": phase, "message": message, "item": item, "counts": counts or {}})
+        if self.on_event:
+            self.on_event(self.events[-1])
+
+
+def ingest(data: Path, docs: Path, *, cancel=None, reporter=None, **settings) -> IngestSummary:
+    return run_ingestion(
+        settings=Settings(data_dir=data, workers=2, embed=True, **settings),
+        sources=[Source(docs, "documents")],
+        store=SnapshotStore(data / "index"),
+        cache_root=data / "cache",
+        reporter=reporter or Recorder(),
+        cancel=cancel or threading.Event(),
+        owner="test",
+    )
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, IngestSummary, Recorder]:
+    root = tmp_path_factory.mktemp("embedded")
+    docs = write_prose(root / "docs")
+    recorder = Recorder()
+    summary = ingest(root / "data", docs, reporter=recorder)
+    return root / "data", docs, summary, recorder
+
+
+def test_a_snapshot_holds_a_vector_for_every_window(embedded) -> None:
+    data, _, summary, recorder = embedded
+    assert summary.embed_model == DEFAULT_MODEL_NAME and summary.embed_window == 256
+    assert summary.coverage == 1.0
+    assert summary.windows_total >= 3 and summary.windows_embedded == summary.windows_total
+    embed_events = [e for e in recorder.events if e["phase"] == "embed"]
+    assert embed_events and embed_events[-1]["counts"]["windows_total"] == summary.windows_total
+    phases = [e["phase"] for e in recorder.events]
+    assert list(dict.fromkeys(phases)) == ["scan", "parse", "embed", "index", "publish"]
+    store = SnapshotStore(data / "index")
+    assert summary.snapshot_id is not None
+    with store.open(summary.snapshot_id) as path:
+        listing = json.loads((Path(path) / CORPUS_FILE).read_text())
+        assert (Path(path) / VECTORS_DIR / INDEX_FILE).is_file()
+        assert (Path(path) / VECTORS_DIR / PARENTS_FILE).is_file()
+    assert listing["embedding"]["windows"] == summary.windows_total
+    assert listing["embedding"]["dims"] == 384 and listing["embedding"]["coverage"] == 1.0
+    manifest = store.current()
+    assert manifest is not None and manifest.metadata["coverage"] == 1.0
+
+
+@pytest.mark.parametrize(("question", "target"), QUESTIONS.items())
+def test_dense_search_finds_documents_by_meaning_and_hybrid_fuses_both_rankings(
+    embedded, question: str, target: str
+) -> None:
+    store = SnapshotStore(embedded[0] / "index")
+    dense = search(store, question, k=3, mode="dense")
+    assert dense.hits[0].file == target and dense.hits[0].retrievers == ["dense"]
+    bm25 = search(store, question, k=20, mode="bm25")
+    hybrid = search(store, question, k=3)
+    assert hybrid.mode == "hybrid" and not hybrid.keyword_only
+    # one chunk per document here, so the fused ranking can be recomputed by file
+    expected = reciprocal_rank_fusion(
+        {"bm25": [FILES.index(h.file) for h in bm25.hits], "dense": [FILES.index(h.file) for h in dense.hits]}
+    )
+    assert [(h.file, tuple(h.retrievers)) for h in hybrid.hits] == [
+        (FILES[f.item], f.sources) for f in expected
+    ]
+
+
+def test_nothing_changed_embeds_nothing_and_one_new_file_embeds_only_its_windows(embedded) -> None:
+    data, docs, first, _ = embedded
+    again = ingest(data, docs)
+    assert not again.changed and again.windows_embedded == 0
+    assert again.windows_cached == again.windows_total == first.windows_total
+    name, text = EXTRA_DOCUMENT
+    (docs / name).write_text(text, encoding="utf-8")
+    grown = ingest(data, docs)
+    assert grown.changed and grown.windows_total > first.windows_total
+    assert grown.windows_embedded == grown.windows_total - first.windows_total
+    assert search(SnapshotStore(data / "index"), "openings of the board game", k=1).hits[0].file == name
+
+
+def test_cancel_mid_embedding_keeps_finished_batches_and_the_next_run_resumes(tmp_path: Path) -> None:
+    docs = write_prose(tmp_path / "docs")
+    name, text = EXTRA_DOCUMENT
+    (docs / name).write_text(text * 6, encoding="utf-8")
+    cancel = threading.Event()
+
+    def cancel_after_two_batches(event: dict) -> None:
+        if event["phase"] == "embed" and event["counts"].get("windows_done", 0) >= 2:
+            cancel.set()
+
+    with pytest.raises(IngestCancelled):
+        ingest(
+            tmp_path / "data", docs, cancel=cancel, reporter=Recorder(cancel_after_two_batches), embed_batch=1
+        )
+    kept = count(tmp_path / "data" / "cache")
+    assert kept >= 2
+    assert SnapshotStore(tmp_path / "data" / "index").current() is None
+    assert workspaces_left(tmp_path / "data") == []
+    resumed = ingest(tmp_path / "data", docs, embed_batch=1)
+    assert resumed.windows_embedded == resumed.windows_total - kept
+    assert count(tmp_path / "data" / "cache") == resumed.windows_total
+
+
+def test_a_missing_or_wrong_model_folder_fails_before_any_work(tmp_path: Path) -> None:
+    docs = write_prose(tmp_path / "docs")
+    with pytest.raises(EmbedderUnavailableError, match="does not exist"):
+        ingest(tmp_path / "data", docs, embed_model=str(tmp_path / "no-model"))
+    (tmp_path / "not-a-model").mkdir()
+    (tmp_path / "not-a-model" / "config.json").write_text("{}")
+    with pytest.raises(EmbedderUnavailableError, match="not a sentence-transformers model"):
+        ingest(tmp_path / "data", docs, embed_model=str(tmp_path / "not-a-model"))
+    assert SnapshotStore(tmp_path / "data" / "index").current() is None
+    assert not (tmp_path / "data" / "cache").exists() or count(tmp_path / "data" / "cache") == 0

@@ -1,0 +1,92 @@
+"""A real OpenAI-compatible ``/v1/embeddings`` server on loopback, backed by the packaged model.
+
+It stands for the embedding servers people run (Ollama, TEI, vLLM) and can be told to misbehave
+after a number of requests: answer HTTP 500, or answer vectors of another size.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import numpy as np
+from docmind.embed.encoders import LocalEncoder
+from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedSpec, packaged_model_dir
+
+
+@dataclass
+class Behaviour:
+    """How the server answers: ``fail_after`` / ``resize_after`` requests (``None``: never)."""
+
+    fail_after: int | None = None
+    resize_after: int | None = None
+    requests: int = 0
+    texts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_encoder: LocalEncoder | None = None
+
+
+def _model() -> LocalEncoder:
+    global _encoder
+    if _encoder is None:
+        folder = packaged_model_dir()
+        spec = EmbedSpec("local", str(folder), "", DEFAULT_MODEL_NAME, "test", 256, 32, folder)
+        _encoder = LocalEncoder(spec)
+    return _encoder
+
+
+def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            with behaviour.lock:
+                behaviour.requests += 1
+                count = behaviour.requests
+            if behaviour.fail_after is not None and count > behaviour.fail_after:
+                self._send(500, {"error": "model crashed"})
+                return
+            vectors = _model().encode(texts)
+            if behaviour.resize_after is not None and count > behaviour.resize_after:
+                vectors = np.hstack([vectors, vectors])
+            with behaviour.lock:
+                behaviour.texts += len(texts)
+            data = [
+                {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)
+            ]
+            self._send(200, {"object": "list", "data": data, "model": body.get("model", "")})
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            raw = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    return Handler
+
+
+@contextmanager
+def embedding_server(behaviour: Behaviour) -> Iterator[str]:
+    """Serve on a free loopback port; yields the base URL (``http://127.0.0.1:PORT/v1``)."""
+    _model()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
