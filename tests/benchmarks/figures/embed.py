@@ -94,8 +94,17 @@ def _round(ctx: Context, number: int) -> tuple[dict[str, RunResult], Path]:
     return out, data
 
 
-def _throughput(ctx: Context, data: Path) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "tests.benchmarks.encode_probe", str(data), "--sample", str(SAMPLE)]
+def _throughput(ctx: Context, data: Path, window: int) -> dict[str, Any]:
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.benchmarks.encode_probe",
+        str(data),
+        "--window",
+        str(window),
+        "--sample",
+        str(SAMPLE),
+    ]
     result = _check(
         run_measured(argv, log_dir=ctx.logs, name="encode-probe", env=embed_env()), "encode probe"
     )
@@ -143,7 +152,7 @@ def embed_figures(ctx: Context) -> list[Figure]:
     summary = dm[-1].extra
     coverage = float(summary.get("coverage") or float("nan"))
     ctx.quiet("embed throughput", max_wait=15)
-    model = _throughput(ctx, data)
+    model = _throughput(ctx, data, int(summary.get("embed_window") or 256))
     dm_rate = median([_docmind_rate(r) for r in dm])
     dm_pss, base_pss, fair_pss = (median([r.peak_pss for r in x]) for x in (dm, base, fair))
     windows = f"{summary.get('windows_embedded')} windows of {summary.get('windows_total')}"
