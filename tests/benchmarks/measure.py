@@ -154,9 +154,14 @@ class RunResult:
 
 
 def bench_env(**extra: str) -> dict[str, str]:
-    """The environment for measured subprocesses: no DocMind settings leak in from outside."""
+    """The environment for measured subprocesses: no DocMind settings leak in from outside.
+
+    DocMind runs keyword-only (``DOCMIND_EMBED=off``) unless ``extra`` says otherwise: the
+    ``embed`` and ``quality`` groups pass ``DOCMIND_EMBED="on"``.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCMIND_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env["DOCMIND_EMBED"] = "off"
     env.update(extra)
     return env
 

@@ -7,9 +7,12 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
-``results/partial.*`` (git-ignored) unless ``--out`` names the file; ``--only X --out latest``
-re-measures the groups X and merges them into ``latest.*`` (the meta says what was re-measured).
+ui_browser, eta, vectors, embed, quality. ``vectors`` compares vector stores and needs no engine;
+``embed`` and ``quality`` run DocMind with embeddings on (every other group runs it keyword-only,
+``DOCMIND_EMBED=off``), and share one cold ingest when run together. A full run writes
+``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*`` (git-ignored) unless
+``--out`` names the file; ``--only X --out latest`` re-measures the groups X and merges them into
+``latest.*`` (the meta says what was re-measured).
 A figure that cannot be measured is reported as "not measured" with the error; the other
 figures still run. The exit code is 0 whenever a report was written: targets are reported as
 met / not met, never enforced.
@@ -36,7 +39,20 @@ from tests.benchmarks.report import Figure, failed_figure
 
 RUNS = Path(__file__).resolve().parent / ".runs"
 CONTENTION = 0.1  # background CPU share above which a figure is flagged as measured under contention
-GROUPS = ("cold", "reingest", "scale", "cancel", "cancel_cli", "publish", "ui_panel", "ui_browser", "eta")
+GROUPS = (
+    "cold",
+    "reingest",
+    "scale",
+    "cancel",
+    "cancel_cli",
+    "publish",
+    "ui_panel",
+    "ui_browser",
+    "eta",
+    "vectors",
+    "embed",
+    "quality",
+)
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     "cold": [
@@ -83,6 +99,39 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             35,
         )
     ],
+    "vectors": [
+        (f"vectors_{store}", f"Vector query p95, 100k × 384 dims, top 10: {title}", " ms", "<=", 50)
+        for store, title in (
+            ("faiss_flat", "FAISS IndexFlatIP, IO_FLAG_MMAP"),
+            ("faiss_flat_ifc", "FAISS IndexFlatIP, IO_FLAG_MMAP_IFC"),
+            ("lancedb_flat", "LanceDB, no index"),
+            ("lancedb_ivfpq", "LanceDB, IVF_PQ index"),
+        )
+    ],
+    "embed": [
+        ("embed_cold", "Cold ingest with embeddings: baseline / DocMind (speed-up)", "×", ">=", 1.5),
+        (
+            "embed_cold_fair",
+            "Cold ingest with embeddings: full-coverage baseline / DocMind (speed-up)",
+            "×",
+            ">=",
+            1.5,
+        ),
+        ("embed_coverage", "Share of chunk tokens embedded by DocMind (coverage)", "", ">=", 1.0),
+        ("embed_noop", "Re-ingest with embeddings, nothing changed: cold / re-ingest", "×", ">=", 50),
+        ("embed_pss", "Peak PSS of cold ingest with embeddings: DocMind / baseline", "×", "<=", 1.0),
+        (
+            "embed_throughput",
+            "Embedding windows/s: DocMind / model.encode on the same windows",
+            "×",
+            ">=",
+            0.9,
+        ),
+    ],
+    "quality": [
+        ("quality_mrr", "MRR@5 on paraphrased questions: hybrid − BM25", "", ">=", 0.1),
+        ("quality_recall", "Recall@5 on paraphrased questions: hybrid − BM25", "", ">=", 0.0),
+    ],
 }
 NOTES = [
     "Times are wall-clock seconds of whole subprocesses (interpreter start to exit) for both DocMind's CLI "
@@ -101,7 +150,17 @@ NOTES = [
 
 
 def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[], list[Figure]]]]:
-    from tests.benchmarks.figures import cancel, eta, ingest, publish, ui_browser, ui_panel
+    from tests.benchmarks.figures import (
+        cancel,
+        embed,
+        eta,
+        ingest,
+        publish,
+        quality,
+        ui_browser,
+        ui_panel,
+        vectors,
+    )
 
     plan: list[tuple[str, Callable[[], list[Figure]]]] = []
     want_cold, want_re = "cold" in groups, "reingest" in groups
@@ -116,12 +175,23 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "ui_panel": lambda: [ui_panel.ui_panel_figure(ctx)],
         "ui_browser": lambda: ui_browser.ui_browser_figures(ctx),
         "eta": lambda: [eta.eta_figure(ctx)],
+        "vectors": lambda: vectors.vector_figures(ctx),
+        "embed": lambda: embed.embed_figures(ctx),
+        "quality": lambda: quality.quality_figures(ctx),
     }
-    plan += [
-        (group, table[group])
-        for group in ("scale", "cancel_cli", "cancel", "publish", "ui_panel", "ui_browser", "eta")
-        if group in groups
-    ]
+    order = (
+        "scale",
+        "cancel_cli",
+        "cancel",
+        "publish",
+        "ui_panel",
+        "ui_browser",
+        "eta",
+        "vectors",
+        "embed",
+        "quality",
+    )
+    plan += [(group, table[group]) for group in order if group in groups]
     return plan
 
 
@@ -159,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s) {unknown}; choose from {','.join(GROUPS)}")
     rounds = args.rounds or (1 if args.quick else 3)
+    os.environ["DOCMIND_EMBED"] = "off"  # in-process figures measure the keyword-only engine
     out = args.out or ("partial" if args.quick or args.only else "latest")
     started = time.monotonic()
     engine_at_start = source_digest()
