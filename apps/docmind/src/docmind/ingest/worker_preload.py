@@ -34,6 +34,7 @@ from tqdm import tqdm  # noqa: E402
 tqdm.monitor_interval = 0
 tqdm.set_lock(threading.RLock())
 
+import docmind.ingest.html_text  # noqa: E402
 import docmind.ingest.index_build  # noqa: E402, F401
 from docmind.ingest.index_stage import warm_index_imports  # noqa: E402
 from docmind.ingest.worker import warm_up  # noqa: E402
