@@ -7,7 +7,7 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
+ui_browser, eta, first_file, limit. A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write
 ``results/partial.*`` (git-ignored) unless ``--out`` names the file; ``--only X --out latest``
 re-measures the groups X and merges them into ``latest.*`` (the meta says what was re-measured).
 A figure that cannot be measured is reported as "not measured" with the error; the other
@@ -36,7 +36,19 @@ from tests.benchmarks.report import Figure, failed_figure
 
 RUNS = Path(__file__).resolve().parent / ".runs"
 CONTENTION = 0.1  # background CPU share above which a figure is flagged as measured under contention
-GROUPS = ("cold", "reingest", "scale", "cancel", "cancel_cli", "publish", "ui_panel", "ui_browser", "eta")
+GROUPS = (
+    "cold",
+    "reingest",
+    "scale",
+    "cancel",
+    "cancel_cli",
+    "publish",
+    "ui_panel",
+    "ui_browser",
+    "eta",
+    "first_file",
+    "limit",
+)
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     "cold": [
@@ -83,6 +95,24 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             35,
         )
     ],
+    "first_file": [
+        (
+            "first_file",
+            "First file done after `docmind ingest` starts (CLI, cold worker server)",
+            " s",
+            "<=",
+            1.0,
+        )
+    ],
+    "limit": [
+        (
+            "machine_limit",
+            "Cold ingest (keyword-only) / machine limit (unavoidable CPU-s ÷ cores)",
+            "×",
+            "<=",
+            1.5,
+        )
+    ],
 }
 NOTES = [
     "Times are wall-clock seconds of whole subprocesses (interpreter start to exit) for both DocMind's CLI "
@@ -101,7 +131,7 @@ NOTES = [
 
 
 def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[], list[Figure]]]]:
-    from tests.benchmarks.figures import cancel, eta, ingest, publish, ui_browser, ui_panel
+    from tests.benchmarks.figures import cancel, engine_limit, eta, ingest, publish, ui_browser, ui_panel
 
     plan: list[tuple[str, Callable[[], list[Figure]]]] = []
     want_cold, want_re = "cold" in groups, "reingest" in groups
@@ -116,10 +146,22 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "ui_panel": lambda: [ui_panel.ui_panel_figure(ctx)],
         "ui_browser": lambda: ui_browser.ui_browser_figures(ctx),
         "eta": lambda: [eta.eta_figure(ctx)],
+        "first_file": lambda: [engine_limit.first_file_figure(ctx)],
+        "limit": lambda: [engine_limit.limit_figure(ctx)],
     }
     plan += [
         (group, table[group])
-        for group in ("scale", "cancel_cli", "cancel", "publish", "ui_panel", "ui_browser", "eta")
+        for group in (
+            "scale",
+            "cancel_cli",
+            "cancel",
+            "publish",
+            "ui_panel",
+            "ui_browser",
+            "eta",
+            "first_file",
+            "limit",
+        )
         if group in groups
     ]
     return plan
