@@ -4,7 +4,7 @@ Bytes are decoded exactly as Beautiful Soup decodes them (``UnicodeDammit``: byt
 declared charset, then UTF-8 and Windows-1252), then parsed by Lexbor (``selectolax``), an HTML5
 parser in C. The text is the one ``BeautifulSoup(raw, "html.parser").get_text("\\n")`` gives once
 ``script``/``style``/``noscript``/``template`` elements are removed, modulo whitespace, about
-45x faster (see ADR-055); ``tests/ingest/test_ingest_html_text.py`` holds the two to the same words.
+25-48x faster (see ADR-055); ``tests/ingest/test_ingest_html_text.py`` holds the two to the same words.
 """
 
 from __future__ import annotations
