@@ -2,7 +2,7 @@ r"""The visible text of an HTML page: one line per text node, scripts and styles
 
 Bytes are decoded exactly as Beautiful Soup decodes them (``UnicodeDammit``: byte-order mark,
 declared charset, then UTF-8 and Windows-1252), then parsed by Lexbor (``selectolax``), an HTML5
-parser in C. The text is the one ``BeautifulSoup(raw, "html.parser").get_text("\\n")`` gives once
+parser in C. The text is the one ``BeautifulSoup(raw, "html.parser").get_text("\n")`` gives once
 ``script``/``style``/``noscript``/``template`` elements are removed, modulo whitespace, about
 25-48x faster (see ADR-055); ``tests/ingest/test_ingest_html_text.py`` holds the two to the same words.
 """
