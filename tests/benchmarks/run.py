@@ -7,7 +7,7 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, vectors, embed, quality. ``vectors`` compares vector stores and needs no engine;
+ui_browser, eta, first_file, limit, vectors, embed, quality. ``vectors`` compares vector stores and needs no engine;
 ``embed`` and ``quality`` run DocMind with embeddings on (every other group runs it keyword-only,
 ``DOCMIND_EMBED=off``), and share one cold ingest when run together. A full run writes
 ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*`` (git-ignored) unless
@@ -49,6 +49,8 @@ GROUPS = (
     "ui_panel",
     "ui_browser",
     "eta",
+    "first_file",
+    "limit",
     "vectors",
     "embed",
     "quality",
@@ -97,6 +99,24 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             " %",
             "<=",
             35,
+        )
+    ],
+    "first_file": [
+        (
+            "first_file",
+            "First file done after `docmind ingest` starts (CLI, cold worker server)",
+            " s",
+            "<=",
+            1.0,
+        )
+    ],
+    "limit": [
+        (
+            "machine_limit",
+            "Cold ingest (keyword-only) / machine limit (unavoidable CPU-s ÷ cores)",
+            "×",
+            "<=",
+            1.5,
         )
     ],
     "vectors": [
@@ -153,6 +173,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
     from tests.benchmarks.figures import (
         cancel,
         embed,
+        engine_limit,
         eta,
         ingest,
         publish,
@@ -175,6 +196,8 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "ui_panel": lambda: [ui_panel.ui_panel_figure(ctx)],
         "ui_browser": lambda: ui_browser.ui_browser_figures(ctx),
         "eta": lambda: [eta.eta_figure(ctx)],
+        "first_file": lambda: [engine_limit.first_file_figure(ctx)],
+        "limit": lambda: [engine_limit.limit_figure(ctx)],
         "vectors": lambda: vectors.vector_figures(ctx),
         "embed": lambda: embed.embed_figures(ctx),
         "quality": lambda: quality.quality_figures(ctx),
@@ -187,6 +210,8 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "ui_panel",
         "ui_browser",
         "eta",
+        "first_file",
+        "limit",
         "vectors",
         "embed",
         "quality",

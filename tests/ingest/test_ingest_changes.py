@@ -17,7 +17,7 @@ from docmind_snapshots import SnapshotStore
 from tests.support.corpus import make_text
 from tests.support.datadir import workspaces_left
 
-SIGNATURE: dict[str, int | str] = {"pipeline": 2, "chunk_size": 1024, "chunk_overlap": 200, "embed": "off"}
+SIGNATURE: dict[str, int | str] = {"pipeline": 3, "chunk_size": 1024, "chunk_overlap": 200, "embed": "off"}
 
 
 def _listing(*records: FileRecord, settings: dict[str, int | str] = SIGNATURE) -> CorpusListing:

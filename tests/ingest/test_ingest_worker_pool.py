@@ -203,6 +203,27 @@ def test_workers_run_at_a_lower_cpu_priority_than_the_job() -> None:
         assert os.getpriority(os.PRIO_PROCESS, worker) == min(19, job + WORKER_NICENESS)
 
 
+def test_the_preload_imports_at_the_job_priority_then_lowers_it() -> None:
+    # Niced during its imports, the preload starves behind any busy process and the first file waits.
+    code = (
+        "import os, sys\n"
+        "seen = []\n"
+        "def hook(event, args):\n"
+        "    if event == 'import' and args[0] == 'nltk' and not seen:\n"
+        "        seen.append(os.getpriority(os.PRIO_PROCESS, 0))\n"
+        "sys.addaudithook(hook)\n"
+        "base = os.getpriority(os.PRIO_PROCESS, 0)\n"
+        "import docmind.ingest.worker_preload\n"
+        "print(base, seen[0], os.getpriority(os.PRIO_PROCESS, 0))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    base, while_importing, after = map(int, out.stdout.split())
+    assert while_importing == base
+    assert after == min(19, base + WORKER_NICENESS)
+
+
 def test_the_worker_server_can_be_started_ahead_of_the_first_job() -> None:
     import multiprocessing.forkserver
 

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from docmind.atomic_write import is_temporary, write_atomically
 
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
+"""Raised whenever parsing or splitting may give other chunks for the same bytes (3: HTML read by Lexbor)."""
 
 
 class CachedChunk(BaseModel):

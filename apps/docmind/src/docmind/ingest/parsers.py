@@ -81,15 +81,9 @@ def _clean_pdf_text(text: str) -> str:
 
 
 def _parse_html(path: Path) -> str:
-    from bs4 import BeautifulSoup
+    from docmind.ingest.html_text import html_to_text
 
-    raw = path.read_bytes()
-    soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    text = soup.get_text("\n")
-    lines = [line.strip() for line in text.splitlines()]
-    return _require_text("\n".join(line for line in lines if line))
+    return _require_text(html_to_text(path.read_bytes()))
 
 
 def _parse_docx(path: Path) -> str:

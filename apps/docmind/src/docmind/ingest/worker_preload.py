@@ -1,7 +1,9 @@
 """Forkserver preload: import and warm the workers once so forked workers start ready.
 
-The forkserver runs at a lower CPU priority (``lower_priority``), inherited by every worker, and it
-ignores SIGINT and SIGTERM first (the job's process decides; see ``worker_lifecycle``):
+The forkserver lowers its CPU priority (``lower_priority``) once the preload is done, and every worker
+inherits it; the preload itself (seconds of imports, once) runs at the job's priority, so that other
+busy processes cannot starve it and keep the first file waiting (ADR-055). The forkserver ignores SIGINT
+and SIGTERM first (the job's process decides; see ``worker_lifecycle``):
 every worker it forks inherits that, and a worker whose parent vanished mid-start dies without a traceback.
 
 Contract: nothing a worker inherits can be left locked by another process or thread.
@@ -27,17 +29,18 @@ from docmind.ingest.worker_lifecycle import (
 
 ignore_stop_signals()
 quiet_when_the_parent_vanished()
-lower_priority()
 
 from tqdm import tqdm  # noqa: E402
 
 tqdm.monitor_interval = 0
 tqdm.set_lock(threading.RLock())
 
+import docmind.ingest.html_text  # noqa: E402
 import docmind.ingest.index_build  # noqa: E402, F401
 from docmind.ingest.index_stage import warm_index_imports  # noqa: E402
 from docmind.ingest.worker import warm_up  # noqa: E402
 
 warm_up()
 warm_index_imports()
+lower_priority()
 gc.freeze()
