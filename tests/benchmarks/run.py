@@ -7,9 +7,9 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality. ``vectors`` compares vector stores and needs no engine;
-``embed`` and ``quality`` run DocMind with embeddings on (every other group runs it keyword-only,
-``DOCMIND_EMBED=off``), and share one cold ingest when run together. A full run writes
+ui_browser, eta, first_file, limit, vectors, embed, quality. ``vectors`` compares vector stores
+and needs no engine; ``embed`` and ``quality`` run DocMind with embeddings on (every other group
+runs it keyword-only, ``DOCMIND_EMBED=off``), and share one cold ingest when run together. A full run writes
 ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*`` (git-ignored) unless
 ``--out`` names the file; ``--only X --out latest`` re-measures the groups X and merges them into
 ``latest.*`` (the meta says what was re-measured).
