@@ -91,7 +91,8 @@ def _open_dense(folder: Path, info: EmbeddingInfo | None) -> DenseIndex | None:
     import faiss
     from llama_index.vector_stores.faiss import FaissVectorStore
 
-    index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    # IO_FLAG_MMAP_IFC maps a flat index's vectors (IO_FLAG_MMAP would copy them into private memory).
+    index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
     parents = np.load(folder / PARENTS_FILE, mmap_mode="r")
     spec = EmbedSpec(
         kind="http" if info.kind == "http" else "local",
