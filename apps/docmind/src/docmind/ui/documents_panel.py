@@ -53,6 +53,11 @@ def render_job_panel() -> None:
     def panel() -> None:
         svc = service()
         current = svc.latest_ingestion()
+        started = st.session_state[keys.DOCUMENTS_START_REQUESTED]
+        active = current is not None and current.state.is_active
+        if started or polling != active:
+            st.session_state[keys.DOCUMENTS_START_REQUESTED] = False
+            st.rerun()
         asked = current is not None and st.session_state[keys.DOCUMENTS_CANCEL_REQUESTED] == current.id
         view = panel_view(current, cancel_requested=asked) if current else None
         failures: tuple[FailedFile, ...] = ()
@@ -73,12 +78,5 @@ def render_job_panel() -> None:
             on_start=_start,
             on_cancel=lambda: _cancel(job_id),
         )
-        # After the panel is drawn (the click shows its effect at once), a start or an end reruns the
-        # page: the poll rate, the active snapshot and the corpus table follow.
-        started = st.session_state[keys.DOCUMENTS_START_REQUESTED]
-        active = current is not None and current.state.is_active
-        if started or polling != active:
-            st.session_state[keys.DOCUMENTS_START_REQUESTED] = False
-            st.rerun()
 
     panel()
