@@ -21,21 +21,9 @@ from docmind_snapshots import SnapshotStore
 
 from tests.support.datadir import workspaces_left
 from tests.support.prose import DOCUMENTS, EXTRA_DOCUMENT, QUESTIONS, write_prose
+from tests.support.recorder import Recorder
 
 FILES = list(DOCUMENTS)
-
-
-class Recorder:
-    def __init__(self, on_event=None) -> None:
-        self.events: list[dict] = []
-        self.on_event = on_event
-
-    def report(
-        self, phase, *, done=None, total=None, message="", item=None, counts=None, in_flight=()
-    ) -> None:
-        self.events.append({"phase": phase, "message": message, "item": item, "counts": counts or {}})
-        if self.on_event:
-            self.on_event(self.events[-1])
 
 
 def ingest(data: Path, docs: Path, *, cancel=None, reporter=None, **settings) -> IngestSummary:

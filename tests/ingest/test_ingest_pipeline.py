@@ -21,31 +21,7 @@ from pydantic import ValidationError
 from tests.support.bad_files import write_bad_files
 from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 from tests.support.datadir import workspaces_left
-
-
-class Recorder:
-    """A reporter that keeps every event (and can fire a callback)."""
-
-    def __init__(self, on_event=None) -> None:
-        self.events: list[dict] = []
-        self.on_event = on_event
-
-    def report(
-        self, phase, *, done=None, total=None, message="", item=None, counts=None, in_flight=()
-    ) -> None:
-        self.events.append(
-            {
-                "phase": phase,
-                "done": done,
-                "total": total,
-                "item": item,
-                "message": message,
-                "counts": counts or {},
-                "in_flight": list(in_flight),
-            }
-        )
-        if self.on_event:
-            self.on_event(self.events[-1])
+from tests.support.recorder import Recorder
 
 
 def _ingest(
