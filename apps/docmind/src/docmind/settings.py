@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     all-MiniLM-L6-v2), or, with ``DOCMIND_EMBED_URL`` (an OpenAI-compatible ``/v1/embeddings``
     endpoint), the model name sent to it. ``embed_window`` is the window in word pieces (0: the
     model's own limit); ``embed_batch`` the windows per model call or request.
+
+    Where the heavy stages run (``docmind.ingest.executor``): ``DOCMIND_EXECUTOR=local`` (worker
+    processes on this machine) or ``ray``. With Ray, ``DOCMIND_RAY_ADDRESS`` names the cluster
+    (empty: start a local Ray runtime; ``auto``: the cluster this machine belongs to; ``HOST:PORT``),
+    ``DOCMIND_RAY_DOCUMENTS`` how documents reach the workers (``store``: sent by the driver through
+    Ray's object store; ``shared``: read by the workers from the same path, a mount every node has),
+    and ``DOCMIND_RAY_RETRIES`` how often a file whose worker or node died is tried again.
     """
 
     model_config = SettingsConfigDict(env_prefix="DOCMIND_", frozen=True, extra="ignore")
@@ -43,6 +50,10 @@ class Settings(BaseSettings):
     embed_url: str = ""
     embed_window: int = Field(default=0, ge=0, le=8192)
     embed_batch: int = Field(default=32, ge=1, le=1024)
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str = ""
+    ray_documents: Literal["store", "shared"] = "store"
+    ray_retries: int = Field(default=1, ge=0, le=10)
 
     @field_validator("library_dirs", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -32,11 +33,16 @@ class CommandError(Exception):
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, with ``--data-dir`` taking precedence."""
+    """Settings from the environment; ``--data-dir``, ``--executor`` and ``--ray-address`` take precedence."""
+    given: dict[str, Any] = {}
+    if getattr(args, "data_dir", None) is not None:
+        given["data_dir"] = args.data_dir
+    if hasattr(args, "ray_address"):
+        given |= {"ray_address": args.ray_address, "executor": "ray"}
+    if hasattr(args, "executor"):
+        given["executor"] = args.executor
     try:
-        if getattr(args, "data_dir", None) is not None:
-            return Settings(data_dir=args.data_dir)
-        return Settings()
+        return Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise CommandError(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc

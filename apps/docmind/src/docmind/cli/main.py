@@ -66,6 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ingest exactly the PATHs, once (the rest of the corpus is dropped)",
     )
+    ingest.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default=argparse.SUPPRESS,
+        help="where parsing, splitting and embedding run: worker processes here, or a Ray cluster "
+        "(default: DOCMIND_EXECUTOR, else local)",
+    )
+    ingest.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        default=argparse.SUPPRESS,
+        help="the Ray cluster: HOST:PORT, or auto for the cluster this machine belongs to "
+        "(default: DOCMIND_RAY_ADDRESS, else a Ray runtime started on this machine); implies --executor ray",
+    )
     ingest.add_argument("--json", action="store_true", help="JSON lines: notes, progress events, a summary")
     ingest.set_defaults(handler=ingest_command.run, routes_signals=True)
 

@@ -24,9 +24,11 @@ from docmind.embed.spec import EmbedSpec
 from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
 from docmind.ingest.cache import CacheEntry, ChunkCache
 from docmind.ingest.embed_worker import EncodeRequest, encode_windows
-from docmind.ingest.index_build import EntryRequest, IndexedFile, chunk_entry
-from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.executor import TaskExecutor
+from docmind.ingest.index_build import IndexedFile
+from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerTaskError
 from docmind.ingest.progress import PHASE_EMBED, IngestProgress
+from docmind.ingest.worker import FileTask
 
 
 class EmbedFailedError(JobFailed):
@@ -65,7 +67,7 @@ def embed_corpus(
     spec: EmbedSpec,
     cache: EmbeddingCache,
     progress: IngestProgress,
-    pool: WorkerPool,
+    executor: TaskExecutor,
     cancel: threading.Event,
 ) -> EmbedResult:
     """Embed every window of ``files`` that the cache lacks; see the module docstring.
@@ -75,7 +77,7 @@ def embed_corpus(
         EmbedFailedError: the model or endpoint failed, or answered vectors of the wrong shape.
     """
     started = time.monotonic()
-    plan = _plan(files, chunk_cache, chunk_settings, spec, cache, progress, pool, cancel)
+    plan = _plan(files, chunk_cache, chunk_settings, spec, cache, progress, executor, cancel)
     cached = plan.windows - len(plan.pending)
     progress.start_embedding(plan.windows, cached)
     progress.emit(f"embedding {len(plan.pending)} windows ({cached} cached)", force=True)
@@ -84,7 +86,7 @@ def embed_corpus(
     for start in range(0, len(order), spec.batch):
         batch = order[start : start + spec.batch]
         file = batch[-1][1][1]
-        vectors = _encode(pool, spec, [text for _, (text, _) in batch], file)
+        vectors = _encode(executor, spec, [text for _, (text, _) in batch], file)
         if vectors.ndim != 2 or vectors.shape[0] != len(batch) or (dims and vectors.shape[1] != dims):
             raise EmbedFailedError(
                 f"embedding failed at {file}: the embedder returned vectors of shape {vectors.shape}"
@@ -95,7 +97,7 @@ def embed_corpus(
         progress.item = file
         progress.emit()
     progress.emit(f"embedded {len(plan.pending)} windows", force=True)
-    pool.release_idle(keep=0)  # the embedding worker holds the model: free it now
+    executor.release_idle(keep=0)  # the embedding worker holds the model: free it now
     return EmbedResult(
         windows_total=plan.windows,
         windows_embedded=len(plan.pending),
@@ -113,7 +115,7 @@ def _plan(
     spec: EmbedSpec,
     cache: EmbeddingCache,
     progress: IngestProgress,
-    pool: WorkerPool,
+    executor: TaskExecutor,
     cancel: threading.Event,
 ) -> _Plan:
     progress.phase = PHASE_EMBED
@@ -122,7 +124,7 @@ def _plan(
     for position, file in enumerate(files):
         if cancel.is_set():
             raise IngestCancelled
-        entry = chunk_cache.get(file.sha256) or _rebuilt_entry(pool, chunk_cache, chunk_settings, file)
+        entry = chunk_cache.get(file.sha256) or _rebuilt_entry(executor, chunk_cache, chunk_settings, file)
         windows: dict[bytes, str] = {}
         for chunk in entry.chunks:
             cut = chunk_windows(chunk.text, tokenizer, spec.window)
@@ -139,18 +141,22 @@ def _plan(
 
 
 def _rebuilt_entry(
-    pool: WorkerPool, chunk_cache: ChunkCache, chunk_settings: tuple[int, int], file: IndexedFile
+    executor: TaskExecutor, chunk_cache: ChunkCache, chunk_settings: tuple[int, int], file: IndexedFile
 ) -> CacheEntry:
-    """Parse a file whose cache entry is gone again, in a worker (same content hash required)."""
-    try:
-        return pool.call(chunk_entry, EntryRequest(chunk_cache, file, *chunk_settings))
-    except (WorkerTaskError, WorkerCrashedError) as exc:
-        raise EmbedFailedError(f"{file.path}: {exc}") from exc
+    """Parse a file whose cache entry is gone again, behind the task seam (same content hash required)."""
+    task = FileTask(file.location, file.path, chunk_cache.base, chunk_cache.fingerprint, *chunk_settings)
+    outcome = next(iter(executor.process_files([task])))  # no hash given: the worker hashes what it reads
+    if outcome.error:
+        raise EmbedFailedError(f"{file.path}: {outcome.error}")
+    entry = chunk_cache.get(file.sha256) if outcome.sha256 == file.sha256 else None
+    if entry is None:
+        raise EmbedFailedError(f"{file.path} changed or became unreadable during ingestion")
+    return entry
 
 
-def _encode(pool: WorkerPool, spec: EmbedSpec, texts: list[str], file: str) -> np.ndarray:
+def _encode(executor: TaskExecutor, spec: EmbedSpec, texts: list[str], file: str) -> np.ndarray:
     try:
-        return pool.call(encode_windows, EncodeRequest(spec, texts))
+        return executor.call(encode_windows, EncodeRequest(spec, texts))
     except WorkerCrashedError as exc:
         raise EmbedFailedError(f"embedding failed at {file}: the embedding process crashed ({exc})") from exc
     except WorkerTaskError as exc:

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 
 from docmind.ingest.cache import ChunkCache
 from docmind.ingest.corpus import Corpus
+from docmind.ingest.executor import TaskExecutor
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parallel import IngestCancelled, WorkerPool
+from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.progress import IngestProgress
 from docmind.ingest.worker import FileOutcome, FileTask, file_sha256
 from docmind.settings import Settings
@@ -29,7 +30,7 @@ def parse_corpus(
     cache: ChunkCache,
     settings: Settings,
     progress: IngestProgress,
-    pool: WorkerPool,
+    executor: TaskExecutor,
     cancel: threading.Event,
     known: dict[str, tuple[int, int]],
     hashes: dict[str, str],
@@ -41,7 +42,7 @@ def parse_corpus(
         cache: The chunk cache for the current chunk settings.
         settings: Chunk settings and limits.
         progress: Totals to update and report.
-        pool: Worker processes for the misses.
+        executor: Where the misses are parsed (worker processes, or Ray).
         cancel: Checked between files; workers see it between PDF pages.
         known: Content hash → (pages, chunks) already published under the current chunk settings.
         hashes: Relative name → content hash of files known to be unchanged (they are not read).
@@ -81,7 +82,7 @@ def parse_corpus(
                 record(FileOutcome(file.rel, FileStatus.CACHED, sha, *counts))
                 continue
             progress.start_item(file.rel, file.size)
-            if pool.worker_count == 0:
+            if executor.worker_count == 0:
                 progress.emit("starting workers", force=True)
             yield FileTask(
                 file.path,
@@ -93,7 +94,7 @@ def parse_corpus(
                 sha,
             )
 
-    for outcome in pool.process_files(misses()):
+    for outcome in executor.process_files(misses()):
         if outcome.status == FileStatus.CANCELLED:
             raise IngestCancelled
         if progress.note == "starting workers":

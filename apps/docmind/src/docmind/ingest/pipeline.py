@@ -3,8 +3,10 @@
 Contract:
 - The snapshot store's writer lock is taken first, so a second ingestion anywhere is refused
   before any work is done.
-- Parse, split and the index build run in worker processes; this thread hashes files, looks up
-  the cache and orchestrates.
+- Parse, split and embedding run behind the task seam (``docmind.ingest.executor``): worker
+  processes here, or Ray (``settings.executor``); the index build runs in a local worker process.
+  This thread hashes files, looks up the cache, reports progress, decides on cancel and publishes.
+  With Ray, the cluster is reached before anything is read (an unreachable address fails the job).
 - Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
   during the index build (its worker is killed); on cancel the workspace is removed, nothing is
   published and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary
@@ -42,6 +44,7 @@ from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
 from docmind.ingest.embed_phase import EmbedResult, embed_corpus
+from docmind.ingest.executor import task_executor
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_build import IndexedFile, IndexResult, IndexTask, VectorSource, build_index
 from docmind.ingest.index_reuse import (
@@ -93,7 +96,12 @@ def run_ingestion(
     progress = IngestProgress(reporter)
     progress.emit("scanning sources", force=True)
     cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
-    with store.begin(owner=owner) as workspace, cache.swept(), WorkerPool(settings.workers, cancel) as pool:
+    with (
+        store.begin(owner=owner) as workspace,
+        cache.swept(),
+        WorkerPool(settings.workers, cancel) as pool,
+        task_executor(settings, pool, cancel, progress) as executor,
+    ):
         _check_sources(sources)
         spec = _checked_embedder(settings)
         scanned_ns = time.time_ns()
@@ -105,7 +113,7 @@ def run_ingestion(
         previous = active[1] if active else None
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
         hashes = known_hashes(previous, corpus)
-        outcomes = parse_corpus(corpus, cache, settings, progress, pool, cancel, known, hashes)
+        outcomes = parse_corpus(corpus, cache, settings, progress, executor, cancel, known, hashes)
         records = _records(corpus, outcomes)
         ingested = [r for r in records if r.status.is_ingested]
         if not ingested:
@@ -140,10 +148,10 @@ def run_ingestion(
             files = tuple(IndexedFile(r.path, r.source, r.sha256, locations[r.path]) for r in ingested)
             chunk_settings = (settings.chunk_size, settings.chunk_overlap)
             if spec is not None:
-                pool.release_idle(keep=0)  # parse workers would only hold memory beside the model
+                executor.release_idle(keep=0)  # parse workers would only hold memory beside the model
                 with EmbeddingCache(cache_root, spec.fingerprint) as vectors:
                     embedded = embed_corpus(
-                        files, cache, chunk_settings, spec, vectors, progress, pool, cancel
+                        files, cache, chunk_settings, spec, vectors, progress, executor, cancel
                     )
             progress.phase = PHASE_INDEX
             progress.emit("building the search index", force=True)

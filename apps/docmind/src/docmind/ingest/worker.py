@@ -10,6 +10,7 @@ before the parent kills its busy workers) is checked between PDF pages; a stoppe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -100,19 +101,33 @@ def process_file(task: FileTask) -> FileOutcome:
     cached = cache.get(sha)
     if cached is not None:
         return FileOutcome(task.rel, FileStatus.CACHED, sha, cached.pages, len(cached.chunks))
+    outcome, entry = parse_document(task.path, task.rel, sha, task.chunk_size, task.chunk_overlap, _cancelled)
+    if entry is not None:
+        cache.put(entry)
+    return outcome
+
+
+def parse_document(
+    path: Path, rel: str, sha: str, chunk_size: int, chunk_overlap: int, cancelled: Callable[[], bool]
+) -> tuple[FileOutcome, CacheEntry | None]:
+    """Parse and split one file whose content hash is ``sha``; the entry is None unless it is indexed.
+
+    Never raises for a bad file (the reason goes into the outcome); ``cancelled`` is checked between
+    PDF pages and makes the outcome ``FileStatus.CANCELLED``.
+    """
     try:
-        pages = parse_file(task.path, _cancelled)
+        pages = parse_file(path, cancelled)
     except ParseCancelled:
-        return FileOutcome(task.rel, FileStatus.CANCELLED, sha)
+        return FileOutcome(rel, FileStatus.CANCELLED, sha), None
     except ParseError as exc:
-        return FileOutcome(task.rel, FileStatus.FAILED, sha, error=str(exc))
+        return FileOutcome(rel, FileStatus.FAILED, sha, error=str(exc)), None
     except Exception as exc:  # one bad file must never fail the batch
-        return FileOutcome(task.rel, FileStatus.FAILED, sha, error=f"cannot parse ({type(exc).__name__})")
-    if _cancelled():
-        return FileOutcome(task.rel, FileStatus.CANCELLED, sha)
-    chunks = split_pages(pages, task.chunk_size, task.chunk_overlap)
-    cache.put(CacheEntry(sha256=sha, pages=sum(1 for label, _ in pages if label), chunks=chunks))
-    return FileOutcome(task.rel, FileStatus.INDEXED, sha, sum(1 for label, _ in pages if label), len(chunks))
+        return FileOutcome(rel, FileStatus.FAILED, sha, error=f"cannot parse ({type(exc).__name__})"), None
+    if cancelled():
+        return FileOutcome(rel, FileStatus.CANCELLED, sha), None
+    chunks = split_pages(pages, chunk_size, chunk_overlap)
+    entry = CacheEntry(sha256=sha, pages=sum(1 for label, _ in pages if label), chunks=chunks)
+    return FileOutcome(rel, FileStatus.INDEXED, sha, entry.pages, len(chunks)), entry
 
 
 def file_sha256(path: Path) -> str:

@@ -1,0 +1,70 @@
+"""What runs on a Ray worker: one file's parse + split, and the batch worker behind ``call``.
+
+A file reaches the worker either as a path every node can read (``shared``) or as its bytes,
+sent by the driver through Ray's object store (``store``), which the worker writes to a private
+temporary file under the document's own name (its suffix picks the parser). The worker returns
+the outcome and the chunks; the driver writes them into its chunk cache, so nothing on a worker's
+disk outlives the task. Workers run at the lower CPU priority of the local ones.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docmind.ingest.cache import CacheEntry
+from docmind.ingest.worker import FileOutcome, parse_document
+from docmind.ingest.worker_lifecycle import lower_priority
+
+_lowered = False
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file for a Ray worker (small and picklable); its bytes, if sent, travel beside it."""
+
+    path: Path
+    rel: str
+    sha256: str
+    chunk_size: int
+    chunk_overlap: int
+
+
+def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, CacheEntry | None]:
+    """Parse and split ``file``, from ``data`` when given, else from its path; never raises for a bad file."""
+    _lower_priority_once()
+    if data is None:
+        return _parse(file, file.path)
+    with tempfile.TemporaryDirectory(prefix="docmind-ray-") as folder:
+        copy = Path(folder) / file.path.name
+        copy.write_bytes(data)
+        return _parse(file, copy)
+
+
+def _parse(file: RemoteFile, path: Path) -> tuple[FileOutcome, CacheEntry | None]:
+    return parse_document(path, file.rel, file.sha256, file.chunk_size, file.chunk_overlap, _never)
+
+
+def _never() -> bool:
+    return False  # a cancelled Ray task is killed (``ray.cancel(force=True)``), not asked
+
+
+def _lower_priority_once() -> None:
+    global _lowered
+    if not _lowered:
+        lower_priority()
+        _lowered = True
+
+
+class BatchWorker:
+    """A Ray actor running ``fn(argument)`` calls one at a time; what a call loads stays loaded."""
+
+    def __init__(self) -> None:
+        _lower_priority_once()
+
+    def run(self, fn: Callable[[Any], Any], argument: Any) -> Any:
+        """Return ``fn(argument)``."""
+        return fn(argument)

@@ -1,0 +1,146 @@
+"""The engine on a real Ray runtime (started by this test process): same snapshot, cancel, refusals.
+
+One local Ray runtime serves the whole module (``docmind.ingest.ray_runtime`` keeps the
+connection), as it serves the app for its lifetime.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from docmind.ingest.corpus import Source
+from docmind.ingest.file_status import FileStatus
+from docmind.ingest.parallel import IngestCancelled
+from docmind.ingest.pipeline import run_ingestion
+from docmind.ingest.ray_runtime import RayUnavailableError
+from docmind.ingest.summary import CORPUS_FILE, CorpusListing
+from docmind.search import search
+from docmind.settings import Settings
+from docmind_snapshots import SnapshotStore
+
+from tests.support.bad_files import write_bad_files
+from tests.support.corpus import make_docx, make_html, make_pdf, make_text
+from tests.support.datadir import assert_store_whole
+from tests.support.ray_processes import running_ray_tasks
+from tests.support.recorder import Recorder
+from tests.support.slow_texts import write_slow_texts
+from tests.support.sockets import unused_port
+
+QUERIES = ("quokka harbour phrase", "platypus letter", "wombat page", "echidna notes", "ledger summit river")
+
+
+def _ingest(data: Path, docs: Path, *, cancel=None, reporter=None, **settings):
+    return run_ingestion(
+        settings=Settings(data_dir=data, workers=2, **settings),
+        sources=[Source(docs, "documents")],
+        store=SnapshotStore(data / "index"),
+        cache_root=data / "cache",
+        reporter=reporter or Recorder(),
+        cancel=cancel or threading.Event(),
+        owner="test",
+    )
+
+
+def _listing(data: Path) -> CorpusListing:
+    store = SnapshotStore(data / "index")
+    current = store.current()
+    assert current is not None
+    with store.open(current.id) as path:
+        return CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_text())
+
+
+def _files(data: Path) -> list[tuple]:
+    return sorted((f.path, f.status, f.sha256, f.pages, f.chunks, f.error) for f in _listing(data).files)
+
+
+def _hits(data: Path) -> list[list[tuple]]:
+    store = SnapshotStore(data / "index")
+    return [[(h.file, h.page, round(h.score, 6)) for h in search(store, q, k=5).hits] for q in QUERIES]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    docs = tmp_path_factory.mktemp("corpus")
+    make_pdf(docs / "report.pdf", pages=4, phrase="quokka harbour phrase")
+    make_docx(docs / "letter.docx", phrase="platypus letter phrase")
+    make_html(docs / "page.html", phrase="wombat page phrase")
+    make_text(docs / "notes.md", phrase="echidna notes phrase")
+    make_text(docs / "guide.rst", paragraphs=40, seed=3)
+    make_text(docs / "nested" / "plain.txt", paragraphs=60, seed=4)
+    write_bad_files(docs / "bad", tmp_path_factory.mktemp("bad-sources"))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def local_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("local")
+    _ingest(data, corpus, executor="local")
+    return data
+
+
+@pytest.mark.parametrize("documents", ["store", "shared"])
+def test_ray_builds_the_snapshot_the_local_pool_builds(
+    documents: str, corpus: Path, local_run: Path, tmp_path: Path
+) -> None:
+    recorder = Recorder()
+    summary = _ingest(tmp_path, corpus, executor="ray", ray_documents=documents, reporter=recorder)
+    assert summary.snapshot_id is not None
+    assert _files(tmp_path) == _files(local_run)
+    assert _hits(tmp_path) == _hits(local_run)
+    failed = [f for f in _listing(tmp_path).files if f.status == FileStatus.FAILED]
+    assert failed and all(f.error and "docmind-ray-" not in f.error for f in failed)
+    messages = [e["message"] for e in recorder.events]
+    assert messages.index("connecting to Ray") < messages.index("building the search index")
+    assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in _listing(local_run).files)
+
+
+def test_a_second_ray_run_takes_every_file_from_the_cache(corpus: Path, tmp_path: Path) -> None:
+    _ingest(tmp_path, corpus, executor="ray")
+    shutil.rmtree(tmp_path / "index")  # no snapshot to take counts from: only the chunk cache answers
+    again = _ingest(tmp_path, corpus, executor="ray")
+    assert again.files_indexed == 0 and again.files_cached > 0
+
+
+def test_cancel_stops_the_ray_tasks_and_publishes_nothing(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write_slow_texts(docs, count=8)
+    cancel = threading.Event()
+    cancelled_at: list[float] = []
+
+    def cancel_after_the_first_file(event: dict) -> None:
+        if event["counts"].get("files_done", 0) >= 1 and not cancel.is_set():
+            cancelled_at.append(time.monotonic())
+            cancel.set()
+
+    with pytest.raises(IngestCancelled):
+        _ingest(
+            tmp_path / "data",
+            docs,
+            executor="ray",
+            cancel=cancel,
+            reporter=Recorder(cancel_after_the_first_file),
+        )
+    regained = time.monotonic() - cancelled_at[0]
+    assert regained < 5, f"the driver regained control {regained:.1f} s after the cancel"
+    assert assert_store_whole(tmp_path / "data") is None
+    deadline = time.monotonic() + 5
+    while running_ray_tasks("parse_remote") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert running_ray_tasks("parse_remote") == [], "a cancelled Ray task kept running"
+    resumed = _ingest(tmp_path / "data", docs, executor="ray")
+    assert resumed.files_cached >= 1 and resumed.files_indexed + resumed.files_cached == 8
+
+
+def test_an_unreachable_ray_address_fails_before_any_work(corpus: Path, tmp_path: Path) -> None:
+    recorder = Recorder()
+    address = f"127.0.0.1:{unused_port()}"
+    with pytest.raises(RayUnavailableError) as caught:
+        _ingest(tmp_path, corpus, executor="ray", ray_address=address, reporter=recorder)
+    message = str(caught.value)
+    assert address in message and "\n" not in message and "DOCMIND_RAY_ADDRESS" in message
+    assert {e["phase"] for e in recorder.events} <= {"scan"}
+    assert assert_store_whole(tmp_path) is None
