@@ -12,14 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from docmind.ingest.corpus import Source
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.ray_runtime import RayUnavailableError
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing
 from docmind.search import search
-from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 
 from tests.support.bad_files import write_bad_files
@@ -27,34 +23,15 @@ from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 from tests.support.datadir import assert_store_whole
 from tests.support.ray_processes import running_ray_tasks
 from tests.support.recorder import Recorder
+from tests.support.run_engine import ingest, listing
 from tests.support.slow_texts import write_slow_texts
 from tests.support.sockets import unused_port
 
 QUERIES = ("quokka harbour phrase", "platypus letter", "wombat page", "echidna notes", "ledger summit river")
 
 
-def _ingest(data: Path, docs: Path, *, cancel=None, reporter=None, **settings):
-    return run_ingestion(
-        settings=Settings(data_dir=data, workers=2, **settings),
-        sources=[Source(docs, "documents")],
-        store=SnapshotStore(data / "index"),
-        cache_root=data / "cache",
-        reporter=reporter or Recorder(),
-        cancel=cancel or threading.Event(),
-        owner="test",
-    )
-
-
-def _listing(data: Path) -> CorpusListing:
-    store = SnapshotStore(data / "index")
-    current = store.current()
-    assert current is not None
-    with store.open(current.id) as path:
-        return CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_text())
-
-
 def _files(data: Path) -> list[tuple]:
-    return sorted((f.path, f.status, f.sha256, f.pages, f.chunks, f.error) for f in _listing(data).files)
+    return sorted((f.path, f.status, f.sha256, f.pages, f.chunks, f.error) for f in listing(data).files)
 
 
 def _hits(data: Path) -> list[list[tuple]]:
@@ -78,7 +55,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def local_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("local")
-    _ingest(data, corpus, executor="local")
+    ingest(data, corpus, executor="local")
     return data
 
 
@@ -87,21 +64,21 @@ def test_ray_builds_the_snapshot_the_local_pool_builds(
     documents: str, corpus: Path, local_run: Path, tmp_path: Path
 ) -> None:
     recorder = Recorder()
-    summary = _ingest(tmp_path, corpus, executor="ray", ray_documents=documents, reporter=recorder)
+    summary = ingest(tmp_path, corpus, executor="ray", ray_documents=documents, reporter=recorder)
     assert summary.snapshot_id is not None
     assert _files(tmp_path) == _files(local_run)
     assert _hits(tmp_path) == _hits(local_run)
-    failed = [f for f in _listing(tmp_path).files if f.status == FileStatus.FAILED]
+    failed = [f for f in listing(tmp_path).files if f.status == FileStatus.FAILED]
     assert failed and all(f.error and "docmind-ray-" not in f.error for f in failed)
     messages = [e["message"] for e in recorder.events]
     assert messages.index("connecting to Ray") < messages.index("building the search index")
-    assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in _listing(local_run).files)
+    assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in listing(local_run).files)
 
 
 def test_a_second_ray_run_takes_every_file_from_the_cache(corpus: Path, tmp_path: Path) -> None:
-    _ingest(tmp_path, corpus, executor="ray")
+    ingest(tmp_path, corpus, executor="ray")
     shutil.rmtree(tmp_path / "index")  # no snapshot to take counts from: only the chunk cache answers
-    again = _ingest(tmp_path, corpus, executor="ray")
+    again = ingest(tmp_path, corpus, executor="ray")
     assert again.files_indexed == 0 and again.files_cached > 0
 
 
@@ -117,7 +94,7 @@ def test_cancel_stops_the_ray_tasks_and_publishes_nothing(tmp_path: Path) -> Non
             cancel.set()
 
     with pytest.raises(IngestCancelled):
-        _ingest(
+        ingest(
             tmp_path / "data",
             docs,
             executor="ray",
@@ -131,7 +108,7 @@ def test_cancel_stops_the_ray_tasks_and_publishes_nothing(tmp_path: Path) -> Non
     while running_ray_tasks("parse_remote") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert running_ray_tasks("parse_remote") == [], "a cancelled Ray task kept running"
-    resumed = _ingest(tmp_path / "data", docs, executor="ray")
+    resumed = ingest(tmp_path / "data", docs, executor="ray")
     assert resumed.files_cached >= 1 and resumed.files_indexed + resumed.files_cached == 8
 
 
@@ -139,7 +116,7 @@ def test_an_unreachable_ray_address_fails_before_any_work(corpus: Path, tmp_path
     recorder = Recorder()
     address = f"127.0.0.1:{unused_port()}"
     with pytest.raises(RayUnavailableError) as caught:
-        _ingest(tmp_path, corpus, executor="ray", ray_address=address, reporter=recorder)
+        ingest(tmp_path, corpus, executor="ray", ray_address=address, reporter=recorder)
     message = str(caught.value)
     assert address in message and "\n" not in message and "DOCMIND_RAY_ADDRESS" in message
     assert {e["phase"] for e in recorder.events} <= {"scan"}

@@ -2,7 +2,8 @@
 
 It lives in this plain module (not in ``st.cache_resource`` state) so it survives "Clear cache"
 and script edits; ``docmind.ui.runtime.service`` is the Streamlit accessor. Opening it also starts
-the worker server in the background, so the first job's workers start at once. Exit hooks cancel a
+the worker server in the background, so the first job's workers start at once, and, with
+``DOCMIND_EXECUTOR=ray``, the one Ray connection every job of the app reuses. Exit hooks cancel a
 running job when the server stops, so SIGTERM ends the process within seconds.
 """
 
@@ -23,9 +24,14 @@ def process_service() -> DocMind:
     global _service
     with _lock:
         if _service is None:
-            _service = DocMind(Settings())
+            settings = Settings()
+            _service = DocMind(settings)
             _service.jobs.install_exit_hooks()
             warm_worker_server()
+            if settings.executor == "ray":
+                from docmind.ingest.ray_runtime import start_connecting
+
+                start_connecting(settings.ray_address, settings.workers)
         return _service
 
 

@@ -77,6 +77,20 @@ def start_connecting(address: str, workers: int) -> _Connection:
     return connection
 
 
+def disconnect() -> None:
+    """End this process's Ray connection (and the runtime it started, if any); the next job connects anew."""
+    global _current
+    with _lock:
+        connection, _current = _current, None
+    if connection is None:
+        return
+    connection.done.wait()
+    import ray
+
+    ray.shutdown()
+    connection.released.set()
+
+
 def _connect(connection: _Connection, previous: _Connection | None, workers: int) -> None:
     global _current
     try:
