@@ -21,6 +21,7 @@ from docmind_snapshots import SnapshotStore
 from tests.support.bad_files import write_bad_files
 from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 from tests.support.datadir import assert_store_whole
+from tests.support.prose import QUESTIONS, write_prose
 from tests.support.ray_processes import running_ray_tasks
 from tests.support.recorder import Recorder
 from tests.support.run_engine import ingest, listing
@@ -121,3 +122,21 @@ def test_an_unreachable_ray_address_fails_before_any_work(corpus: Path, tmp_path
     assert address in message and "\n" not in message and "DOCMIND_RAY_ADDRESS" in message
     assert {e["phase"] for e in recorder.events} <= {"scan"}
     assert assert_store_whole(tmp_path) is None
+
+
+def test_embedding_on_ray_gives_the_vectors_of_the_local_pool(tmp_path: Path) -> None:
+    docs = write_prose(tmp_path / "docs")
+    local = ingest(tmp_path / "local", docs, executor="local", embed=True)
+    on_ray = ingest(tmp_path / "ray", docs, executor="ray", embed=True)
+    assert on_ray.windows_embedded == local.windows_embedded == on_ray.windows_total > 0
+    assert on_ray.coverage == 1.0
+    for question, answer in QUESTIONS.items():
+        hits = {
+            name: [
+                (h.file, round(h.score, 4))
+                for h in search(SnapshotStore(tmp_path / name / "index"), question, mode="dense").hits
+            ]
+            for name in ("local", "ray")
+        }
+        assert hits["ray"] == hits["local"] and hits["ray"][0][0] == answer
+    assert running_ray_tasks("BatchWorker") == [], "the embedding actor outlived its phase"
