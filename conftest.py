@@ -4,8 +4,12 @@ Embedding with the real model costs seconds per document on two cores; the tests
 snapshots, corpus and pages do not depend on vectors, so they run keyword-only
 (``DOCMIND_EMBED=off``, inherited by every CLI and server subprocess). The embedding tests set
 ``DOCMIND_EMBED=on`` themselves and run the real model.
+
+Ray, in the tests that use it, runs on loopback only: ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` is Ray's
+switch for a one-machine runtime that advertises 127.0.0.1 instead of the machine's address.
 """
 
 import os
 
 os.environ.setdefault("DOCMIND_EMBED", "off")
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")

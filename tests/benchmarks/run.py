@@ -7,7 +7,7 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality. ``vectors`` compares vector stores
+ui_browser, eta, first_file, limit, vectors, embed, quality, ray. ``vectors`` compares vector stores
 and needs no engine; ``embed`` and ``quality`` run DocMind with embeddings on (every other group
 runs it keyword-only, ``DOCMIND_EMBED=off``), and share one cold ingest when run together. A full run writes
 ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*`` (git-ignored) unless
@@ -54,6 +54,7 @@ GROUPS = (
     "vectors",
     "embed",
     "quality",
+    "ray",
 )
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
@@ -148,6 +149,16 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             0.9,
         ),
     ],
+    "ray": [
+        ("ray_overhead", "Cold ingest on Ray (running local runtime) / local worker pool", "×", "<=", 1.3),
+        (
+            "ray_cancel",
+            "Cancel on Ray → run_ingestion stopped (driver back in control), p95",
+            " s",
+            "<=",
+            1.0,
+        ),
+    ],
     "quality": [
         ("quality_mrr", "MRR@5 on paraphrased questions: hybrid − BM25", "", ">=", 0.1),
         ("quality_recall", "Recall@5 on paraphrased questions: hybrid − BM25", "", ">=", 0.0),
@@ -178,6 +189,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         ingest,
         publish,
         quality,
+        ray,
         ui_browser,
         ui_panel,
         vectors,
@@ -201,6 +213,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "vectors": lambda: vectors.vector_figures(ctx),
         "embed": lambda: embed.embed_figures(ctx),
         "quality": lambda: quality.quality_figures(ctx),
+        "ray": lambda: ray.ray_figures(ctx),
     }
     order = (
         "scale",
@@ -215,6 +228,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "vectors",
         "embed",
         "quality",
+        "ray",
     )
     plan += [(group, table[group]) for group in order if group in groups]
     return plan

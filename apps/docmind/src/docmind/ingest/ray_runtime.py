@@ -117,11 +117,22 @@ def _connect(connection: _Connection, previous: _Connection | None, workers: int
             previous.released.set()
         _init(connection.address, workers)
     except Exception as exc:  # Ray's own errors come in many types; the job reports one line
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        connection.error = f"cannot connect to Ray at {connection.address or 'a local runtime'}: {first_line}"
+        connection.error = (
+            f"cannot connect to Ray at {connection.address or 'a local runtime'}: {_reason(exc)}"
+        )
     finally:
         connection.done.set()
     connection.released.wait()  # the runtime's processes live as long as this thread
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a failed ``ray.init``; a missing cluster token is named as such."""
+    causes = [exc]
+    while causes[-1].__cause__ is not None and len(causes) < 5:
+        causes.append(causes[-1].__cause__)
+    if any(type(cause).__name__ == "AuthenticationError" for cause in causes):
+        return "the cluster wants its authentication token (RAY_AUTH_TOKEN, or ~/.ray/auth_token)"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _init(address: str, workers: int) -> None:
