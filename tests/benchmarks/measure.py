@@ -157,11 +157,15 @@ def bench_env(**extra: str) -> dict[str, str]:
     """The environment for measured subprocesses: no DocMind settings leak in from outside.
 
     DocMind runs keyword-only (``DOCMIND_EMBED=off``) unless ``extra`` says otherwise: the
-    ``embed`` and ``quality`` groups pass ``DOCMIND_EMBED="on"``.
+    ``embed`` and ``quality`` groups pass ``DOCMIND_EMBED="on"``. Ray (the ``ray`` group) stays on
+    loopback, and its head on this machine asks for no token (``RAY_AUTH_MODE=disabled``: the head
+    and its drivers are this user's processes).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCMIND_")}
     env["PYTHONUNBUFFERED"] = "1"
     env["DOCMIND_EMBED"] = "off"
+    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    env["RAY_AUTH_MODE"] = "disabled"
     env.update(extra)
     return env
 
