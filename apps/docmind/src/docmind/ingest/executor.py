@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
-from docmind.ingest.parallel import WorkerPool
+from docmind.ingest.parallel import WorkerPool, warm_worker_server
 from docmind.ingest.progress import IngestProgress
 from docmind.ingest.worker import FileOutcome, FileTask
 from docmind.settings import Settings
@@ -62,13 +62,15 @@ def task_executor(
     """The executor that ``settings.executor`` names; ``local`` serves as the local one.
 
     With Ray, the cluster is reached first (a runtime of this process is reused), so an unreachable
-    address fails the job before any work (``RayUnavailableError``).
+    address fails the job before any work (``RayUnavailableError``); meanwhile the local worker
+    server starts in the background, ready for the index build when the Ray stages end.
     """
     if settings.executor == "local":
         yield local
         return
     from docmind.ingest.ray_executor import RayExecutor
 
+    warm_worker_server()
     progress.emit("connecting to Ray", force=True)
     with RayExecutor.connect(settings, cancel) as executor:
         yield executor
