@@ -2,7 +2,7 @@
 
 A long-lived process (the app) pays Ray's start once, not per job: every job asking for the same
 address reuses the connection; a job asking for another address replaces it. The address is an
-empty string (start a Ray runtime on this machine, bound to loopback, with ``workers`` CPUs),
+empty string (start a new Ray runtime on this machine, with ``workers`` CPUs),
 ``auto`` (the cluster this machine belongs to) or ``HOST:PORT`` / ``ray://HOST:PORT``.
 
 The thread that connects stays alive until the connection is replaced: the processes of a Ray
@@ -142,12 +142,8 @@ def _init(address: str, workers: int) -> None:
     if address:
         ray.init(address=address, **quiet)
     else:
-        ray.init(
-            num_cpus=workers,
-            include_dashboard=False,
-            _node_ip_address="127.0.0.1",
-            **quiet,
-        )
+        # "local": always a new runtime (never one another program left running on this machine).
+        ray.init(address="local", num_cpus=workers, include_dashboard=False, **quiet)
 
 
 def _probe(address: str) -> None:
