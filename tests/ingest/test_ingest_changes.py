@@ -10,6 +10,7 @@ from docmind.ingest.corpus import Source
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_stage import BM25_DIR
 from docmind.ingest.pipeline import run_ingestion
+from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import CorpusListing, FileRecord, IngestSummary
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
@@ -17,7 +18,13 @@ from docmind_snapshots import SnapshotStore
 from tests.support.corpus import make_text
 from tests.support.datadir import workspaces_left
 
-SIGNATURE: dict[str, int | str] = {"pipeline": 3, "chunk_size": 1024, "chunk_overlap": 200, "embed": "off"}
+SIGNATURE: dict[str, int | str] = {
+    "pipeline": 3,
+    "splitter": SPLITTER,
+    "chunk_size": 1024,
+    "chunk_overlap": 200,
+    "embed": "off",
+}
 
 
 def _listing(*records: FileRecord, settings: dict[str, int | str] = SIGNATURE) -> CorpusListing:

@@ -209,7 +209,7 @@ def test_the_preload_imports_at_the_job_priority_then_lowers_it() -> None:
         "import os, sys\n"
         "seen = []\n"
         "def hook(event, args):\n"
-        "    if event == 'import' and args[0] == 'nltk' and not seen:\n"
+        "    if event == 'import' and args[0] == 'llama_index.core' and not seen:\n"
         "        seen.append(os.getpriority(os.PRIO_PROCESS, 0))\n"
         "sys.addaudithook(hook)\n"
         "base = os.getpriority(os.PRIO_PROCESS, 0)\n"

@@ -1,10 +1,10 @@
 """The per-file chunk cache: parsed and split content keyed by content hash + pipeline settings.
 
-Layout: ``<cache>/<fingerprint>/<sha[:2]>/<sha256>.json``. The fingerprint covers everything
-that changes the chunks (chunk size, overlap, pipeline version), so changing a setting never
-serves stale chunks. Each entry is written atomically (``docmind.atomic_write``); an entry that
-fails to parse or whose checksum does not match is ignored and rebuilt. Entries are shared by every
-file with the same content.
+Layout: ``<cache>/<fingerprint>/<sha[:2]>/<sha256>.json``. The fingerprint covers everything that
+changes the chunks (the splitter's name and version, chunk size, overlap, pipeline version), so changing
+a setting never serves stale chunks. Each entry is written atomically (``docmind.atomic_write``); an
+entry that fails to parse or whose checksum does not match is ignored and rebuilt. Entries are shared by
+every file with the same content.
 
 Workers write entries and may be killed mid-write (a cancel kills busy workers): what they leave
 is a hidden temporary file that no entry pattern matches, removed by `ChunkCache.swept` as soon as
@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from docmind.atomic_write import is_temporary, write_atomically
+from docmind.ingest.splitter import NAME as SPLITTER
 
 PIPELINE_VERSION = 3
 """Raised whenever parsing or splitting may give other chunks for the same bytes (3: HTML read by Lexbor)."""
@@ -49,8 +50,9 @@ class CacheEntry(BaseModel):
 
 
 def fingerprint(chunk_size: int, chunk_overlap: int) -> str:
-    """A short stable hash of the settings that shape chunks."""
-    key = json.dumps({"v": PIPELINE_VERSION, "size": chunk_size, "overlap": chunk_overlap}, sort_keys=True)
+    """A short stable hash of the settings that shape chunks, the splitter's name and version included."""
+    settings = {"v": PIPELINE_VERSION, "splitter": SPLITTER, "size": chunk_size, "overlap": chunk_overlap}
+    key = json.dumps(settings, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -1,10 +1,10 @@
 """What a new corpus listing changes against the active snapshot's: one settings signature, one comparison.
 
-The settings signature names every setting that shapes the published index (the pipeline version,
-the chunk settings and the embedder's fingerprint, or ``off``). It is recorded in each snapshot's
-``corpus.json``, and a listing whose signature differs from the active one's is a change even when
-every file is the same: a new setting must reach the index. ``change_between`` is the only place
-two listings are compared.
+The settings signature names every setting that shapes the published index (the pipeline version, the
+splitter's name and version, the chunk settings and the embedder's fingerprint, or ``off``). It is
+recorded in each snapshot's ``corpus.json``, and a listing whose signature differs from the active one's
+is a change even when every file is the same: a new setting must reach the index. ``change_between`` is
+the only place two listings are compared.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from enum import Enum
 
 from docmind.ingest.cache import PIPELINE_VERSION
+from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import CorpusListing
 from docmind.settings import Settings
 
@@ -38,6 +39,7 @@ def settings_signature(settings: Settings, embed_fingerprint: str | None) -> dic
     """
     return {
         "pipeline": PIPELINE_VERSION,
+        "splitter": SPLITTER,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "embed": embed_fingerprint or "off",

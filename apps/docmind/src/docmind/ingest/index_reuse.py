@@ -17,6 +17,7 @@ from docmind_snapshots import SnapshotError, SnapshotStore
 
 from docmind.ingest.corpus import Corpus
 from docmind.ingest.index_stage import BM25_DIR
+from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing
 from docmind.ingest.vector_stage import VECTORS_DIR
 
@@ -40,8 +41,9 @@ def active_listing(store: SnapshotStore) -> tuple[str, CorpusListing] | None:
 def known_chunk_counts(
     previous: CorpusListing | None, chunk_size: int, chunk_overlap: int
 ) -> dict[str, tuple[int, int]]:
-    """Content hash → (pages, chunks) of files the active snapshot indexed with these chunk settings."""
-    if previous is None or (previous.chunk_size, previous.chunk_overlap) != (chunk_size, chunk_overlap):
+    """Content hash → (pages, chunks) of files the active snapshot indexed with this splitter and settings."""
+    settings = (SPLITTER, chunk_size, chunk_overlap)
+    if previous is None or (previous.splitter, previous.chunk_size, previous.chunk_overlap) != settings:
         return {}
     return {f.sha256: (f.pages, f.chunks) for f in previous.files if f.status.is_ingested}
 

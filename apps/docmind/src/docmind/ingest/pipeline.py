@@ -56,6 +56,7 @@ from docmind.ingest.index_reuse import (
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
+from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import (
     CORPUS_FILE,
     REMOVED_SAMPLE,
@@ -122,6 +123,7 @@ def run_ingestion(
         removed = removed_paths(previous, (r.path for r in records if r.status != FileStatus.SKIPPED))
         progress.files_removed = len(removed)
         listing = CorpusListing(
+            splitter=SPLITTER,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
             settings=settings_signature(settings, spec.fingerprint if spec else None),

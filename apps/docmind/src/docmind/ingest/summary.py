@@ -65,6 +65,8 @@ class CorpusListing(BaseModel):
     """The ``corpus.json`` file published inside every snapshot.
 
     Attributes:
+        splitter: The splitter's name and version (``docmind.ingest.splitter.NAME``); listings written
+            before it was recorded were all split by LlamaIndex's ``SentenceSplitter``.
         chunk_size: The splitter's chunk size.
         chunk_overlap: The splitter's chunk overlap.
         settings: The settings signature (``docmind.ingest.changes.settings_signature``): every setting
@@ -77,6 +79,7 @@ class CorpusListing(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    splitter: str = "llama_index SentenceSplitter"
     chunk_size: int
     chunk_overlap: int
     settings: dict[str, int | str]

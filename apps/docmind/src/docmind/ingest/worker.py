@@ -20,11 +20,12 @@ from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
+from docmind.ingest.splitter import SentenceTokenSplitter
 from docmind.ingest.worker_lifecycle import die_with_parent, ignore_stop_signals
 
 _HASH_BLOCK = 1024 * 1024
 _stop_flag: Any = None
-_splitter_cache: dict[tuple[int, int], Any] = {}
+_splitter_cache: dict[tuple[int, int], SentenceTokenSplitter] = {}
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def file_sha256(path: Path) -> str:
 
 
 def split_pages(pages: list[Page], chunk_size: int, chunk_overlap: int) -> tuple[CachedChunk, ...]:
-    """Split each page with LlamaIndex's ``SentenceSplitter`` (chunks never span pages).
+    """Split each page with ``SentenceTokenSplitter`` (chunks never span pages; blank pages give none).
 
     Each chunk carries its BM25 terms, computed here so the index build only adds up terms.
     """
@@ -153,19 +154,16 @@ def split_pages(pages: list[Page], chunk_size: int, chunk_overlap: int) -> tuple
     )
 
 
-def _splitter(chunk_size: int, chunk_overlap: int) -> Any:
+def _splitter(chunk_size: int, chunk_overlap: int) -> SentenceTokenSplitter:
     key = (chunk_size, chunk_overlap)
     if key not in _splitter_cache:
-        from llama_index.core.node_parser import SentenceSplitter
-
-        _splitter_cache[key] = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+        _splitter_cache[key] = SentenceTokenSplitter(chunk_size, chunk_overlap)
     return _splitter_cache[key]
 
 
 def warm_up() -> None:
-    """Load the splitter and the tokenizers once (the forkserver preload: forked workers start warm).
+    """Load the splitter's token encoder and the BM25 tokenizer once (the forkserver preload).
 
-    A long sentence-rich text makes the splitter load its token encoder and NLTK's sentence model,
-    which it otherwise loads on the first long page of every worker.
+    Forked workers then start warm instead of loading them on their first page.
     """
     split_pages([("", "Warm up the sentence splitter. " * 400)], 1024, 200)
