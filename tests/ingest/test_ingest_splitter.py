@@ -72,6 +72,18 @@ def test_a_text_without_sentence_breaks_still_splits_within_budget() -> None:
     assert "".join(SentenceTokenSplitter(100, 0).split_text(run)) == run  # cut between characters
 
 
+def test_a_long_run_without_breaks_costs_counts_in_proportion_to_its_chunks() -> None:
+    splitter = SentenceTokenSplitter(256, 32)
+    counted: list[int] = []
+    count = splitter._count
+    splitter._count = lambda text: counted.append(len(text)) or count(text)
+    run = "".join(f"{n:x}" for n in range(60_000))  # ~260k characters, no whitespace or punctuation
+    chunks = splitter.split_text(run)
+    assert "".join(chunks) == run
+    # A whole-run binary search would count prefixes as long as the run for every chunk: quadratic.
+    assert sum(counted) <= 64 * len(run) and len(counted) <= 40 * len(chunks)
+
+
 def test_blank_pages_give_no_chunks_and_chunks_never_span_pages() -> None:
     assert split_pages([("1", ""), ("2", "  \n\t \n")], 1024, 200) == ()
     chunks = split_pages([("1", "First page text."), ("2", "   "), ("3", "Third page text.")], 1024, 200)

@@ -96,10 +96,18 @@ class SentenceTokenSplitter:
         return units
 
     def _cut_characters(self, text: str) -> list[_Unit]:
-        """Cut a run with no usable break into the longest prefixes that fit (binary search on length)."""
+        """Cut a run with no usable break into the longest prefixes that fit (binary search on length).
+
+        The search looks at a window of the run, not all of it: counting a prefix costs its length, so
+        searching a long run (a base64 blob) whole would be quadratic. The window starts at 8 characters
+        a token and doubles while all of it still fits.
+        """
         units: list[_Unit] = []
         while text:
-            low, high = 1, len(text)
+            window = 8 * self.chunk_size
+            while window < len(text) and self._count(text[:window]) <= self.chunk_size:
+                window *= 2
+            low, high = 1, min(len(text), window)
             while low < high:
                 middle = (low + high + 1) // 2
                 if self._count(text[:middle]) <= self.chunk_size:
