@@ -201,6 +201,6 @@ def _cancel_figure(cancels: list[float]) -> Figure:
         " s",
         "<=",
         CANCEL_TARGET_S,
-        f"p95 {p95:.2f} s, median {median(cancels):.2f} s over {len(cancels)} trials",
+        f"p95 {p95 * 1000:.0f} ms, median {median(cancels) * 1000:.0f} ms over {len(cancels)} trials",
         {"trials_s": [round(c, 3) for c in cancels]},
     )
