@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 from docmind.embed.cache import count
 from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedderUnavailableError
-from docmind.ingest.corpus import Source
 from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.summary import CORPUS_FILE, IngestSummary
 from docmind.ingest.vector_stage import INDEX_FILE, PARENTS_FILE, VECTORS_DIR
 from docmind.search import search
 from docmind.search.fusion import reciprocal_rank_fusion
-from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 
+from tests.support import run_engine
 from tests.support.datadir import workspaces_left
 from tests.support.prose import DOCUMENTS, EXTRA_DOCUMENT, QUESTIONS, write_prose
 from tests.support.recorder import Recorder
@@ -26,16 +24,9 @@ from tests.support.recorder import Recorder
 FILES = list(DOCUMENTS)
 
 
-def ingest(data: Path, docs: Path, *, cancel=None, reporter=None, **settings) -> IngestSummary:
-    return run_ingestion(
-        settings=Settings(data_dir=data, workers=2, embed=True, **settings),
-        sources=[Source(docs, "documents")],
-        store=SnapshotStore(data / "index"),
-        cache_root=data / "cache",
-        reporter=reporter or Recorder(),
-        cancel=cancel or threading.Event(),
-        owner="test",
-    )
+def ingest(data: Path, docs: Path, **options) -> IngestSummary:
+    """Ingest with embeddings on (the real model)."""
+    return run_engine.ingest(data, docs, embed=True, **options)
 
 
 @pytest.fixture(scope="module")

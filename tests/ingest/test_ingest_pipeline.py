@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 from docmind.ingest import index_reuse, parse_phase
-from docmind.ingest.corpus import Source
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.pipeline import NothingToPublishError, run_ingestion
+from docmind.ingest.pipeline import NothingToPublishError
 from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FileRecord
 from docmind.search import search
-from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 from pydantic import ValidationError
 
@@ -22,21 +20,7 @@ from tests.support.bad_files import write_bad_files
 from tests.support.corpus import make_docx, make_html, make_pdf, make_text
 from tests.support.datadir import workspaces_left
 from tests.support.recorder import Recorder
-
-
-def _ingest(
-    data: Path, docs: Path, *, cancel: threading.Event | None = None, reporter: Recorder | None = None
-):
-    settings = Settings(data_dir=data, workers=2)
-    return run_ingestion(
-        settings=settings,
-        sources=[Source(docs, "documents")],
-        store=SnapshotStore(data / "index"),
-        cache_root=data / "cache",
-        reporter=reporter or Recorder(),
-        cancel=cancel or threading.Event(),
-        owner="test",
-    )
+from tests.support.run_engine import ingest
 
 
 def _mixed(docs: Path) -> None:
@@ -54,7 +38,7 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     docs = tmp_path / "docs"
     _mixed(docs)
     recorder = Recorder()
-    summary = _ingest(tmp_path / "data", docs, reporter=recorder)
+    summary = ingest(tmp_path / "data", docs, reporter=recorder)
     assert summary.snapshot_id is not None
     assert (summary.files_total, summary.files_indexed, summary.files_failed) == (6, 6, [])
     store = SnapshotStore(tmp_path / "data" / "index")
@@ -84,7 +68,7 @@ def test_bad_files_are_listed_and_the_rest_indexed(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     expected = write_bad_files(docs, tmp_path)
     make_text(docs / "good.md", phrase="survivor phrase")
-    summary = _ingest(tmp_path / "data", docs)
+    summary = ingest(tmp_path / "data", docs)
     failed = {f.path: f.error for f in summary.files_failed}
     assert set(failed) == set(expected)
     for name, fragment in expected.items():
@@ -97,7 +81,7 @@ def test_nothing_indexable_publishes_nothing(tmp_path: Path) -> None:
     (docs).mkdir()
     (docs / "empty.txt").write_bytes(b"")
     with pytest.raises(NothingToPublishError, match="empty"):
-        _ingest(tmp_path / "data", docs)
+        ingest(tmp_path / "data", docs)
     assert SnapshotStore(tmp_path / "data" / "index").current() is None
     assert workspaces_left(tmp_path / "data") == []
 
@@ -105,12 +89,12 @@ def test_nothing_indexable_publishes_nothing(tmp_path: Path) -> None:
 def test_rerun_and_one_new_file_reuse_the_cache(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     _mixed(docs)
-    first = _ingest(tmp_path / "data", docs)
-    again = _ingest(tmp_path / "data", docs)
+    first = ingest(tmp_path / "data", docs)
+    again = ingest(tmp_path / "data", docs)
     assert again.files_cached == first.files_indexed and again.files_indexed == 0
     assert (again.changed, again.snapshot_id) == (False, first.snapshot_id)  # nothing was published
     make_text(docs / "extra.md", phrase="late arrival")
-    third = _ingest(tmp_path / "data", docs)
+    third = ingest(tmp_path / "data", docs)
     assert (third.files_indexed, third.files_cached) == (1, first.files_indexed)
     assert third.changed and third.snapshot_id != first.snapshot_id
 
@@ -120,16 +104,16 @@ def test_unwritten_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.
     _mixed(docs)
     # Files written just now are "racily clean"; no margin lets this test trust them at once.
     monkeypatch.setattr(index_reuse, "RACY_MARGIN_NS", 0)
-    first = _ingest(tmp_path / "data", docs)
+    first = ingest(tmp_path / "data", docs)
     hashed: list[str] = []
     real_hash = parse_phase.file_sha256
     monkeypatch.setattr(parse_phase, "file_sha256", lambda path: hashed.append(path.name) or real_hash(path))
-    again = _ingest(tmp_path / "data", docs)
+    again = ingest(tmp_path / "data", docs)
     assert hashed == []
     assert (again.files_cached, again.files_indexed) == (first.files_indexed, 0)
     with (docs / "notes.md").open("a", encoding="utf-8") as handle:
         handle.write("\nA new paragraph about a numbat.\n")
-    third = _ingest(tmp_path / "data", docs)
+    third = ingest(tmp_path / "data", docs)
     assert hashed == ["notes.md"]
     assert (third.files_indexed, third.files_cached) == (1, first.files_indexed - 1)
     assert [h.file for h in search(SnapshotStore(tmp_path / "data" / "index"), "numbat").hits] == ["notes.md"]
@@ -148,7 +132,7 @@ def test_cancel_mid_pdf_stops_the_work_and_publishes_nothing(tmp_path: Path) -> 
             cancel.set()  # the first file is done; the other workers are inside their PDFs
 
     with pytest.raises(IngestCancelled):
-        _ingest(tmp_path / "data", docs, cancel=cancel, reporter=Recorder(on_event))
+        ingest(tmp_path / "data", docs, cancel=cancel, reporter=Recorder(on_event))
     assert SnapshotStore(tmp_path / "data" / "index").current() is None
     assert workspaces_left(tmp_path / "data") == []
     entries = list((tmp_path / "data" / "cache").rglob("*.json"))
@@ -160,10 +144,10 @@ def test_cancel_mid_pdf_stops_the_work_and_publishes_nothing(tmp_path: Path) -> 
 def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     _mixed(docs)
-    first = _ingest(tmp_path / "data", docs)
+    first = ingest(tmp_path / "data", docs)
     shutil.rmtree(tmp_path / "data" / "cache")
     make_text(docs / "extra.md", phrase="after the cache was wiped")
-    second = _ingest(tmp_path / "data", docs)
+    second = ingest(tmp_path / "data", docs)
     assert second.files_cached == first.files_indexed and second.chunks > first.chunks
     store = SnapshotStore(tmp_path / "data" / "index")
     assert search(store, "platypus", k=1).hits[0].file == "letter.docx"
@@ -172,14 +156,14 @@ def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> N
 def test_an_ingestion_sweeps_temp_files_that_killed_writers_left_in_the_cache(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     make_text(docs / "notes.md", phrase="kept entry")
-    _ingest(tmp_path / "data", docs)
+    ingest(tmp_path / "data", docs)
     cache = tmp_path / "data" / "cache"
     shard = next(cache.rglob("*.json")).parent
     stale = [shard / f".{'cd' * 32}.json.tmp-0123456789abcdef", shard / ".tmp-k2v9x7.json"]  # ours; before
     for path in stale:
         path.write_text('{"checksum": "half written')
     make_text(docs / "more.md", phrase="a new entry")
-    _ingest(tmp_path / "data", docs)
+    ingest(tmp_path / "data", docs)
     assert not [path for path in stale if path.exists()]
     assert len(list(cache.rglob("*.json"))) == 2  # the entries themselves stay
 
@@ -189,7 +173,7 @@ def test_file_records_take_only_the_status_words(tmp_path: Path) -> None:
     _mixed(docs)
     (docs / "empty.txt").write_text("")
     (docs / "tool.exe").write_bytes(b"MZ")
-    _ingest(tmp_path / "data", docs)
+    ingest(tmp_path / "data", docs)
     store = SnapshotStore(tmp_path / "data" / "index")
     current = store.current()
     assert current is not None
