@@ -27,6 +27,7 @@ from typing import Protocol, TypeVar
 
 from docmind.ingest.parallel import WorkerPool, warm_worker_server
 from docmind.ingest.progress import IngestProgress
+from docmind.ingest.ray_runtime import RAY_MISSING, RayUnavailableError
 from docmind.ingest.worker import FileOutcome, FileTask
 from docmind.settings import Settings
 
@@ -61,14 +62,18 @@ def task_executor(
 ) -> Iterator[TaskExecutor]:
     """The executor that ``settings.executor`` names; ``local`` serves as the local one.
 
-    With Ray, the cluster is reached first (a runtime of this process is reused), so an unreachable
+    With Ray, a missing Ray package fails the job at once (``RayUnavailableError``), and the cluster is
+    reached first (a runtime of this process is reused), so an unreachable
     address fails the job before any work (``RayUnavailableError``); meanwhile the local worker
     server starts in the background, ready for the index build when the Ray stages end.
     """
     if settings.executor == "local":
         yield local
         return
-    from docmind.ingest.ray_executor import RayExecutor
+    try:
+        from docmind.ingest.ray_executor import RayExecutor
+    except ImportError as exc:
+        raise RayUnavailableError(RAY_MISSING) from exc
 
     warm_worker_server()
     progress.emit("connecting to Ray", force=True)

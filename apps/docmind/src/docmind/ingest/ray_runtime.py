@@ -29,6 +29,7 @@ from docmind.ingest.parallel import IngestCancelled
 PROBE_TIMEOUT_S = 3.0
 _POLL_SECONDS = 0.05
 _ADDRESS_SETTING = "--ray-address / DOCMIND_RAY_ADDRESS"
+RAY_MISSING = "the Ray executor needs Ray: install DocMind with its ray extra (docmind[ray])"
 
 
 class RayUnavailableError(JobFailed):
@@ -96,7 +97,7 @@ def _connect(connection: _Connection, previous: _Connection | None, workers: int
     try:
         import ray
     except ImportError:
-        connection.error = "the Ray executor needs Ray: install DocMind with its ray extra (docmind[ray])"
+        connection.error = RAY_MISSING
         connection.done.set()
         return
     try:
