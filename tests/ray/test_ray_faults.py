@@ -38,7 +38,7 @@ def cluster() -> Iterator[Cluster]:
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("slow")
-    write_slow_texts(folder, count=FILES)
+    write_slow_texts(folder, count=FILES, sentences_per_file=50_000)  # seconds each, per node
     return folder
 
 

@@ -1,6 +1,7 @@
 """The Ray implementation of the task seam (``docmind.ingest.executor``).
 
-Per-file tasks are Ray tasks (``ray_tasks.parse_remote``): the driver submits them lazily from
+Per-file tasks are Ray tasks (``ray_tasks.parse_remote``), spread over the nodes (Ray's default
+would fill the driver's node first): the driver submits them lazily from
 the pipeline's task stream, holds at most ``2 × the cluster's CPUs`` in flight and at most
 ``MAX_BYTES_IN_FLIGHT`` of document bytes in the object store, and writes each returned file's
 chunks into its own chunk cache before yielding the outcome, so outcomes come back bounded.
@@ -165,7 +166,9 @@ class RayExecutor:
         else:
             sha = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(task.path)
         file = RemoteFile(task.path, task.rel, sha, task.chunk_size, task.chunk_overlap)
-        options = _parse_task.options(max_retries=self._retries, retry_exceptions=False)
+        options = _parse_task.options(
+            max_retries=self._retries, retry_exceptions=False, scheduling_strategy="SPREAD"
+        )
         return options.remote(file, data), len(data) if data is not None else 0
 
     def _ready(self, refs: list[Any]) -> list[Any]:
