@@ -97,6 +97,7 @@ def test_an_idle_page_attaches_to_a_job_started_from_the_cli(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     app.expect_state("Cancelled")
+    app.wait_until_settled()  # the end triggers a page rerun; until it is done, the old panel shows faded
     expect(app.start_button).to_be_enabled()
 
 
