@@ -135,10 +135,14 @@ def ray_figures(ctx: Context) -> list[Figure]:
             app_ray: list[dict[str, float]] = []
             cli_local: list[RunResult] = []
             cli_ray: list[RunResult] = []
-            for number in range(ctx.rounds):
-                ctx.quiet(f"ray round {number + 1}", max_wait=15)
+            for number in range(
+                ctx.rounds
+            ):  # the app's rounds first: another job's workers evict its idle ones
+                ctx.quiet(f"ray app round {number + 1}", max_wait=15)
                 app_local.append(_in_process(ctx, executor="local"))
                 app_ray.append(_in_process(ctx, **on_ray))
+            for number in range(ctx.rounds):
+                ctx.quiet(f"ray CLI round {number + 1}", max_wait=15)
                 cli_ray.append(_cold(ctx, f"r{number}-ray-bench-ray", "--ray-address", head.address))
                 cli_local.append(_cold(ctx, f"r{number}-ray-bench-local"))
             cancels = [_cancel_trial(ctx, head.address) for _ in range(ctx.rounds * CANCEL_TRIALS)]
