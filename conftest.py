@@ -6,10 +6,13 @@ snapshots, corpus and pages do not depend on vectors, so they run keyword-only
 ``DOCMIND_EMBED=on`` themselves and run the real model.
 
 Ray, in the tests that use it, runs on loopback only: ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` is Ray's
-switch for a one-machine runtime that advertises 127.0.0.1 instead of the machine's address.
+switch for a one-machine runtime that advertises 127.0.0.1 instead of the machine's address. Its
+``uv run`` integration is off (``RAY_ENABLE_UV_RUN_RUNTIME_ENV=0``, as ``docmind.ingest.ray_runtime``
+sets it): test modules import Ray before DocMind does.
 """
 
 import os
 
 os.environ.setdefault("DOCMIND_EMBED", "off")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")

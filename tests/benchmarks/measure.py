@@ -159,13 +159,14 @@ def bench_env(**extra: str) -> dict[str, str]:
     DocMind runs keyword-only (``DOCMIND_EMBED=off``) unless ``extra`` says otherwise: the
     ``embed`` and ``quality`` groups pass ``DOCMIND_EMBED="on"``. Ray (the ``ray`` group) stays on
     loopback, and its head on this machine asks for no token (``RAY_AUTH_MODE=disabled``: the head
-    and its drivers are this user's processes).
+    and its drivers are this user's processes) and ships no copy of the checkout to its workers.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCMIND_")}
     env["PYTHONUNBUFFERED"] = "1"
     env["DOCMIND_EMBED"] = "off"
     env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     env["RAY_AUTH_MODE"] = "disabled"
+    env["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"  # under `uv run`, Ray would ship the whole checkout
     env.update(extra)
     return env
 

@@ -119,7 +119,7 @@ def _cancel_trial(ctx: Context, address: str) -> float:
 
 def ray_figures(ctx: Context) -> list[Figure]:
     """The ``ray`` group: overheads vs the local pool (app, CLI), per-task costs, cancel on Ray."""
-    for name in ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_AUTH_MODE"):  # this process drives Ray too
+    for name in ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_AUTH_MODE", "RAY_ENABLE_UV_RUN_RUNTIME_ENV"):
         os.environ[name] = bench_env()[name]
     from docmind.ingest import ray_runtime
 

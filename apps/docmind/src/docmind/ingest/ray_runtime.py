@@ -9,6 +9,11 @@ The thread that connects stays alive until the connection is replaced: the proce
 runtime started here die with the thread that started them (Linux's parent-death signal follows
 the thread), so that thread must outlive every job.
 
+Importing this module switches off Ray's ``uv run`` integration (``RAY_ENABLE_UV_RUN_RUNTIME_ENV=0``,
+unless set): under ``uv run docmind …`` Ray would otherwise pack the whole working directory, a
+project's virtual environment included (gigabytes), into every job's runtime environment. Ray reads
+the switch when it is imported, so this module is imported before Ray (``docmind.ingest.executor``).
+
 An address that no Ray answers fails at once with one line (:class:`RayUnavailableError`): a
 TCP probe runs first, because Ray itself retries an unreachable address for minutes. The caller
 can give up on a connection in progress (its cancel event); the connection then finishes in the
@@ -18,6 +23,7 @@ background and the next job reuses it.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +31,8 @@ from dataclasses import dataclass, field
 from docmind_jobs import JobFailed
 
 from docmind.ingest.parallel import IngestCancelled
+
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
 
 PROBE_TIMEOUT_S = 3.0
 _POLL_SECONDS = 0.05
