@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,7 @@ from tests.embed.test_embed_pipeline import ingest
 from tests.support.datadir import workspaces_left
 from tests.support.embedding_server import Behaviour, embedding_server
 from tests.support.prose import QUESTIONS, write_prose
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.sockets import unused_port
 
 
 def _nothing_published(data: Path) -> None:
@@ -31,7 +25,7 @@ def _nothing_published(data: Path) -> None:
 
 def test_an_unreachable_endpoint_fails_before_any_work(tmp_path: Path) -> None:
     docs = write_prose(tmp_path / "docs")
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    url = f"http://127.0.0.1:{unused_port()}/v1"
     with pytest.raises(
         EmbedderUnavailableError, match=r"embedding endpoint .*/v1/embeddings failed: ConnectError"
     ):

@@ -96,9 +96,16 @@ def _limit_run(ctx: Context, name: str) -> dict[str, Any]:
     return result.last_json("machine_limit")
 
 
-def _cold_run(ctx: Context, name: str) -> Any:
-    data = ctx.fresh_dir("limit-data")
-    argv = docmind_argv("ingest", str(ctx.corpus.main), "--only", "--data-dir", str(data), "--json")
+def cold_cli_run(ctx: Context, name: str, *extra: str) -> Any:
+    """A cold keyword-only ``docmind ingest --only CORPUS --json EXTRA`` in a fresh data dir.
+
+    The result's ``extra`` holds the summary line.
+
+    Raises:
+        RunFailedError: the command exited non-zero.
+    """
+    data = ctx.fresh_dir("cold-cli-data")
+    argv = docmind_argv("ingest", str(ctx.corpus.main), "--only", "--data-dir", str(data), "--json", *extra)
     try:
         result = run_measured(argv, log_dir=ctx.logs, name=name, env=bench_env(**KEYWORD_ONLY))
     finally:
@@ -117,7 +124,7 @@ def limit_figure(ctx: Context) -> Figure:
     for number in range(ctx.rounds):
         ctx.quiet(f"limit round {number + 1}", max_wait=15)
         limits.append(_limit_run(ctx, f"r{number}-machine-limit"))
-        colds.append(_cold_run(ctx, f"r{number}-limit-docmind-cold"))
+        colds.append(cold_cli_run(ctx, f"r{number}-limit-docmind-cold"))
     cpu = median([float(m["cpu_s"]) for m in limits])
     parse = median([float(m["parse_cpu_s"]) for m in limits])
     split = median([float(m["split_terms_cpu_s"]) for m in limits])

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.figures import Context
+from tests.benchmarks.figures.engine_limit import cold_cli_run
 from tests.benchmarks.figures.ingest import RunFailedError, run_info
-from tests.benchmarks.measure import RunResult, bench_env, docmind_argv, median, percentile, run_measured
+from tests.benchmarks.measure import RunResult, bench_env, median, percentile, run_measured
 from tests.benchmarks.ray_head import RayHead, ray_head
 from tests.benchmarks.report import Figure
 from tests.support.sockets import unused_port
@@ -34,19 +35,6 @@ from tests.support.sockets import unused_port
 OVERHEAD_TARGET = 1.3
 CANCEL_TARGET_S = 1.0
 CANCEL_TRIALS = 3
-
-
-def _cold(ctx: Context, name: str, *extra: str) -> RunResult:
-    data = ctx.fresh_dir("ray-bench-data")
-    argv = docmind_argv("ingest", str(ctx.corpus.main), "--only", "--data-dir", str(data), "--json", *extra)
-    try:
-        result = run_measured(argv, log_dir=ctx.logs, name=name, env=bench_env())
-    finally:
-        ctx.discard(data)
-    if result.returncode != 0:
-        raise RunFailedError(f"{name} exited {result.returncode}: {result.stderr_tail[-600:]}")
-    result.extra = result.last_json("summary")
-    return result
 
 
 def _probe(ctx: Context, head: RayHead) -> dict[str, Any]:
@@ -143,8 +131,8 @@ def ray_figures(ctx: Context) -> list[Figure]:
                 app_ray.append(_in_process(ctx, **on_ray))
             for number in range(ctx.rounds):
                 ctx.quiet(f"ray CLI round {number + 1}", max_wait=15)
-                cli_ray.append(_cold(ctx, f"r{number}-ray-bench-ray", "--ray-address", head.address))
-                cli_local.append(_cold(ctx, f"r{number}-ray-bench-local"))
+                cli_ray.append(cold_cli_run(ctx, f"r{number}-ray-bench-ray", "--ray-address", head.address))
+                cli_local.append(cold_cli_run(ctx, f"r{number}-ray-bench-local"))
             cancels = [_cancel_trial(ctx, head.address) for _ in range(ctx.rounds * CANCEL_TRIALS)]
         finally:
             ray_runtime.disconnect()

@@ -15,7 +15,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 from tests.benchmarks.figures import Context
 from tests.benchmarks.measure import REPO, bench_env, median, percentile
 from tests.benchmarks.report import Figure
+from tests.support.sockets import unused_port
 
 APP = "apps/docmind/src/docmind/ui/streamlit_app.py"
 TARGET_S = 1.5
@@ -39,16 +39,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def streamlit_server(data: Path, library: Path, log: Path) -> Iterator[str]:
     """Run the app on a free loopback port until the block ends; yield its URL."""
-    port = _free_port()
+    port = unused_port()
     argv = [
         sys.executable,
         "-m",
