@@ -59,10 +59,3 @@ def test_stage_index_matches_the_retrievers_own(tmp_path: Path) -> None:
     found = ours.retrieve("snapshot ledger")[0].node
     assert found.metadata["file"].startswith("library/doc-")
     assert found.get_content() in {c.text for c in chunks}
-
-
-def test_terms_are_per_text_and_whitespace_free() -> None:
-    terms = bm25_terms(["Running runners ran", "", "The and of"])
-    assert terms[0].split() == ["run", "runner", "ran"]
-    assert terms[1:] == ["", ""]
-    assert bm25_terms([]) == []

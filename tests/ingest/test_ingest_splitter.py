@@ -108,10 +108,10 @@ def test_the_cache_fingerprint_and_known_counts_name_the_splitter(monkeypatch: p
     assert known_chunk_counts(older, 1024, 200) == {}  # written by LlamaIndex's SentenceSplitter
 
 
-def test_a_worker_splits_without_llama_index_or_nltk() -> None:
+def test_the_worker_preload_splits_without_llama_index_nltk_or_scipy() -> None:
     probe = (
-        "import sys; from docmind.ingest.worker import warm_up; warm_up(); "
-        "print(sorted(m for m in ('llama_index.core', 'nltk') if m in sys.modules))"
+        "import sys; import docmind.ingest.worker_preload; "
+        "print(sorted(m for m in ('llama_index.core', 'nltk', 'bm25s', 'scipy') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60

@@ -18,10 +18,10 @@ from docmind.ingest.parallel import (
     WorkerPool,
     WorkerStartError,
     WorkerTaskError,
-    warm_worker_server,
 )
 from docmind.ingest.worker import FileTask
 from docmind.ingest.worker_lifecycle import WORKER_NICENESS
+from docmind.ingest.worker_server import warm_worker_server
 
 from tests.reliability.reliability_support import LineReader
 from tests.support import worker_tasks
@@ -166,6 +166,31 @@ def test_idle_workers_are_released_and_the_rest_keep_working(tmp_path: Path) -> 
         assert pool.call(worker_tasks.echo, 3) == 3
 
 
+def _text_tasks(folder: Path, count: int) -> list[FileTask]:
+    settings = fingerprint(1024, 200)
+    return [
+        FileTask(make_text(folder / f"n{i}.md", seed=i), f"n{i}.md", folder / "cache", settings, 1024, 200)
+        for i in range(count)
+    ]
+
+
+def test_the_preparation_runs_in_the_worker_that_the_next_call_uses(tmp_path: Path) -> None:
+    marker = tmp_path / "prepared"
+    with WorkerPool(2, threading.Event()) as pool:
+        pool.prepare(worker_tasks.note_pid_after_a_pause, str(marker))
+        assert {o.status for o in pool.process_files(_text_tasks(tmp_path, 3))} == {"indexed"}
+        pool.release_idle(keep=1)
+        assert pool.worker_count == 1  # the preparing worker is the one kept
+        assert pool.call(worker_tasks.own_pid, None) == int(marker.read_text())
+
+
+def test_a_preparation_that_crashes_leaves_the_next_call_a_new_worker(tmp_path: Path) -> None:
+    with WorkerPool(2, threading.Event()) as pool:
+        pool.prepare(worker_tasks.crash, 3)
+        assert {o.status for o in pool.process_files(_text_tasks(tmp_path, 3))} == {"indexed"}
+        assert pool.call(worker_tasks.echo, 5) == 5
+
+
 def test_a_worker_killed_inside_a_progress_bar_does_not_hang_the_next(tmp_path: Path) -> None:
     doc = make_text(tmp_path / "notes.md", paragraphs=40)
     task = FileTask(doc, doc.name, tmp_path / "cache", fingerprint(1024, 200), 1024, 200)
@@ -209,7 +234,7 @@ def test_the_preload_imports_at_the_job_priority_then_lowers_it() -> None:
         "import os, sys\n"
         "seen = []\n"
         "def hook(event, args):\n"
-        "    if event == 'import' and args[0] == 'llama_index.core' and not seen:\n"
+        "    if event == 'import' and args[0] == 'tiktoken' and not seen:\n"
         "        seen.append(os.getpriority(os.PRIO_PROCESS, 0))\n"
         "sys.addaudithook(hook)\n"
         "base = os.getpriority(os.PRIO_PROCESS, 0)\n"

@@ -51,10 +51,10 @@ def main() -> int:
         _install_pause([name for name in pause.split(",") if name])
     worker_preload = os.environ.get("RELIABILITY_WORKER_PRELOAD", "")
     if worker_preload:
-        from docmind.ingest import parallel
+        from docmind.ingest import worker_server
 
         extra = tuple(name for name in worker_preload.split(",") if name)
-        parallel.FORKSERVER_PRELOAD = (*parallel.FORKSERVER_PRELOAD, *extra)
+        worker_server.FORKSERVER_PRELOAD = (*worker_server.FORKSERVER_PRELOAD, *extra)
     from docmind.cli.main import main as docmind_main
 
     code = docmind_main(sys.argv[1:])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from docmind.ingest import parallel
+from docmind.ingest import worker_server
 from docmind.ingest.parallel import IngestCancelled, WorkerPool
 
 from tests.support import worker_tasks
@@ -32,7 +32,7 @@ def _job(name: str, cancel: threading.Event) -> None:
 
 
 def main() -> None:
-    parallel.FORKSERVER_PRELOAD = (*parallel.FORKSERVER_PRELOAD, "tests.support.held_preload")
+    worker_server.FORKSERVER_PRELOAD = (*worker_server.FORKSERVER_PRELOAD, "tests.support.held_preload")
     cancels: dict[str, threading.Event] = {}
     threads: list[threading.Thread] = []
     for line in sys.stdin:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
@@ -12,6 +13,12 @@ from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
 def echo(value: int) -> int:
     """Return ``value``."""
     return value
+
+
+def note_pid_after_a_pause(path: str) -> None:
+    """Wait a moment (a preparation that takes time), then write this worker's pid to ``path``."""
+    time.sleep(0.3)
+    Path(path).write_text(str(os.getpid()))
 
 
 def crash(code: int) -> None:

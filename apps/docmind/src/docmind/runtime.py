@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from docmind.ingest.parallel import warm_worker_server
+from docmind.ingest.worker_server import warm_worker_server
 from docmind.service import DocMind
 from docmind.settings import Settings
 

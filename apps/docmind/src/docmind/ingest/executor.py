@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
-from docmind.ingest.parallel import WorkerPool, warm_worker_server
+from docmind.ingest.parallel import WorkerPool
+from docmind.ingest.worker_server import warm_worker_server
 from docmind.ingest.progress import IngestProgress
 from docmind.ingest.ray_runtime import RAY_MISSING, RayUnavailableError
 from docmind.ingest.worker import FileOutcome, FileTask

@@ -27,8 +27,11 @@ def flush_to_disk(folder: Path) -> None:
                 os.fsync(handle.fileno())
 
 
-def warm_index_imports() -> None:
-    """Import the index libraries (worker preload: forked workers then start with them loaded)."""
+def warm_index_imports(_: None) -> None:
+    """Import the index libraries, in the worker that will build the index or in a preload.
+
+    The argument is unused: this runs as a worker task (``WorkerPool.prepare``), which takes one.
+    """
     import llama_index.core.schema
     import llama_index.core.vector_stores.utils
     import llama_index.retrievers.bm25  # noqa: F401

@@ -1,9 +1,10 @@
 """Worker processes for the heavy work: parse + split per file, then the index build.
 
-Workers come from a ``forkserver`` context whose server preloads the splitter and the index
-libraries, so workers start in milliseconds and the (multi-threaded) Streamlit server is never
-forked. How workers start, treat stop signals and die with their parent is in
-:mod:`docmind.ingest.worker_lifecycle`.
+Workers come from the worker server (:mod:`docmind.ingest.worker_server`, a ``forkserver``), so they
+start in milliseconds and the (multi-threaded) Streamlit server is never forked. When its preload
+left the index libraries out, the worker that will build the index imports them while the last files
+are still parsed (``WorkerPool.prepare``). How workers start, treat stop signals and die with their
+parent is in :mod:`docmind.ingest.worker_lifecycle`.
 
 Each worker owns a pipe and runs one task at a time, so the parent always knows which task a
 worker holds: a worker that dies (a parser crash, the OOM killer) fails only its own file and is
@@ -27,14 +28,10 @@ from typing import Any, TypeVar
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.worker import FileOutcome, FileTask, TaskError, process_file, serve
 from docmind.ingest.worker_lifecycle import starting_worker
-
-FORKSERVER_PRELOAD: tuple[str, ...] = ("docmind.ingest.worker_preload",)
-"""The modules the forkserver imports before it forks workers (read when the context is first made)."""
+from docmind.ingest.worker_server import forkserver_context
 
 _POLL_SECONDS = 0.05
 _STOP_GRACE_SECONDS = 0.2
-_context_lock = threading.Lock()
-_context: Any = None
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -55,40 +52,15 @@ class WorkerStartError(RuntimeError):
     """A worker process could not be started (and no cancel explains it)."""
 
 
-def _forkserver_context() -> Any:
-    """The forkserver context; the lock is held for an instant (the forkserver starts with a worker)."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD))
-            _context = ctx
-        return _context
-
-
-def warm_worker_server() -> threading.Thread:
-    """Start the worker server (the forkserver and its preload) in the background; return the thread.
-
-    The first worker of a program otherwise waits seconds for the preload: a long-lived process (the
-    app) calls this at start so that its first job's workers start in milliseconds.
-    """
-
-    def start() -> None:
-        import multiprocessing.forkserver
-
-        _forkserver_context()
-        multiprocessing.forkserver.ensure_running()
-
-    thread = threading.Thread(target=start, name="docmind-worker-server-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
     task: Any = None
+
+
+_PREPARING = object()
+"""The task of a worker running the pool's preparation (``WorkerPool.prepare``)."""
 
 
 def _stop(worker: _Worker) -> None:
@@ -182,6 +154,8 @@ class WorkerPool:
         self._cancel = cancel
         self._workers: list[_Worker] = []
         self._stop_flag: Any = None
+        self._preparation: tuple[Callable[[Any], object], Any] | None = None
+        self._prepared: _Worker | None = None
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -207,17 +181,31 @@ class WorkerPool:
         """How many worker processes the pool holds now."""
         return len(self._workers)
 
+    def prepare(self, fn: Callable[[T], object], argument: T) -> None:
+        """Run ``fn(argument)`` in one worker, result ignored, once ``process_files`` has no file left for it.
+
+        That worker is the one the next ``call`` runs in (after ``fn`` returns) and the first that
+        ``release_idle`` keeps: the index build's imports then overlap the last files' parsing.
+        """
+        self._preparation = (fn, argument)
+
     def release_idle(self, keep: int) -> None:
-        """Stop idle workers beyond ``keep`` (their memory goes back before a one-worker phase)."""
-        idle = [w for w in self._workers if w.task is None]
-        for worker in idle[keep:]:
+        """Stop idle workers beyond ``keep`` (their memory goes back before a one-worker phase).
+
+        The prepared worker counts first among those kept, even while it is still preparing.
+        """
+        prepared = self._prepared if self._prepared in self._workers else None
+        idle = sorted((w for w in self._workers if w.task is None), key=lambda w: w is not prepared)
+        if prepared is not None and prepared.task is _PREPARING:
+            keep -= 1
+        for worker in idle[max(keep, 0) :]:
             _stop(worker)
             self._workers.remove(worker)
 
     def _spawn(self) -> _Worker:
         if self._cancel.is_set():
             raise IngestCancelled
-        ctx = _forkserver_context()
+        ctx = forkserver_context()
         if self._stop_flag is None:
             # Shared memory handed to each worker as a file descriptor: unlike a named semaphore
             # (``ctx.Event``) nothing can be gone when a late worker start unpickles it.
@@ -258,7 +246,9 @@ class WorkerPool:
                     exhausted = True
                     break
                 self._dispatch(self._idle_worker(), process_file, task)
-            busy = [w for w in self._workers if w.task is not None]
+            if exhausted:
+                self._start_preparation()
+            busy = [w for w in self._workers if w.task is not None and w.task is not _PREPARING]
             if not busy:
                 return
             for worker, result in self._finished(busy):
@@ -279,7 +269,7 @@ class WorkerPool:
             WorkerCrashedError: the worker died.
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """
-        worker = self._idle_worker()
+        worker = self._prepared_worker() or self._idle_worker()
         self._dispatch(worker, fn, argument)
         while True:
             for _, result in self._finished([worker]):
@@ -289,6 +279,26 @@ class WorkerPool:
                 if isinstance(result, TaskError):
                     raise WorkerTaskError(result.message)
                 return result
+
+    def _start_preparation(self) -> None:
+        """Hand the preparation, if one is asked for, to an idle worker (never a new one)."""
+        idle = next((w for w in self._workers if w.task is None), None)
+        if self._preparation is not None and idle is not None:
+            self._dispatch(idle, *self._preparation)
+            idle.task = _PREPARING
+            self._preparation, self._prepared = None, idle
+
+    def _prepared_worker(self) -> _Worker | None:
+        """The prepared worker once its preparation is over (None if there is none or it died)."""
+        worker, self._prepared = self._prepared, None
+        if worker is None or worker not in self._workers:
+            return None
+        if worker.task is _PREPARING:
+            ((_, result),) = self._finished([worker])
+            worker.task = None
+            if isinstance(result, WorkerCrashedError):
+                return None
+        return worker
 
     def _finished(self, busy: list[_Worker]) -> list[tuple[_Worker, Any]]:
         """Wait (checking the cancel event) until some busy workers answer or die."""

@@ -53,6 +53,7 @@ from docmind.ingest.index_reuse import (
     known_hashes,
     reuse_active_index,
 )
+from docmind.ingest.index_stage import warm_index_imports
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
@@ -105,6 +106,8 @@ def run_ingestion(
     ):
         _check_sources(sources)
         spec = _checked_embedder(settings)
+        if spec is None:  # with embeddings, the model's worker comes first and the parse workers go
+            pool.prepare(warm_index_imports, None)  # the index build's imports overlap the last files
         scanned_ns = time.time_ns()
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes

@@ -1,4 +1,7 @@
-"""Forkserver preload: import and warm the workers once so forked workers start ready.
+"""Forkserver preload: import and warm what parsing and splitting need, so forked workers start ready.
+
+Only that: no LlamaIndex, NLTK, bm25s or SciPy (a test holds it), so the first file of a one-shot
+command waits for a light preload. The index libraries come from ``index_preload`` when asked for.
 
 The forkserver lowers its CPU priority (``lower_priority``) once the preload is done, and every worker
 inherits it; the preload itself (seconds of imports, once) runs at the job's priority, so that other
@@ -35,12 +38,9 @@ from tqdm import tqdm  # noqa: E402
 tqdm.monitor_interval = 0
 tqdm.set_lock(threading.RLock())
 
-import docmind.ingest.html_text  # noqa: E402
-import docmind.ingest.index_build  # noqa: E402, F401
-from docmind.ingest.index_stage import warm_index_imports  # noqa: E402
+import docmind.ingest.html_text  # noqa: E402, F401
 from docmind.ingest.worker import warm_up  # noqa: E402
 
 warm_up()
-warm_index_imports()
 lower_priority()
 gc.freeze()

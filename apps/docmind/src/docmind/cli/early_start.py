@@ -1,0 +1,44 @@
+"""Start the worker server as the command starts, when the command will parse files on this machine.
+
+``docmind ingest`` spends most of a second importing its own modules before it scans; the worker
+server's preload (parsing and splitting, ``docmind.ingest.worker_server``) takes about as long. Started
+here, on the other core, it is ready when the first file is handed to a worker (ADR-055). It is only
+a head start: a guess that misses (an ingest that finds nothing to parse, or runs on Ray) costs the
+preload's CPU in the background, never a different result. Ray runs (``--executor``,
+``--ray-address``, ``DOCMIND_EXECUTOR``) start their own local server, with the index libraries.
+
+This module imports only the standard library: ``docmind.cli.main`` calls it before anything heavy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+_NO_PARSING_FLAGS = ("-h", "--help", "--executor", "--ray-address")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word of ``docmind ARGV`` (the first argument that is not an option or its value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--data-dir":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def parses_locally(argv: Sequence[str]) -> bool:
+    """Whether ``docmind ARGV`` is an ingest that parses in local worker processes."""
+    if command_of(argv) != "ingest" or os.environ.get("DOCMIND_EXECUTOR", "local") != "local":
+        return False
+    return not any(word.split("=", 1)[0] in _NO_PARSING_FLAGS for word in argv)
+
+
+def start_worker_server_early(argv: Sequence[str]) -> None:
+    """Start the worker server in the background if ``docmind ARGV`` will parse locally."""
+    if parses_locally(argv):
+        from docmind.ingest.worker_server import warm_worker_server
+
+        warm_worker_server(with_index_libraries=False)

@@ -1,0 +1,66 @@
+"""The worker server: the forkserver that every ingestion worker is forked from, and what it preloads.
+
+Contract:
+- **One per process**, made on first use. The first caller decides the preload: ``FORKSERVER_PRELOAD``
+  (what parsing and splitting need: well under a second of imports), and ``INDEX_PRELOAD`` before it
+  when asked for (LlamaIndex and bm25s for the index build: seconds). A long-lived process asks for
+  the index libraries (the app, which pays them once in the background; the local side of a Ray job,
+  idle while Ray parses); a one-shot ``docmind ingest`` does not, so its first file waits only for
+  the light preload, and the worker that builds the index imports them while the last files are
+  parsed (``WorkerPool.prepare``). ADR-055 has the figures.
+- **Started in the background** by ``warm_worker_server``, from a thread that blocks the stop signals
+  as every worker start does (``worker_lifecycle.starting_worker``): a Ctrl-C that reaches the process
+  group during the preload waits, blocked, until the preload ignores it.
+- This module imports only the standard library and ``worker_lifecycle``, so a command can start the
+  server before its own imports.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from typing import Any
+
+from docmind.ingest.worker_lifecycle import starting_worker
+
+FORKSERVER_PRELOAD: tuple[str, ...] = ("docmind.ingest.worker_preload",)
+"""The modules the forkserver imports before it forks workers (read when the context is first made)."""
+INDEX_PRELOAD: tuple[str, ...] = ("docmind.ingest.index_preload",)
+"""Imported before ``FORKSERVER_PRELOAD`` when the worker server is asked for the index libraries."""
+
+_context_lock = threading.Lock()
+_context: Any = None
+
+
+def forkserver_context(with_index_libraries: bool = False) -> Any:
+    """The process's forkserver context; the first call decides the preload (see the module contract).
+
+    The lock is held for an instant: the forkserver itself starts with the first worker (or warm-up).
+    """
+    global _context
+    with _context_lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            extra = INDEX_PRELOAD if with_index_libraries else ()
+            ctx.set_forkserver_preload([*extra, *FORKSERVER_PRELOAD])
+            _context = ctx
+        return _context
+
+
+def warm_worker_server(with_index_libraries: bool = True) -> threading.Thread:
+    """Start the worker server (the forkserver and its preload) in the background; return the thread.
+
+    The first worker of a program otherwise waits for the preload. ``with_index_libraries`` counts
+    only if no worker server was asked for before in this process.
+    """
+
+    def start() -> None:
+        import multiprocessing.forkserver
+
+        forkserver_context(with_index_libraries)
+        with starting_worker():
+            multiprocessing.forkserver.ensure_running()
+
+    thread = threading.Thread(target=start, name="docmind-worker-server-warm-up", daemon=True)
+    thread.start()
+    return thread
