@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.index_stage import BM25_DIR, BM25Stage, IndexChunk
-from llama_index.core.schema import BaseNode, TextNode
+from docmind.ingest.node_records import corpus_record, metadata_str
+from llama_index.core.schema import BaseNode, MetadataMode, TextNode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from tests.support.corpus import SYSTEM_PDFS, sentences
@@ -59,3 +62,37 @@ def test_stage_index_matches_the_retrievers_own(tmp_path: Path) -> None:
     found = ours.retrieve("snapshot ledger")[0].node
     assert found.metadata["file"].startswith("library/doc-")
     assert found.get_content() in {c.text for c in chunks}
+
+
+def test_stage_files_equal_what_the_retriever_persists(tmp_path: Path) -> None:
+    chunks = _chunks()
+    stage = BM25Stage()
+    for chunk in chunks:
+        stage.add(chunk)
+    (tmp_path / "ours").mkdir()
+    stage.write(tmp_path / "ours")
+    nodes: list[BaseNode] = [TextNode(id_=c.node_id, text=c.text, metadata=c.metadata) for c in chunks]
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10).persist(str(theirs))
+    ours = tmp_path / "ours" / BM25_DIR
+    assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in theirs.iterdir())
+    assert json.loads((ours / "retriever.json").read_text()) == json.loads(
+        (theirs / "retriever.json").read_text()
+    )
+    assert _corpus(ours) == _corpus(theirs)
+
+
+def _corpus(folder: Path) -> list[dict[str, object]]:
+    """The persisted corpus records, each node's JSON parsed (its key order is not part of the format)."""
+    records = [json.loads(line) for line in (folder / "corpus.jsonl").read_text().splitlines()]
+    return [r | {"_node_content": json.loads(r["_node_content"])} for r in records]
+
+
+def test_records_and_metadata_lines_equal_llama_index_nodes() -> None:
+    metadata = {"file": "Ünïcode folder/a “quoted” file.pdf", "source": "lib", "page": "3"}
+    node = TextNode(id_="node-7", text="Text with\nlines, “quotes” and ünïcode.", metadata=metadata)
+    ours = corpus_record(node.node_id, node.text, metadata)
+    theirs = node_to_metadata_dict(node) | {"node_id": node.node_id}
+    assert ours == theirs
+    assert metadata_str(metadata) == node.get_metadata_str(MetadataMode.EMBED)

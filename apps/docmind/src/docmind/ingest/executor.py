@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
 from docmind.ingest.parallel import WorkerPool
-from docmind.ingest.worker_server import warm_worker_server
 from docmind.ingest.progress import IngestProgress
 from docmind.ingest.ray_runtime import RAY_MISSING, RayUnavailableError
 from docmind.ingest.worker import FileOutcome, FileTask
+from docmind.ingest.worker_server import warm_worker_server
 from docmind.settings import Settings
 
 T = TypeVar("T")

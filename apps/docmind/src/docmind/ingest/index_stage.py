@@ -7,16 +7,22 @@ methods, so the pipeline does not change shape when vectors arrive.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from docmind.ingest.bm25_terms import bm25_terms
+from docmind.ingest.node_records import corpus_record, metadata_str
 
 BM25_DIR = "bm25"
+DEFAULT_TOP_K = 10
+"""The retriever's default hits per query (fewer when the index holds fewer chunks)."""
+RETRIEVER_FILE = "retriever.json"
+"""The retriever's own settings, which ``BM25Retriever.from_persist_dir`` reads beside the index."""
 
 
 def flush_to_disk(folder: Path) -> None:
@@ -28,13 +34,11 @@ def flush_to_disk(folder: Path) -> None:
 
 
 def warm_index_imports(_: None) -> None:
-    """Import the index libraries, in the worker that will build the index or in a preload.
+    """Import the BM25 library, in the worker that will build the index or in a preload.
 
     The argument is unused: this runs as a worker task (``WorkerPool.prepare``), which takes one.
     """
-    import llama_index.core.schema
-    import llama_index.core.vector_stores.utils
-    import llama_index.retrievers.bm25  # noqa: F401
+    import bm25s  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -60,20 +64,16 @@ class IndexStage(Protocol):
 class BM25Stage:
     """A BM25 index persisted in the format of LlamaIndex's ``BM25Retriever``.
 
-    The index equals ``BM25Retriever.from_defaults(nodes)`` on the same nodes (a test holds it to
-    that), but it is built from precomputed terms: each chunk's terms become token ids as it
-    arrives (compact arrays, not strings), and each node is reduced at once to the corpus record
-    the retriever persists, so memory holds one copy of the text and four bytes per token.
+    The index equals ``BM25Retriever.from_defaults(nodes)`` on the same nodes, and its files equal
+    what that retriever's ``persist`` writes (tests hold it to both), but it is built from
+    precomputed terms and without LlamaIndex (``docmind.ingest.node_records``): each chunk's terms
+    become token ids as it arrives (compact arrays, not strings), and each chunk is reduced at once
+    to the corpus record the retriever persists, so memory holds one copy of the text and four bytes
+    per token.
     """
 
     def __init__(self) -> None:
-        from llama_index.core.schema import MetadataMode, TextNode
-        from llama_index.core.vector_stores.utils import node_to_metadata_dict
-
-        self._node_type = TextNode
-        self._embed_mode = MetadataMode.EMBED
-        self._to_record = node_to_metadata_dict
-        self._records: list[dict[str, Any]] = []
+        self._records: list[dict[str, str]] = []
         self._token_ids: list[array[int]] = []
         self._vocabulary: dict[str, int] = {}
         self._metadata_terms: dict[str, list[str]] = {}
@@ -85,11 +85,9 @@ class BM25Stage:
 
     def add(self, chunk: IndexChunk) -> None:
         """Take one chunk; file and page metadata stay out of the excerpt but are searchable."""
-        node = self._node_type(id_=chunk.node_id, text=chunk.text, metadata=chunk.metadata)
-        # The record format of BM25Retriever.__init__: what its persist() writes to corpus.jsonl.
-        self._records.append(self._to_record(node) | {"node_id": node.node_id})
+        self._records.append(corpus_record(chunk.node_id, chunk.text, chunk.metadata))
         vocabulary = self._vocabulary
-        terms = [*self._terms_of_metadata(node.get_metadata_str(self._embed_mode)), *chunk.terms.split()]
+        terms = [*self._terms_of_metadata(metadata_str(chunk.metadata)), *chunk.terms.split()]
         self._token_ids.append(array("I", [vocabulary.setdefault(term, len(vocabulary)) for term in terms]))
 
     def _terms_of_metadata(self, text: str) -> list[str]:
@@ -99,18 +97,17 @@ class BM25Stage:
         return terms
 
     def write(self, workspace: Path) -> None:
-        """Build and persist the retriever to ``workspace/bm25``."""
+        """Build the index and persist it to ``workspace/bm25`` as ``BM25Retriever.persist`` would."""
         import bm25s
-        from llama_index.retrievers.bm25 import BM25Retriever
 
         target = workspace / BM25_DIR
         target.mkdir()
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         bm25 = bm25s.BM25()
         bm25.index((self._token_ids, self._vocabulary), show_progress=False)
-        bm25.corpus = self._records
-        top_k = min(10, len(self._records))
-        retriever = BM25Retriever(existing_bm25=bm25, similarity_top_k=top_k, verbose=False)
-        retriever.persist(str(target), show_progress=False)
+        bm25.save(str(target), corpus=self._records)
+        top_k = min(DEFAULT_TOP_K, len(self._records))
+        settings = {"similarity_top_k": top_k, "verbose": False, "corpus_weight_mask": None}
+        (target / RETRIEVER_FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
         flush_to_disk(target)
         self._records, self._token_ids, self._vocabulary, self._metadata_terms = [], [], {}, {}

@@ -17,7 +17,6 @@ workspace, which the cancelled job removes.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
