@@ -6,7 +6,8 @@ Layout under ``tests/benchmarks/.corpus/<profile>-v<N>/``::
       a-large/handbook.pdf   the largest PDF (sorts first, so it is the first file a worker parses)
       brochures/  reports/   fpdf2 PDFs with a text layer on every page, some with photos
       html/  notes/          generated HTML, Markdown, reST and text
-      real/                  Debian manuals (TeX PDFs + HTML), the two system PDFs, licence texts
+      real/                  Debian manuals (TeX PDFs + HTML), 120 pages of the Python library
+                             reference (HTML), the two system PDFs, licence texts
     x4/copy-1..3/        the same corpus with other content (other seeds; real files varied), so
                          ``main`` + the three copies is the 4x corpus and no file hits the cache
     extra/added-report.pdf   the one file added for the "re-ingest after adding one file" figure
@@ -31,7 +32,7 @@ from typing import Any
 
 from tests.benchmarks import debian_docs, docgen
 
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
 CACHE = Path(__file__).resolve().parent / ".corpus"
 COPIES = 3
 
@@ -140,6 +141,7 @@ def _real_documents(profile: Profile) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = [(p, p.name) for p in debian_docs.system_pdfs()]
     if profile.debian:
         found += [(p, f"{p.parent.name}-{p.name}") for p in debian_docs.fetch_packages(CACHE)]
+        found += [(p, f"python-{p.name}") for p in debian_docs.python_doc_pages(CACHE)]
     found += [(p, f"license-{p.name}.txt") for p in debian_docs.license_texts(profile.licenses)]
     return found
 

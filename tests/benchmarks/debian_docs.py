@@ -1,4 +1,5 @@
-"""Real documents from Debian packages: TeX-made PDF manuals and their HTML, plus system files.
+"""Real documents from Debian packages: TeX-made PDF manuals and their HTML, the Python library
+reference's HTML pages, plus system files.
 
 ``apt-get download PKG`` fetches a ``.deb`` (no install), ``dpkg -x`` unpacks it into the cache;
 ``*.pdf.gz`` manuals are gunzipped. Everything is cached under ``<cache>/debian`` so the network
@@ -14,6 +15,8 @@ import subprocess
 from pathlib import Path
 
 PACKAGES = ("bash-doc", "gnu-standards")
+PYTHON_DOCS = "python3.11-doc"
+PYTHON_PAGES = 120
 SYSTEM_PDFS = (
     Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf"),
     Path("/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf"),
@@ -25,7 +28,23 @@ _MAX_BYTES = 8 * 1024 * 1024
 
 def fetch_packages(cache: Path, packages: tuple[str, ...] = PACKAGES) -> list[Path]:
     """Download and unpack ``packages`` once; return the real PDF and HTML documents they hold."""
-    root = cache / "debian"
+    return _documents(_unpacked(cache / "debian", packages))
+
+
+def python_doc_pages(cache: Path, count: int = PYTHON_PAGES) -> list[Path]:
+    """The first ``count`` pages (by name) of the Python library reference Debian ships as HTML.
+
+    Real Sphinx pages (navigation, code blocks, tables, entities), fetched once like the packages.
+    """
+    library = _unpacked(cache / "debian-python", (PYTHON_DOCS,)) / "usr/share/doc/python3.11/html/library"
+    if not library.is_dir():
+        return []
+    pages = [p for p in sorted(library.glob("*.html")) if p.is_file() and not p.is_symlink()]
+    return [p for p in pages if p.stat().st_size <= _MAX_BYTES][:count]
+
+
+def _unpacked(root: Path, packages: tuple[str, ...]) -> Path:
+    """Download and unpack ``packages`` into ``root/x`` once (kept for later builds); return ``root/x``."""
     done = root / ".done"
     if not done.exists():
         debs = root / "debs"
@@ -47,7 +66,7 @@ def fetch_packages(cache: Path, packages: tuple[str, ...] = PACKAGES) -> list[Pa
             subprocess.run(["dpkg", "-x", str(deb), str(unpacked)], check=True, timeout=120)
         _gunzip_pdfs(unpacked)
         done.write_text("\n".join(packages), encoding="utf-8")
-    return _documents(root / "x")
+    return root / "x"
 
 
 def _gunzip_pdfs(root: Path) -> None:

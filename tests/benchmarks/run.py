@@ -60,13 +60,13 @@ GROUPS = (
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     "cold": [
         ("cold_time", "Cold ingest time: baseline / DocMind (speed-up)", "×", ">=", 1.8),
-        ("cold_rss", "Peak RSS of cold ingest: DocMind / baseline", "×", "<=", 0.6),
+        ("cold_pss", "Peak memory of cold ingest (summed PSS): DocMind / baseline", "×", "<=", 0.6),
     ],
     "reingest": [
         ("reingest_noop", "Re-ingest, nothing changed: cold / re-ingest", "×", ">=", 20),
         ("reingest_add", "Re-ingest after adding one file / cold ingest of that file alone", "×", "<=", 2),
     ],
-    "scale": [("scale_rss", "Peak RSS at 4× corpus / 1× corpus", "×", "<=", 1.5)],
+    "scale": [("scale_pss", "Peak memory (summed PSS) at 4× corpus / 1× corpus", "×", "<=", 1.5)],
     "cancel": [("cancel_inprocess", "Cancel → run_ingestion stopped (in-process), p95", " s", "<=", 0.5)],
     "cancel_cli": [
         ("cancel_cli", "SIGINT → `docmind ingest` exited (CLI, kill -INT pid), p95", " s", "<=", 0.5),

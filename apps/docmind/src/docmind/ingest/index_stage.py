@@ -88,7 +88,9 @@ class BM25Stage:
         self._records.append(corpus_record(chunk.node_id, chunk.text, chunk.metadata))
         vocabulary = self._vocabulary
         terms = [*self._terms_of_metadata(metadata_str(chunk.metadata)), *chunk.terms.split()]
-        self._token_ids.append(array("I", [vocabulary.setdefault(term, len(vocabulary)) for term in terms]))
+        new = [term for term in dict.fromkeys(terms) if term not in vocabulary]  # first-seen order
+        vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+        self._token_ids.append(array("I", map(vocabulary.__getitem__, terms)))
 
     def _terms_of_metadata(self, text: str) -> list[str]:
         terms = self._metadata_terms.get(text)
@@ -105,7 +107,7 @@ class BM25Stage:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         bm25 = bm25s.BM25()
         bm25.index((self._token_ids, self._vocabulary), show_progress=False)
-        bm25.save(str(target), corpus=self._records)
+        bm25.save(str(target), corpus=self._records, show_progress=False)
         top_k = min(DEFAULT_TOP_K, len(self._records))
         settings = {"similarity_top_k": top_k, "verbose": False, "corpus_weight_mask": None}
         (target / RETRIEVER_FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
