@@ -85,6 +85,20 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     "ui_panel": [("ui_panel", "Job panel fragment server time, 2,000-file job (median)", " ms", "<=", 15)],
     "ui_browser": [
         (
+            "ui_first_file",
+            "Click Start → first file done (app, worker server warmed when the app opened), median of trials",
+            " s",
+            "<=",
+            0.5,
+        ),
+        (
+            "ui_fragment_trip",
+            "Job panel fragment round trip in the browser while a job saturates the cores, p95",
+            " s",
+            "<=",
+            0.3,
+        ),
+        (
             "ui_cancel_feedback",
             "Click Cancel → panel shows Cancelling (browser), worst of trials",
             " s",
