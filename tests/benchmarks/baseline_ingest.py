@@ -18,12 +18,16 @@ _T0 = time.perf_counter()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from llama_index.core.readers.base import BaseReader
 
 CHUNK_SIZE = 1024
 CHUNK_OVERLAP = 200
 
 
-def html_text_reader() -> object:
+def html_text_reader() -> BaseReader:
     """A LlamaIndex reader giving an HTML page's visible text, as DocMind's former extractor did.
 
     ``SimpleDirectoryReader`` alone reads HTML as plain text, markup included (about twice the

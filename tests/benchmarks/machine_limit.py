@@ -4,8 +4,8 @@
 time, exactly the work no ingest can skip: text extraction (``parse_file``) and splitting with BM25
 terms (``split_pages``, DocMind's 1024/200 settings), over every file under INPUT_DIR. Imports and
 the splitter's warm-up are excluded; nothing is cached, hashed, indexed or written. Prints one JSON
-line: files, chunks, failed files and the CPU-seconds of each stage. Divided by the cores, the total
-is the shortest wall time any ingest of that corpus can reach on this machine.
+line: files, chunks, failed files and the CPU-seconds of each stage and of each format. Divided by
+the cores, the total is the shortest wall time any ingest of that corpus can reach on this machine.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 CHUNK_SIZE = 1024
 CHUNK_OVERLAP = 200
+TEXT_SUFFIXES = frozenset({"txt", "md", "markdown", "rst"})
 
 
-def measure(root: Path) -> dict[str, float | int]:
+def measure(root: Path) -> dict[str, Any]:
     """Extract and split every file under ``root``; return counts and CPU-seconds per stage."""
     from docmind.ingest.parsers import ParseError, never_cancelled, parse_file
     from docmind.ingest.worker import split_pages, warm_up
@@ -28,6 +30,7 @@ def measure(root: Path) -> dict[str, float | int]:
     files = sorted(p for p in root.rglob("*") if p.is_file())
     parse_s = split_s = 0.0
     chunks = failed = 0
+    by_format: dict[str, float] = {}
     for path in files:
         started = time.process_time()
         try:
@@ -38,8 +41,11 @@ def measure(root: Path) -> dict[str, float | int]:
             continue
         parsed = time.process_time()
         chunks += len(split_pages(pages, CHUNK_SIZE, CHUNK_OVERLAP))
-        split_s += time.process_time() - parsed
+        done = time.process_time()
+        split_s += done - parsed
         parse_s += parsed - started
+        kind = format_of(path)
+        by_format[kind] = by_format.get(kind, 0.0) + done - started
     return {
         "files": len(files),
         "failed": failed,
@@ -47,7 +53,14 @@ def measure(root: Path) -> dict[str, float | int]:
         "parse_cpu_s": round(parse_s, 3),
         "split_terms_cpu_s": round(split_s, 3),
         "cpu_s": round(parse_s + split_s, 3),
+        "cpu_s_by_format": {kind: round(seconds, 3) for kind, seconds in sorted(by_format.items())},
     }
+
+
+def format_of(path: Path) -> str:
+    """The format group of a file for the per-format breakdown: its suffix, text formats together."""
+    suffix = path.suffix.lower().lstrip(".")
+    return "text" if suffix in TEXT_SUFFIXES else suffix
 
 
 def main() -> None:

@@ -6,7 +6,9 @@
   between the two is the worker server's start (its preload imports the splitter's libraries).
 - ``limit``: the CPU-seconds of the unavoidable stages (extraction, splitting, BM25 terms) measured
   alone in one process (``tests.benchmarks.machine_limit``) divided by the cores, against a cold
-  keyword-only ``docmind ingest`` of the same corpus, both in the same round.
+  keyword-only ``docmind ingest`` of the same corpus, both in the same round; then the same for each
+  format group alone (PDF, HTML, text), through hard links to its files (a small group's time is
+  mostly the command's start, so the breakdown has no target of its own).
 Both run keyword-only (``DOCMIND_EMBED=off``): embedding is its own figure.
 """
 
@@ -18,10 +20,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.figures import Context
 from tests.benchmarks.figures.ingest import RunFailedError, run_info
+from tests.benchmarks.machine_limit import format_of
 from tests.benchmarks.measure import REPO, bench_env, docmind_argv, median, run_measured
 from tests.benchmarks.report import Figure
 
@@ -96,16 +100,17 @@ def _limit_run(ctx: Context, name: str) -> dict[str, Any]:
     return result.last_json("machine_limit")
 
 
-def cold_cli_run(ctx: Context, name: str, *extra: str) -> Any:
+def cold_cli_run(ctx: Context, name: str, *extra: str, corpus: Path | None = None) -> Any:
     """A cold keyword-only ``docmind ingest --only CORPUS --json EXTRA`` in a fresh data dir.
 
-    The result's ``extra`` holds the summary line.
+    ``corpus`` defaults to the 1x corpus. The result's ``extra`` holds the summary line.
 
     Raises:
         RunFailedError: the command exited non-zero.
     """
     data = ctx.fresh_dir("cold-cli-data")
-    argv = docmind_argv("ingest", str(ctx.corpus.main), "--only", "--data-dir", str(data), "--json", *extra)
+    source = str(corpus or ctx.corpus.main)
+    argv = docmind_argv("ingest", source, "--only", "--data-dir", str(data), "--json", *extra)
     try:
         result = run_measured(argv, log_dir=ctx.logs, name=name, env=bench_env(**KEYWORD_ONLY))
     finally:
@@ -114,6 +119,36 @@ def cold_cli_run(ctx: Context, name: str, *extra: str) -> Any:
         raise RunFailedError(f"docmind ingest exited {result.returncode}: {result.stderr_tail[-600:]}")
     result.extra = result.last_json("summary")
     return result
+
+
+def _format_corpus(ctx: Context, kind: str) -> tuple[Path, int, int]:
+    """Hard links to the 1x corpus's files of one format group, in a scratch folder; files and bytes."""
+    folder = ctx.fresh_dir(f"format-{kind}")
+    files = [p for p in sorted(ctx.corpus.main.rglob("*")) if p.is_file() and format_of(p) == kind]
+    for path in files:
+        target = folder / path.relative_to(ctx.corpus.main)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+    return folder, len(files), sum(p.stat().st_size for p in files)
+
+
+def _by_format(ctx: Context, limits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per format group: a cold DocMind ingest of those files alone, and their share of the limit."""
+    cores = os.cpu_count() or 1
+    rows = []
+    for kind in sorted(limits[0]["cpu_s_by_format"]):
+        folder, count, size = _format_corpus(ctx, kind)
+        try:
+            walls = [
+                cold_cli_run(ctx, f"r{n}-format-{kind}", corpus=folder).seconds for n in range(ctx.rounds)
+            ]
+        finally:
+            ctx.discard(folder)
+        limit = median([float(m["cpu_s_by_format"][kind]) for m in limits]) / cores
+        rows.append(
+            {"format": kind, "files": count, "bytes": size, "docmind_s": median(walls), "limit_s": limit}
+        )
+    return rows
 
 
 def limit_figure(ctx: Context) -> Figure:
@@ -130,6 +165,12 @@ def limit_figure(ctx: Context) -> Figure:
     split = median([float(m["split_terms_cpu_s"]) for m in limits])
     limit = cpu / cores
     wall = median([r.seconds for r in colds])
+    formats = _by_format(ctx, limits)
+    breakdown = "; ".join(
+        f"{f['format']} ({f['files']} files, {f['bytes'] / 1e6:.1f} MB) {f['docmind_s']:.2f} s vs "
+        f"{f['limit_s']:.2f} s"
+        for f in formats
+    )
     return Figure(
         "machine_limit",
         "Cold ingest (keyword-only) / machine limit (unavoidable CPU-s ÷ cores)",
@@ -139,6 +180,12 @@ def limit_figure(ctx: Context) -> Figure:
         LIMIT_TARGET,
         f"DocMind cold {wall:.2f} s vs limit {limit:.2f} s = {cpu:.1f} CPU-s ÷ {cores} cores "
         f"(extraction {parse:.1f}, split + BM25 terms {split:.1f} CPU-s; "
-        f"{limits[0]['files']} files, {limits[0]['chunks']} chunks)",
-        {"cores": cores, "limit_runs": limits, "docmind_runs": [run_info(r) for r in colds]},
+        f"{limits[0]['files']} files, {limits[0]['chunks']} chunks). By format, each alone, DocMind vs "
+        f"its limit: {breakdown}",
+        {
+            "cores": cores,
+            "limit_runs": limits,
+            "docmind_runs": [run_info(r) for r in colds],
+            "by_format": formats,
+        },
     )

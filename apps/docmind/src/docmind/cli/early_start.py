@@ -4,8 +4,8 @@
 server's preload (parsing and splitting, ``docmind.ingest.worker_server``) takes about as long. Started
 here, on the other core, it is ready when the first file is handed to a worker (ADR-055). It is only
 a head start: a guess that misses (an ingest that finds nothing to parse, or runs on Ray) costs the
-preload's CPU in the background, never a different result. Ray runs (``--executor``,
-``--ray-address``, ``DOCMIND_EXECUTOR``) start their own local server, with the index libraries.
+preload's CPU in the background, never a different result. Ray runs (``--executor ray``,
+``--ray-address``, ``DOCMIND_EXECUTOR=ray``) start their own local server, with the index libraries.
 
 This module imports only the standard library: ``docmind.cli.main`` calls it before anything heavy.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-_NO_PARSING_FLAGS = ("-h", "--help", "--executor", "--ray-address")
+_NO_PARSING_FLAGS = ("-h", "--help", "--ray-address")
 
 
 def command_of(argv: Sequence[str]) -> str | None:
@@ -31,9 +31,21 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 def parses_locally(argv: Sequence[str]) -> bool:
     """Whether ``docmind ARGV`` is an ingest that parses in local worker processes."""
-    if command_of(argv) != "ingest" or os.environ.get("DOCMIND_EXECUTOR", "local") != "local":
+    if command_of(argv) != "ingest" or any(word.split("=", 1)[0] in _NO_PARSING_FLAGS for word in argv):
         return False
-    return not any(word.split("=", 1)[0] in _NO_PARSING_FLAGS for word in argv)
+    return _executor(argv) == "local"
+
+
+def _executor(argv: Sequence[str]) -> str:
+    """The executor ``--executor`` names (its last use), else ``DOCMIND_EXECUTOR``, else local."""
+    chosen = os.environ.get("DOCMIND_EXECUTOR", "local")
+    words = list(argv)
+    for number, word in enumerate(words):
+        if word == "--executor" and number + 1 < len(words):
+            chosen = words[number + 1]
+        elif word.startswith("--executor="):
+            chosen = word.split("=", 1)[1]
+    return chosen
 
 
 def start_worker_server_early(argv: Sequence[str]) -> None:

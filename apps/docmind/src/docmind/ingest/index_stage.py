@@ -89,7 +89,7 @@ class BM25Stage:
         vocabulary = self._vocabulary
         terms = [*self._terms_of_metadata(metadata_str(chunk.metadata)), *chunk.terms.split()]
         new = [term for term in dict.fromkeys(terms) if term not in vocabulary]  # first-seen order
-        vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+        vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new)), strict=True))
         self._token_ids.append(array("I", map(vocabulary.__getitem__, terms)))
 
     def _terms_of_metadata(self, text: str) -> list[str]:

@@ -2,12 +2,12 @@
 
 Contract:
 - **One per process**, made on first use. The first caller decides the preload: ``FORKSERVER_PRELOAD``
-  (what parsing and splitting need: well under a second of imports), and ``INDEX_PRELOAD`` before it
-  when asked for (LlamaIndex and bm25s for the index build: seconds). A long-lived process asks for
-  the index libraries (the app, which pays them once in the background; the local side of a Ray job,
-  idle while Ray parses); a one-shot ``docmind ingest`` does not, so its first file waits only for
-  the light preload, and the worker that builds the index imports them while the last files are
-  parsed (``WorkerPool.prepare``). ADR-055 has the figures.
+  (what parsing and splitting need: well under a second of imports), and by default ``INDEX_PRELOAD``
+  before it (the index build's libraries: seconds). A process that runs many jobs (the app, a test's
+  service, the local side of a Ray job) pays those imports once; ``docmind ingest`` on local workers
+  asks for the light preload as it starts (``docmind.cli.early_start``), so its first file waits only
+  for that, and the worker that builds its index imports the rest while the last files are parsed
+  (``WorkerPool.prepare``). ADR-055 has the figures.
 - **Started in the background** by ``warm_worker_server``, from a thread that blocks the stop signals
   as every worker start does (``worker_lifecycle.starting_worker``): a Ctrl-C that reaches the process
   group during the preload waits, blocked, until the preload ignores it.
@@ -26,13 +26,13 @@ from docmind.ingest.worker_lifecycle import starting_worker
 FORKSERVER_PRELOAD: tuple[str, ...] = ("docmind.ingest.worker_preload",)
 """The modules the forkserver imports before it forks workers (read when the context is first made)."""
 INDEX_PRELOAD: tuple[str, ...] = ("docmind.ingest.index_preload",)
-"""Imported before ``FORKSERVER_PRELOAD`` when the worker server is asked for the index libraries."""
+"""Imported before ``FORKSERVER_PRELOAD`` unless the worker server is asked for the light preload."""
 
 _context_lock = threading.Lock()
 _context: Any = None
 
 
-def forkserver_context(with_index_libraries: bool = False) -> Any:
+def forkserver_context(with_index_libraries: bool = True) -> Any:
     """The process's forkserver context; the first call decides the preload (see the module contract).
 
     The lock is held for an instant: the forkserver itself starts with the first worker (or warm-up).
