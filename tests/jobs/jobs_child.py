@@ -23,14 +23,12 @@ def say(line: str) -> None:
 
 
 def honour(ctx: JobContext) -> str:
-    ctx.report("work", done=1, total=2, item="a.txt")
     ctx.cancel_event.wait()
     ctx.raise_if_cancelled()
     return "unreachable"
 
 
 def ignore(ctx: JobContext) -> str:
-    ctx.report("work", done=1, total=2, item="a.txt")
     threading.Event().wait()  # never set: this job ignores cancel
     return "unreachable"
 
@@ -45,7 +43,8 @@ def main() -> None:
     started = threading.Event()
 
     def job(ctx: JobContext) -> str:
-        started.set()
+        ctx.report("work", done=1, total=2, item="a.txt")
+        started.set()  # only once the report is stored: a parent that kills this process then finds it
         return (ignore if "ignore" in options else honour)(ctx)
 
     job_id = manager.submit("child", job, exclusive_key="shared", owner="child")
