@@ -47,10 +47,10 @@ def _hits(retriever: BM25Retriever, query: str) -> list[tuple[float, str]]:
 
 def test_stage_index_matches_the_retrievers_own(tmp_path: Path) -> None:
     chunks = _chunks()
-    stage = BM25Stage()
+    stage = BM25Stage(tmp_path)
     for chunk in chunks:
         stage.add(chunk)
-    stage.write(tmp_path)
+    stage.write()
     ours = BM25Retriever.from_persist_dir(str(tmp_path / BM25_DIR), show_progress=False)
     nodes: list[BaseNode] = [TextNode(id_=c.node_id, text=c.text, metadata=c.metadata) for c in chunks]
     theirs = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
@@ -66,11 +66,11 @@ def test_stage_index_matches_the_retrievers_own(tmp_path: Path) -> None:
 
 def test_stage_files_equal_what_the_retriever_persists(tmp_path: Path) -> None:
     chunks = _chunks()
-    stage = BM25Stage()
+    (tmp_path / "ours").mkdir()
+    stage = BM25Stage(tmp_path / "ours")
     for chunk in chunks:
         stage.add(chunk)
-    (tmp_path / "ours").mkdir()
-    stage.write(tmp_path / "ours")
+    stage.write()
     nodes: list[BaseNode] = [TextNode(id_=c.node_id, text=c.text, metadata=c.metadata) for c in chunks]
     theirs = tmp_path / "theirs"
     theirs.mkdir()

@@ -9,7 +9,6 @@ mid-build, exactly where a worker that outlived its parent would go on writing i
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from docmind.ingest.index_stage import BM25Stage
 
@@ -18,10 +17,10 @@ from tests.support.fifo_gate import hold
 _write = BM25Stage.write
 
 
-def _paused_write(self: BM25Stage, workspace: Any) -> None:
+def _paused_write(self: BM25Stage) -> None:
     print("PAUSED index.write", file=sys.stderr, flush=True)
     hold(Path(os.environ["DOCMIND_TEST_GATE"]))
-    _write(self, workspace)
+    _write(self)
 
 
 BM25Stage.write = _paused_write  # type: ignore[method-assign]

@@ -34,12 +34,12 @@ def build_index_template(size: int, target: Path, seed: int) -> int:
 
     rng = random.Random(seed)
     texts = [sentences(rng, 9) for _ in range(size)]
-    stage = BM25Stage()
+    target.mkdir(parents=True)
+    stage = BM25Stage(target)
     for i, (text, terms) in enumerate(zip(texts, bm25_terms(texts), strict=True)):
         metadata = {"file": f"library/doc-{i // 40:04d}.pdf", "source": "library", "page": str(i % 40 + 1)}
         stage.add(IndexChunk(f"{i:016x}-doc-{i // 40:04d}-{i % 40}", text, metadata, terms))
-    target.mkdir(parents=True)
-    stage.write(target)
+    stage.write()
     return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 
 

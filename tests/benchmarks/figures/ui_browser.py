@@ -2,8 +2,8 @@
 
 A real ``streamlit run`` server on 127.0.0.1 (own process group, log to a file, health polled)
 with a scratch data dir whose library folder is the 1x corpus. Each trial clears the chunk cache
-(so the job has real work), clicks "Start ingestion", times until the job stores a progress event
-counting a finished file (read from the jobs database), waits until the panel says "Running", waits
+(so the job has real work), clicks "Start ingestion", times until the first file is done (its
+chunk-cache entry written), waits until the panel says "Running", waits
 a seeded 0.3-1.5 s (the first trial: ``LOADED_SECONDS``), clicks "Cancel ingestion" and times until
 ``.st-key-job_panel`` first says "Cancelling" (or already "Cancelled": the click's feedback) and
 until it says "Cancelled". While each job runs, its two workers keep both cores busy; the panel's
@@ -14,18 +14,15 @@ fragment reruns of those stretches are timed from the page's websocket frames
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +37,7 @@ TARGET_S = 1.5
 FEEDBACK_TARGET_S = 0.3
 FIRST_FILE_TARGET_S = 0.5
 FRAGMENT_TARGET_S = 0.3
-LOADED_SECONDS = 6.0
+LOADED_SECONDS = 2.0
 """How long the first trial's job runs before its Cancel click: the round trips under load."""
 PANEL = ".st-key-job_panel"
 CHROMIUM_ARGS = [
@@ -105,26 +102,23 @@ def _panel_has(text: str) -> str:
     return f"() => (document.querySelector('{PANEL}')?.innerText || '').includes('{text}')"
 
 
-def _latest_job(data: Path) -> tuple[str, dict[str, Any]] | None:
-    """The newest job's id and its last stored progress event (``None`` before the first job)."""
-    with contextlib.closing(sqlite3.connect(f"file:{data / 'jobs.sqlite'}?mode=ro", uri=True)) as db:
-        row = db.execute("SELECT id, progress FROM jobs ORDER BY created DESC LIMIT 1").fetchone()
-    return None if row is None else (row[0], json.loads(row[1] or "{}"))
+def _panel_has_any(*texts: str) -> str:
+    checks = " || ".join(f"text.includes('{t}')" for t in texts)
+    return f"() => {{ const text = document.querySelector('{PANEL}')?.innerText || ''; return {checks}; }}"
 
 
-def _first_file_seconds(data: Path, previous_job: str | None, clicked_at: float) -> float:
-    """Seconds from the Start click to the first stored progress event counting a finished file.
+def _first_file_seconds(cache: Path, clicked_at: float) -> float:
+    """Seconds from the Start click to the first chunk-cache entry written (the first file done).
 
-    The job stores its progress as it goes (throttled), so this is an upper bound of the moment.
+    Each trial starts with an empty cache, so the oldest entry is the first file a worker finished;
+    its modification time is on the clock of ``time.time()``. The job reports that file within
+    milliseconds (the panel shows it at its next poll).
     """
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with contextlib.suppress(sqlite3.Error):
-            job = _latest_job(data)
-            if job is not None and job[0] != previous_job:
-                event = job[1]
-                if event.get("counts", {}).get("files_done", 0) >= 1:
-                    return datetime.fromisoformat(event["at"]).timestamp() - clicked_at
+        entries = [p for p in cache.rglob("*.json") if not p.name.startswith(".")]
+        if entries:
+            return min(p.stat().st_mtime for p in entries) - clicked_at
         time.sleep(0.01)
     raise RuntimeError("the job finished no file within 60 s")
 
@@ -149,18 +143,18 @@ def _trials(url: str, data: Path, count: int, seed: int) -> tuple[list[dict[str,
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.add_init_script(INIT_SCRIPT)
         page.goto(url)
-        start = page.get_by_role("button", name="Start ingestion")
-        cancel = page.get_by_role("button", name="Cancel ingestion")
+        # A rerun can show the stale button beside the new one for a moment: take an enabled one.
+        start = page.get_by_role("button", name="Start ingestion", disabled=False).first
+        cancel = page.get_by_role("button", name="Cancel ingestion", disabled=False).first
         for number in range(count):
-            expect(start).to_be_enabled(timeout=60_000)
+            expect(start).to_be_visible(timeout=60_000)
             shutil.rmtree(data / "cache", ignore_errors=True)
             (data / "cache").mkdir(exist_ok=True)
-            before = _latest_job(data)
             started_at = time.time()
             start.click()
-            first_file = _first_file_seconds(data, before[0] if before else None, started_at)
+            first_file = _first_file_seconds(data / "cache", started_at)
             page.wait_for_function(_panel_has("Running"), timeout=60_000)
-            expect(cancel).to_be_enabled(timeout=30_000)
+            expect(cancel).to_be_visible(timeout=30_000)
             window_start = page_now(page)
             time.sleep(LOADED_SECONDS if number == 0 else rng.uniform(0.3, 1.5))
             if not page.evaluate(_panel_has("Running")):
@@ -169,8 +163,13 @@ def _trials(url: str, data: Path, count: int, seed: int) -> tuple[list[dict[str,
             running.append((window_start, page_now(page)))
             clicked = time.perf_counter()
             cancel.click()
-            page.wait_for_function(_panel_has("Cancel"), timeout=30_000, polling=10)  # either word
+            # "Cancel" matches both words; a job that published meanwhile ends Succeeded instead.
+            page.wait_for_function(_panel_has_any("Cancel", "Succeeded"), timeout=30_000, polling=10)
             feedback = time.perf_counter() - clicked
+            if page.evaluate(_panel_has("Succeeded")):
+                results.append({"outcome": "published before the click", "first_file": first_file})
+                frames += take_frames(page)
+                continue
             page.wait_for_function(_panel_has("Cancelled"), timeout=30_000, polling=10)
             results.append(
                 {
@@ -217,8 +216,8 @@ def ui_browser_figures(ctx: Context) -> list[Figure]:
         " s",
         "<=",
         FIRST_FILE_TARGET_S,
-        f"{len(first_files)} trials, max {max(first_files, default=float('nan')):.2f} s; the moment of the "
-        "first stored progress event counting a finished file (an upper bound: storing is throttled)",
+        f"{len(first_files)} trials, max {max(first_files, default=float('nan')):.2f} s (the first trial "
+        "follows the page's first load); the moment the first chunk-cache entry was written",
         {"first_file_seconds": first_files},
     )
     loaded = Figure(

@@ -7,13 +7,14 @@ a head start: a guess that misses (an ingest that finds nothing to parse, or run
 preload's CPU in the background, never a different result. Ray runs (``--executor ray``,
 ``--ray-address``, ``DOCMIND_EXECUTOR=ray``) start their own local server, with the index libraries.
 
-This module imports only the standard library: ``docmind.cli.main`` calls it before anything heavy.
+This module imports only the standard library: ``docmind.cli.main`` enters it before anything heavy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 _NO_PARSING_FLAGS = ("-h", "--help", "--ray-address")
 
@@ -48,9 +49,26 @@ def _executor(argv: Sequence[str]) -> str:
     return chosen
 
 
-def start_worker_server_early(argv: Sequence[str]) -> None:
-    """Start the worker server in the background if ``docmind ARGV`` will parse locally."""
-    if parses_locally(argv):
-        from docmind.ingest.worker_server import warm_worker_server
+@contextlib.contextmanager
+def worker_server_started_early(argv: Sequence[str]) -> Iterator[None]:
+    """Around the command: start the worker server early if ``docmind ARGV`` parses locally; end it after.
 
-        warm_worker_server(with_index_libraries=False)
+    The server is started in the background and ended with the command if it was started here. Ending
+    it matters when the command found nothing to parse: the preload may still be running, and
+    the server holds the command's standard output open until it exits. A server this process
+    already ran (a test calling the command in its own process) is left alone.
+    """
+    if not parses_locally(argv):
+        yield
+        return
+    from docmind.ingest.worker_server import stop_worker_server, warm_worker_server, worker_server_running
+
+    if worker_server_running():
+        yield
+        return
+    starting = warm_worker_server(with_index_libraries=False)
+    try:
+        yield
+    finally:
+        starting.join()  # the start itself takes milliseconds: the preload runs in the server
+        stop_worker_server()

@@ -6,7 +6,8 @@ Exit codes: 0 success; 1 failure (nothing published, damage found, bad input); 2
 Signals are caught before anything else happens: this module imports only what catching them
 needs, and everything else inside the functions, after `Interrupts.install` (see
 ``docmind.cli.interrupts``). Right after it, an ingest that will parse locally starts the worker
-server in the background (``docmind.cli.early_start``), while the command imports the rest.
+server in the background (``docmind.cli.early_start``), while the command imports the rest, and ends
+it with the command.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from docmind.cli.early_start import start_worker_server_early
+from docmind.cli.early_start import worker_server_started_early
 from docmind.cli.interrupts import CommandInterrupted, Interrupts
 
 if TYPE_CHECKING:
@@ -146,9 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
     interrupts = Interrupts.install()
-    start_worker_server_early(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(argv, interrupts)
+        with worker_server_started_early(sys.argv[1:] if argv is None else argv):
+            return _run(argv, interrupts)
     except CommandInterrupted:
         print("docmind: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

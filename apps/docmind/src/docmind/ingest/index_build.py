@@ -91,21 +91,24 @@ def build_index(task: IndexTask) -> IndexResult:
 
     A missing or damaged cache entry is rebuilt from the file (same content hash required).
     """
-    stage = BM25Stage()
     dense = _DenseFeed(task.vectors) if task.vectors else None
-    for file in task.files:
-        entry = chunk_entry(EntryRequest(task.cache, file, task.chunk_size, task.chunk_overlap))
-        for position, chunk in enumerate(entry.chunks):
-            metadata = {"file": file.path, "source": file.source}
-            if chunk.page:
-                metadata["page"] = chunk.page
-            node_id = f"{file.sha256[:16]}-{file.path}-{position}"
-            if dense is not None:
-                dense.add(stage.size, chunk.text, file.path)
-            stage.add(IndexChunk(node_id, chunk.text, metadata, chunk.terms))
-    chunks = stage.size
     try:
-        stage.write(task.workspace)
+        stage = BM25Stage(task.workspace)
+        try:
+            for file in task.files:
+                entry = chunk_entry(EntryRequest(task.cache, file, task.chunk_size, task.chunk_overlap))
+                for position, chunk in enumerate(entry.chunks):
+                    metadata = {"file": file.path, "source": file.source}
+                    if chunk.page:
+                        metadata["page"] = chunk.page
+                    node_id = f"{file.sha256[:16]}-{file.path}-{position}"
+                    if dense is not None:
+                        dense.add(stage.size, chunk.text, file.path)
+                    stage.add(IndexChunk(node_id, chunk.text, metadata, chunk.terms))
+            stage.write()
+        finally:
+            stage.close()
+        chunks = stage.size
         windows, dims = dense.write(task.workspace) if dense is not None else (0, 0)
     except OSError as exc:
         # numpy reports a short write on a full disk as "N requested and M written", without an errno.

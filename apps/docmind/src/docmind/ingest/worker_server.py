@@ -11,13 +11,20 @@ Contract:
 - **Started in the background** by ``warm_worker_server``, from a thread that blocks the stop signals
   as every worker start does (``worker_lifecycle.starting_worker``): a Ctrl-C that reaches the process
   group during the preload waits, blocked, until the preload ignores it.
+- **A one-shot command ends it** (``stop_worker_server``) when it is done: the preload may still be
+  running (the command found nothing to parse), and the server holds the command's standard output
+  open until it exits, so a pipe reading the command would wait for it.
 - This module imports only the standard library and ``worker_lifecycle``, so a command can start the
   server before its own imports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.forkserver
+import os
+import signal
 import threading
 from typing import Any
 
@@ -64,3 +71,22 @@ def warm_worker_server(with_index_libraries: bool = True) -> threading.Thread:
     thread = threading.Thread(target=start, name="docmind-worker-server-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def worker_server_running() -> bool:
+    """Whether this process has started a worker server (it may have died since)."""
+    return getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None) is not None
+
+
+def stop_worker_server() -> None:
+    """Kill this process's worker server and reap it (nothing if none was started).
+
+    Its workers die with it (``worker_lifecycle``); a later worker start would start a new server.
+    """
+    server: Any = multiprocessing.forkserver._forkserver
+    pid = server._forkserver_pid
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    server._stop()  # closes the liveness pipe, reaps the process, removes its socket
