@@ -184,6 +184,16 @@ def test_the_preparation_runs_in_the_worker_that_the_next_call_uses(tmp_path: Pa
         assert pool.call(worker_tasks.own_pid, None) == int(marker.read_text())
 
 
+def test_a_pool_below_its_size_starts_a_worker_for_the_preparation(tmp_path: Path) -> None:
+    marker = tmp_path / "prepared"
+    with WorkerPool(2, threading.Event()) as pool:
+        pool.prepare(worker_tasks.note_pid_after_a_pause, str(marker))
+        (outcome,) = pool.process_files(_text_tasks(tmp_path, 1))
+        assert outcome.status == "indexed"
+        assert pool.worker_count == 2  # one parsed the file while the other prepared
+        assert pool.call(worker_tasks.own_pid, None) == int(marker.read_text())
+
+
 def test_a_preparation_that_crashes_leaves_the_next_call_a_new_worker(tmp_path: Path) -> None:
     with WorkerPool(2, threading.Event()) as pool:
         pool.prepare(worker_tasks.crash, 3)

@@ -184,7 +184,8 @@ class WorkerPool:
         """Run ``fn(argument)`` in one worker, result ignored, once ``process_files`` has no file left for it.
 
         That worker is the one the next ``call`` runs in (after ``fn`` returns) and the first that
-        ``release_idle`` keeps: the index build's imports then overlap the last files' parsing.
+        ``release_idle`` keeps: the index build's imports then overlap the last files' parsing. A
+        pool below its size (fewer files than workers) starts a worker for it.
         """
         self._preparation = (fn, argument)
 
@@ -280,9 +281,16 @@ class WorkerPool:
                 return result
 
     def _start_preparation(self) -> None:
-        """Hand the preparation, if one is asked for, to an idle worker (never a new one)."""
+        """Hand the preparation, if one is asked for, to an idle worker, or a new one if the pool has room.
+
+        A new one only while the pool is below its size: the cores are then not all busy parsing.
+        """
+        if self._preparation is None:
+            return
         idle = next((w for w in self._workers if w.task is None), None)
-        if self._preparation is not None and idle is not None:
+        if idle is None and len(self._workers) < self._size:
+            idle = self._spawn()
+        if idle is not None:
             self._dispatch(idle, *self._preparation)
             idle.task = _PREPARING
             self._preparation, self._prepared = None, idle
