@@ -98,6 +98,7 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
         f"4x corpus {corpus.get('x4_total_files', '?')} files, "
         f"{corpus.get('x4_total_bytes', 0) / 1e6:.0f} MB.",
         "",
+        *_remeasured_lines(meta),
         "| figure | measured | target | result | how (medians) |",
         "|---|---|---|---|---|",
     ]
@@ -110,6 +111,17 @@ def markdown(figures: list[Figure], meta: dict[str, Any]) -> str:
     if notes:
         lines += ["## Notes", "", *[f"- {n}" for n in notes], ""]
     return "\n".join(lines)
+
+
+def _remeasured_lines(meta: dict[str, Any]) -> list[str]:
+    """One line per later ``--only ... --out latest`` run whose figures replaced this run's."""
+    lines = []
+    for entry in meta.get("remeasured", []):
+        main = entry.get("corpus_main") or {}
+        corpus = f"; corpus {main['files']} files, {main['bytes'] / 1e6:.1f} MB" if main else ""
+        groups = ", ".join(entry.get("groups") or [])
+        lines.append(f"Re-measured {entry.get('at')}: {groups} ({entry.get('rounds')} round(s){corpus}).")
+    return [*lines, ""] if lines else []
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -164,6 +176,7 @@ def merge(
             "at": stamp,
             "engine_source": meta.get("engine_source"),
             "rounds": meta.get("rounds"),
+            "corpus_main": meta.get("corpus", {}).get("main", {}),
         },
     ]
     notes = [*old_meta.get("notes", [])]
