@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from docmind.runtime import process_service
 from streamlit.testing.v1 import AppTest
@@ -69,6 +72,62 @@ def test_sources_are_listed_added_and_removed_on_the_documents_page(data_dir: Pa
     assert any(f"Removed source {shelf}" in s.value for s in at.success)
     assert _sources_table(at) == []
     assert process_service().library.all() == []
+
+
+def test_the_page_adds_only_folders_under_the_source_roots(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allowed, other = tmp_path / "allowed", tmp_path / "other"
+    make_text(allowed / "inside" / "a.md")
+    make_text(other / "secret" / "b.md")
+    (allowed / "escape").symlink_to(other / "secret")  # inside by its name, outside once resolved
+    (allowed / "loop").symlink_to(allowed / "loop")
+    monkeypatch.setenv("DOCMIND_SOURCE_ROOTS", f"{tmp_path / 'nowhere'}{os.pathsep}{allowed}")
+    roots = f"{tmp_path / 'nowhere'}, {allowed}"
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+
+    for typed in (other / "secret", allowed / "escape", allowed / ".." / "other", "/etc", other / "missing"):
+        _add(at, typed)
+        shown = os.path.abspath(typed)
+        line = f"Refused: cannot add {shown}: it is not under the allowed source roots {roots} (DOCMIND_SOURCE_ROOTS)"
+        assert [e.value for e in at.error] == [line]  # even a missing folder says only that
+    _add(at, allowed / "loop")
+    assert [e.value for e in at.error] == [f"Refused: cannot add {allowed / 'loop'}: symlink loop"]
+    assert _sources_table(at) == [] and process_service().library.all() == []
+
+    _add(at, allowed / "inside")
+    assert any(f"Added source {allowed / 'inside'}" in s.value for s in at.success)
+    assert [s.path for s in process_service().library.all()] == [allowed / "inside"]
+
+
+def test_an_empty_source_roots_setting_lets_the_page_add_no_folder(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_text(tmp_path / "shelf" / "a.md")
+    monkeypatch.setenv("DOCMIND_SOURCE_ROOTS", "")
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+    _add(at, tmp_path / "shelf")
+    line = f"Refused: cannot add {tmp_path / 'shelf'}: DOCMIND_SOURCE_ROOTS is empty, so no folder may be added here"
+    assert [e.value for e in at.error] == [line]
+    assert process_service().library.all() == []
+
+
+def test_the_source_roots_default_to_the_home_directory(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    make_text(home / "papers" / "a.md")
+    make_text(tmp_path / "elsewhere" / "b.md")
+    monkeypatch.delenv("DOCMIND_SOURCE_ROOTS")
+    monkeypatch.setenv("HOME", str(home))
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+    _add(at, tmp_path / "elsewhere")
+    assert [e.value for e in at.error] == [
+        f"Refused: cannot add {tmp_path / 'elsewhere'}: it is not under the allowed source roots {home} "
+        "(DOCMIND_SOURCE_ROOTS)"
+    ]
+    _add(at, "~/papers")
+    assert any(f"Added source {home / 'papers'}" in s.value for s in at.success)
 
 
 def _ingest() -> str:

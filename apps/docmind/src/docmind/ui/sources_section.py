@@ -3,6 +3,10 @@
 Lists every source (registered here or by the CLI, and those from ``DOCMIND_LIBRARY_DIRS``) with
 its number of documents or why it cannot be read, adds a folder by its path on the server's disk
 and removes a registered one. A refusal is one line; it changes nothing.
+
+A folder added here must lie under ``DOCMIND_SOURCE_ROOTS`` (default: the home directory of the
+user running the app), symlinks resolved: whoever reaches the page must not be able to make, say,
+``/etc`` searchable and downloadable. The CLI, run by the local user, is not restricted.
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ def _add() -> None:
         st.session_state[keys.DOCUMENTS_SOURCES_MESSAGE] = ("error", "Type the path of a folder first.")
         return
     try:
-        added = service().library.add(Path(typed))
+        svc = service()
+        added = svc.library.add(Path(typed), roots=svc.settings.source_roots)
     except SourceRefusedError as exc:
         st.session_state[keys.DOCUMENTS_SOURCES_MESSAGE] = ("error", f"Refused: {exc}")
         return

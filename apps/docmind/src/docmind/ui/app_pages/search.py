@@ -3,7 +3,9 @@
 import streamlit as st
 from docmind.embed.encoders import EmbedRequestError
 from docmind.embed.spec import EmbedderUnavailableError
+from docmind.ingest.index_reuse import active_listing
 from docmind.search import MODES, NoSnapshotError, SearchModeError, search
+from docmind.source_files import SnapshotFiles
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service
 from docmind.ui.search_results import search_results
@@ -34,4 +36,6 @@ if query.strip():
             st.caption("This snapshot is keyword-only (ingested without embeddings): BM25 search.")
         if not result.hits:
             st.caption(f"No matches for “{query}”.")
-        search_results("search_results", result.hits, query, service().sources())
+        active = active_listing(service().store)
+        files = SnapshotFiles(active[1] if active else None, service().sources())
+        search_results("search_results", result.hits, query, files)
