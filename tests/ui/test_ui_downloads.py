@@ -1,4 +1,4 @@
-"""The Search page offers a download only for files of the active snapshot's corpus (AppTest, real ingestion)."""
+"""The Search page offers a download only for files of the active snapshot's corpus (AppTest, real jobs)."""
 
 from __future__ import annotations
 

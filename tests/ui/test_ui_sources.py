@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from docmind.runtime import process_service
+from docmind.sources import absolute_path
 from streamlit.testing.v1 import AppTest
 
 from tests.support.corpus import make_text
@@ -88,9 +88,11 @@ def test_the_page_adds_only_folders_under_the_source_roots(
 
     for typed in (other / "secret", allowed / "escape", allowed / ".." / "other", "/etc", other / "missing"):
         _add(at, typed)
-        shown = os.path.abspath(typed)
-        line = f"Refused: cannot add {shown}: it is not under the allowed source roots {roots} (DOCMIND_SOURCE_ROOTS)"
-        assert [e.value for e in at.error] == [line]  # even a missing folder says only that
+        shown = absolute_path(Path(typed))
+        outside = f"it is not under the allowed source roots {roots} (DOCMIND_SOURCE_ROOTS)"
+        assert [e.value for e in at.error] == [
+            f"Refused: cannot add {shown}: {outside}"
+        ]  # even a missing folder says only that
     _add(at, allowed / "loop")
     assert [e.value for e in at.error] == [f"Refused: cannot add {allowed / 'loop'}: symlink loop"]
     assert _sources_table(at) == [] and process_service().library.all() == []
@@ -107,8 +109,8 @@ def test_an_empty_source_roots_setting_lets_the_page_add_no_folder(
     monkeypatch.setenv("DOCMIND_SOURCE_ROOTS", "")
     at = AppTest.from_file(page("documents"), default_timeout=30).run()
     _add(at, tmp_path / "shelf")
-    line = f"Refused: cannot add {tmp_path / 'shelf'}: DOCMIND_SOURCE_ROOTS is empty, so no folder may be added here"
-    assert [e.value for e in at.error] == [line]
+    empty = "DOCMIND_SOURCE_ROOTS is empty, so no folder may be added here"
+    assert [e.value for e in at.error] == [f"Refused: cannot add {tmp_path / 'shelf'}: {empty}"]
     assert process_service().library.all() == []
 
 
