@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from docmind.exposure import is_loopback, token_matches
 
 from tests.support.app_process import listening, start_app, stop_app, wait_serving
 from tests.support.cli import run_docmind
+from tests.support.corpus import make_text
 from tests.support.sockets import unused_port
 
 TOKEN = "a-shared-secret-7f3c9b1e"
@@ -165,3 +167,16 @@ def test_loopback_and_tokens_are_told_apart_exactly() -> None:
         and not token_matches("", "x")
         and not token_matches("x", "xx")
     )
+
+
+def test_the_cli_adds_and_ingests_folders_outside_the_source_roots(tmp_path: Path) -> None:
+    shelf, other = tmp_path / "shelf", tmp_path / "other"
+    make_text(shelf / "a.md")
+    make_text(other / "b.md", seed=2)
+    env = {"DOCMIND_SOURCE_ROOTS": str(tmp_path / "roots-elsewhere")}
+    added = run_docmind(tmp_path / "data", "sources", "add", str(shelf), env=env)
+    assert added.returncode == 0, added.stderr
+    ingested = run_docmind(tmp_path / "data", "ingest", str(other), "--json", env=env)
+    assert ingested.returncode == 0, ingested.stderr
+    listed = run_docmind(tmp_path / "data", "sources", "list", "--json", env=env)
+    assert [source["path"] for source in json.loads(listed.stdout)] == [str(shelf), str(other)]
