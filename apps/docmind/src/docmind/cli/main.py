@@ -135,9 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         allow_abbrev=False,
         help="start the Streamlit app",
-        description="Start the Streamlit app. Streamlit's configuration applies (.streamlit/config.toml, "
-        "STREAMLIT_* variables); Streamlit options such as --server.port 8502 or --server.address 0.0.0.0 "
-        "are passed through.",
+        description="Start the Streamlit app, on 127.0.0.1 (this machine only) unless --server.address says "
+        "otherwise; an address that is not loopback needs DOCMIND_APP_TOKEN, which every browser must then "
+        "enter. Streamlit's configuration applies (.streamlit/config.toml, STREAMLIT_* variables); Streamlit "
+        "options such as --server.port 8502 are passed through.",
     )
     app.add_argument("--port", type=int, default=None, help="shorthand for --server.port")
     app.set_defaults(handler=app_command.run)
