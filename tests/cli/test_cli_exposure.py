@@ -56,8 +56,7 @@ def _health_cookies(port: int) -> str:
 
 def test_by_default_the_app_listens_on_loopback_only_and_keeps_xsrf_protection(tmp_path: Path) -> None:
     port = unused_port()
-    env = {"STREAMLIT_SERVER_ADDRESS": ""} if "STREAMLIT_SERVER_ADDRESS" in os.environ else {}
-    process, log = start_app(tmp_path, "--port", str(port), env=env)
+    process, log = start_app(tmp_path, "--port", str(port))
     try:
         output = wait_serving(port, process, log, printed=f"URL: http://localhost:{port}")
         assert listening(port) == {"127.0.0.1"}

@@ -5,9 +5,9 @@ without a token, and the app itself renders nothing in that case (someone may ru
 directly). With a token, at any address, every browser session must enter it first
 (``docmind.ui.access_gate``).
 
-The token is read from the environment here and nowhere else; it is deliberately not a field of
-``docmind.settings.Settings``, whose values are passed around and shown, and it is never logged.
-This module imports neither Streamlit nor the engine: the CLI checks an address before loading either.
+The token is read from the environment here and nowhere else, and never logged: it is deliberately
+not a field of ``docmind.settings.Settings``, which travels with every job, so the secret stays in
+one place. This module imports neither Streamlit nor the engine; the CLI and the app share it.
 """
 
 from __future__ import annotations
