@@ -188,14 +188,26 @@ def _server_log_is_clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def open_app(server: StreamlitServer, new_context: Callable[..., BrowserContext]) -> Callable[[], DocMindApp]:
-    """Open the app in a fresh browser context (each call: another tab of another person)."""
+def open_app(
+    server: StreamlitServer, new_context: Callable[..., BrowserContext]
+) -> Iterator[Callable[[], DocMindApp]]:
+    """Open the app in a fresh browser context (each call: another tab of another person).
+
+    At the end of the test, every page opened must never have displayed a stale duplicate (two job
+    panels, two progress bars or two Start buttons at one moment), whatever the test did.
+    """
+    opened: list[DocMindApp] = []
 
     def _open() -> DocMindApp:
         page = prepare(new_context().new_page())
-        return DocMindApp(page, server.url).open()
+        opened.append(DocMindApp(page, server.url))
+        return opened[-1].open()
 
-    return _open
+    yield _open
+    for app in opened:
+        if not app.page.is_closed():
+            duplicates = app.stale_duplicates()
+            assert not duplicates, "the page showed a stale duplicate:\n" + "\n".join(map(str, duplicates))
 
 
 @pytest.fixture
