@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, expect
 
 from e2e import states
-from e2e.app import DocMindApp, prepare
+from e2e.app import UI_TIMEOUT, DocMindApp, prepare
 from e2e.documents import E2ECorpus, build_corpus
 from e2e.review_page import write_review_page
 from e2e.server import REPO, StreamlitServer
@@ -45,6 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Every `expect` without its own bound gets the rerun bound, not Playwright's 5 s (see UI_TIMEOUT).
+    expect.set_options(timeout=UI_TIMEOUT)
     # Unless asked otherwise, keep a screenshot of every page of a failed test under artifacts/.
     if getattr(config.option, "screenshot", None) == "off":
         config.option.screenshot = "only-on-failure"
