@@ -33,17 +33,19 @@ ALLOWED_FRACTION = 0.002
 # A point in the page's right margin: no widget there, so nothing shows a hover state.
 MOUSE_PARK = (1270, 700)
 _AA_MARGIN = 2
-# Consecutive animation frames in which the fonts are loaded and no element moves or resizes: the
-# data frames (canvases) redraw with the loaded font and the page's last layout pass is done.
+# Consecutive animation frames in which the fonts are loaded, no element is still a loading
+# skeleton (a data frame's code loads on first use: slow on busy cores) and no element moves or
+# resizes: the data frames (canvases) have drawn with the loaded font and the last layout pass is done.
 STABLE_FRAMES = 3
-LAYOUT_TIMEOUT_MS = 10_000
+LAYOUT_TIMEOUT_MS = 30_000
 LAYOUT_STABLE = """(frames) => {
   const state = window.__docmindLayout || (window.__docmindLayout = { last: '', same: 0 });
   const boxes = [...document.querySelectorAll('[data-testid=stElementContainer], canvas')].map((element) => {
     const box = element.getBoundingClientRect();
     return [box.x, box.y, box.width, box.height].map(Math.round).join(',');
   }).join(';');
-  state.same = boxes === state.last && document.fonts.status === 'loaded' ? state.same + 1 : 0;
+  const ready = document.fonts.status === 'loaded' && !document.querySelector('[data-testid=stSkeleton]');
+  state.same = ready && boxes === state.last ? state.same + 1 : 0;
   state.last = boxes;
   return state.same >= frames;
 }"""

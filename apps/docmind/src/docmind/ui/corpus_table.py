@@ -3,9 +3,10 @@
 Every column has a fixed width computed here from the rows, never measured by the browser: a data
 frame that sizes its columns from the text it draws sizes them with whatever font has loaded by
 then and from its first rows only, so the same table came out a few pixels apart from one load to
-the next and a reason at the end of a long table was cut ("unsupported file typ"). The name and
-note columns are as wide as their longest text (the note column without a limit: a long reason
-makes the table scroll sideways, it is never cut); a table narrower than the page is stretched
+the next, and a reason in a row below the first ones was cut ("unsupported file typ"). The note
+(why a file is skipped or failed) comes right after the name and the status and is as wide as its
+longest text, without a limit: a very long reason makes the table scroll sideways, never cuts it.
+The name column fits its longest name within bounds. A table narrower than the page is stretched
 evenly by the data frame.
 """
 
@@ -32,11 +33,11 @@ SECTION_KEY = "documents_corpus"
 # The table's 14 px sans-serif averages about 7 px a character; 8 leaves room for wide letters.
 CHAR_PX = 8
 CELL_PADDING_PX = 24
-NAME_PX = (200, 400)
+NAME_PX = (160, 280)
+SOURCE_PX = (90, 160)
 NOTE_MIN_PX = 120
-SIZE_PX = 90
-SOURCE_PX = 110
-STATUS_PX = 90
+STATUS_PX = 80
+SIZE_PX = 80
 
 
 def corpus_table(service: DocMind) -> None:
@@ -51,10 +52,10 @@ def corpus_table(service: DocMind) -> None:
                 [
                     {
                         "name": r.name,
-                        "size (KB)": None if r.size is None else round(r.size / 1024, 1),
-                        "source": r.source,
                         "status": r.status.value,
                         "note": r.note,
+                        "size (KB)": None if r.size is None else round(r.size / 1024, 1),
+                        "source": r.source,
                     }
                     for r in rows
                 ],
@@ -70,10 +71,12 @@ def column_config(rows: Sequence[DocumentRow]) -> dict[str, ColumnConfig]:
     """Fixed pixel widths for the table's columns (see the module docstring)."""
     return {
         "name": st.column_config.TextColumn("name", width=text_width((r.name for r in rows), *NAME_PX)),
-        "size (KB)": st.column_config.NumberColumn("size (KB)", width=SIZE_PX, format="%.1f"),
-        "source": st.column_config.TextColumn("source", width=SOURCE_PX),
         "status": st.column_config.TextColumn("status", width=STATUS_PX),
         "note": st.column_config.TextColumn("note", width=text_width((r.note for r in rows), NOTE_MIN_PX)),
+        "size (KB)": st.column_config.NumberColumn("size (KB)", width=SIZE_PX, format="%.1f"),
+        "source": st.column_config.TextColumn(
+            "source", width=text_width((r.source for r in rows), *SOURCE_PX)
+        ),
     }
 
 
