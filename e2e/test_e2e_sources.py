@@ -26,6 +26,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     make_text(first / "crew-notes.md", seed=32)
     make_docx(second / "ledger.docx", seed=33, phrase=SECOND_PHRASE)
     make_text(second / "index.rst", seed=34)
+    (second / "scan.tiff").write_bytes(b"II*\x00" + bytes(4996))  # not a supported type: skipped
     return first, second
 
 
@@ -69,6 +70,12 @@ def test_a_second_folder_does_not_drop_the_first(
     assert two is not None and two != one and two == cli.current_snapshot(data)
     listed = cli.docmind_json("sources", "list", data_dir=data)
     assert [source["path"] for source in listed] == [str(first), str(second)]
+    # The corpus table lists the skipped file with its real size (5,000 bytes) and the whole reason.
+    corpus = app.page.locator(".st-key-documents_corpus").get_by_test_id("stDataFrame")
+    skipped = corpus.locator("tr[role=row]").filter(has_text="archive/scan.tiff")
+    expect(skipped).to_contain_text("skipped")
+    expect(skipped).to_contain_text("4.9")
+    expect(skipped).to_contain_text("unsupported file type .tiff")
 
     # (3) The first folder's document is still found on the Search page, and so is the second's.
     app.go_to("Search")

@@ -54,10 +54,14 @@ hash_memo = HashMemo()
 
 @dataclass(frozen=True)
 class DocumentRow:
-    """One row of the corpus table."""
+    """One row of the corpus table.
+
+    ``size`` is in bytes; ``None`` for a skipped entry that is not a regular file (a missing source,
+    a link that leaves its source). ``note`` is the whole reason of a skipped or failed file.
+    """
 
     name: str
-    size: int
+    size: int | None
     source: str
     status: FileStatus
     note: str
@@ -102,6 +106,6 @@ def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: 
         else:
             status, note = FileStatus.CHANGED, ""
         rows.append(DocumentRow(file.rel, file.size, file.source, status, note))
-    rows.extend(DocumentRow(s.rel, 0, s.source, FileStatus.SKIPPED, s.reason) for s in corpus.skipped)
+    rows.extend(DocumentRow(s.rel, s.size, s.source, FileStatus.SKIPPED, s.reason) for s in corpus.skipped)
     hash_memo.keep(used)
     return rows

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 SUPPORTED_EXTENSIONS = frozenset({".pdf", ".txt", ".md", ".rst", ".html", ".htm", ".docx"})
 
@@ -42,11 +43,17 @@ class CorpusFile:
 
 @dataclass(frozen=True)
 class SkippedFile:
-    """A file that is not ingested, with a human reason."""
+    """A file that is not ingested, with a human reason.
+
+    ``size`` is the file's size in bytes when it is a regular file the scan could stat (an
+    unsupported type, a file over the limit), else ``None`` (a missing source, a link that leaves
+    the source or loops, an unreadable folder).
+    """
 
     rel: str
     source: str
     reason: str
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ def scan(sources: Iterable[Source], *, max_file_bytes: int) -> Corpus:
             rel = _display_name(source, entry)
             reason = _reject_reason(entry, max_file_bytes)
             if reason:
-                skipped.append(SkippedFile(rel, source.label, reason))
+                skipped.append(SkippedFile(rel, source.label, reason, _regular_file_size(entry)))
             elif rel not in files:
                 stat = entry.stat()
                 stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
@@ -162,6 +169,14 @@ def _reject_reason(path: Path, max_file_bytes: int) -> str:
     if stat.st_size > max_file_bytes:
         return f"larger than the limit of {format_size(max_file_bytes)}"
     return ""
+
+
+def _regular_file_size(path: Path) -> int | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size if S_ISREG(stat.st_mode) else None
 
 
 def format_size(size: int) -> str:

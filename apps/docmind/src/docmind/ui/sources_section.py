@@ -11,6 +11,7 @@ user running the app), symlinks resolved: whoever reaches the page must not be a
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -19,6 +20,7 @@ from docmind.service import DocMind
 from docmind.sources import ENVIRONMENT, ENVIRONMENT_VARIABLE, REGISTERED, SourceRefusedError
 from docmind.ui import session_keys as keys
 from docmind.ui.runtime import service
+from docmind.ui.slots import slot
 
 SECTION_KEY = "documents_sources"
 PATH_KEY = "documents_source_path"
@@ -54,12 +56,17 @@ def sources_section(svc: DocMind) -> None:
         if message:
             kind, text = message
             (st.success if kind == "ok" else st.error)(text)
+        else:
+            st.empty()  # the message's position, kept so the fields below never move
         st.text_input(PATH_LABEL, key=PATH_KEY, placeholder="/srv/library/reports")
         st.button(ADD_LABEL, key="documents_source_add", on_click=_add)
         registered = [str(s.source.path) for s in statuses if s.source.origin == REGISTERED]
-        if registered:
-            st.selectbox("Registered source", registered, key=CHOICE_KEY)
-            st.button(REMOVE_LABEL, key="documents_source_remove", on_click=_remove)
+        slot(f"{SECTION_KEY}_removal", partial(_removal, registered) if registered else None)
+
+
+def _removal(registered: list[str]) -> None:
+    st.selectbox("Registered source", registered, key=CHOICE_KEY)
+    st.button(REMOVE_LABEL, key="documents_source_remove", on_click=_remove)
 
 
 def _add() -> None:

@@ -7,16 +7,24 @@ derived from it. It only renders what it is given: the caller reads the job and 
 While a job is active the panel shows its activity, the counters, the ETA and one line per file
 a worker holds. Once it ended, only the outcome remains: the snapshot (or "nothing changed"),
 files indexed / cached / failed / removed, the duration and a link to Search.
+
+Every state draws the same positions in the same order — heading, status line, activity line,
+progress bar, live figures, message, Start/Cancel, outcome — and a position with nothing to show
+holds an empty placeholder (``docmind.ui.slots``). So the rerun that follows a job's start or end
+replaces each element by its successor in place: the panel never shows a second progress bar or
+Start button beside the new one while the page reruns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import streamlit as st
 
 from docmind.ingest.summary import FailedFile, removed_phrase
 from docmind.job_view import PanelView
+from docmind.ui.slots import slot
 
 START_LABEL = "Start ingestion"
 CANCEL_LABEL = "Cancel ingestion"
@@ -38,32 +46,40 @@ def job_panel(
     ``failures`` and ``removed`` (the paths the published snapshot dropped) come from the snapshot's
     listing; they are shown once the job has ended.
     """
+    live = partial(_live, view) if view is not None and view.active else None
+    outcome = (
+        partial(_end_state, key, view, failures, removed) if view is not None and not view.active else None
+    )
     with st.container(key=key, border=True):
         st.subheader("Ingestion")
-        if view is None:
-            st.markdown("**Idle** · no ingestion has run yet")
-            st.progress(0, text="0 / 0 files")
-        elif view.active:
-            _running(view)
+        st.markdown(_status_line(view))
+        if view is not None and view.active:
+            cancelling = view.state == "Cancelling"
+            st.caption(f"Now: {'stopping the workers' if cancelling else view.activity or view.phase}")
         else:
-            st.markdown(f"**{view.state}** · job `{view.job_id}`")
-            st.progress(view.percent, text=view.progress_text)
+            st.empty()
+        st.progress(view.percent if view else 0, text=view.progress_text if view else "0 / 0 files")
+        slot(f"{key}_live", live)
         if message:
             st.error(message)
+        else:
+            st.empty()
         left, right = st.columns(2)
         busy = view is not None and view.active
         left.button(START_LABEL, key=f"{key}_start", type="primary", disabled=busy, on_click=on_start)
         cancellable = view is not None and view.cancellable
         right.button(CANCEL_LABEL, key=f"{key}_cancel", disabled=not cancellable, on_click=on_cancel)
-        if view is not None and not view.active:
-            _end_state(view, failures, removed)
+        slot(f"{key}_outcome", outcome)
 
 
-def _running(view: PanelView) -> None:
-    cancelling = view.state == "Cancelling"
-    st.markdown(f"**{view.state}**{'…' if cancelling else ''} · job `{view.job_id}`")
-    st.caption(f"Now: {'stopping the workers' if cancelling else view.activity or view.phase}")
-    st.progress(view.percent, text=view.progress_text)
+def _status_line(view: PanelView | None) -> str:
+    if view is None:
+        return "**Idle** · no ingestion has run yet"
+    ellipsis = "…" if view.state == "Cancelling" else ""
+    return f"**{view.state}**{ellipsis} · job `{view.job_id}`"
+
+
+def _live(view: PanelView) -> None:
     cols = st.columns(4)
     cols[0].metric("Chunks", f"{view.chunks:,}")
     cols[1].metric("Elapsed", view.elapsed)
@@ -74,11 +90,13 @@ def _running(view: PanelView) -> None:
         st.caption(f"Worker {number}: {line}")
 
 
-def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequence[str]) -> None:
+def _end_state(key: str, view: PanelView, failures: Sequence[FailedFile], removed: Sequence[str]) -> None:
     if view.snapshot_id and not view.changed:
         st.info(f"Nothing changed; {view.snapshot_id} stays active")
     elif view.snapshot_id:
         st.success(f"Published snapshot {view.snapshot_id} · {removed_phrase(view.files_removed, removed)}")
+    else:
+        st.empty()
     if view.files_total:
         counts = (
             f"{view.files_indexed} indexed · {view.files_cached} cached · "
@@ -88,18 +106,27 @@ def _end_state(view: PanelView, failures: Sequence[FailedFile], removed: Sequenc
             counts += f" · {view.windows_embedded:,} windows embedded, {view.windows_cached:,} from cache"
         link = f" · {SEARCH_LINK}" if view.snapshot_id else ""
         st.markdown(f"{counts}{link}", unsafe_allow_html=True)
+    else:
+        st.empty()
     st.caption(f"Duration: {view.elapsed}")
     if view.error and view.state == "Failed":
         st.error(f"Failed: {view.error}. Nothing was published.")
+    else:
+        st.empty()
     if view.end_note:
         st.warning(view.end_note)
-    if failures:
-        st.markdown(f"**{len(failures)} file(s) could not be indexed:**")
-        st.dataframe(
-            [{"file": f.path, "reason": f.error} for f in failures],
-            hide_index=True,
-            width="stretch",
-        )
+    else:
+        st.empty()
+    slot(f"{key}_failures", partial(_failures, failures) if failures else None)
+
+
+def _failures(failures: Sequence[FailedFile]) -> None:
+    st.markdown(f"**{len(failures)} file(s) could not be indexed:**")
+    st.dataframe(
+        [{"file": f.path, "reason": f.error} for f in failures],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def example() -> None:
