@@ -45,15 +45,21 @@ def _progress() -> tuple[IngestProgress, _Clock, _Events]:
 def test_the_smoothed_eta_starts_at_the_estimate_moves_smoothly_and_counts_down() -> None:
     eta = EtaEstimator()
     assert eta.update(0.0, None) is None
-    assert eta.update(1.0, 50.0) == 50.0
-    # One second later the estimate collapses to 5 s (a burst of small files): the ETA is nudged…
-    second = eta.update(2.0, 5.0)
-    assert second is not None and 35.0 < second < 49.0
+    assert eta.update(1.0, 80.0) == 80.0
+    # The first estimates rest on little: a second later the ETA follows a new one closely.
+    early = eta.update(2.0, 60.0)
+    assert early is not None and 60.0 <= early < 65.0
+    for second in range(3, 21):
+        eta.update(float(second), 60.0 - (second - 2))  # the job keeps its pace
+    # Known for 20 s, the estimate collapses to 5 s (a burst of small files): the ETA is nudged…
+    nudged = eta.update(21.0, 5.0)
+    assert nudged is not None and 20.0 < nudged < 41.0
     # …and a stall (the same estimate again) lets the shown ETA count down, not freeze.
-    third = eta.update(3.0, 5.0)
-    assert third is not None and third < second
-    assert eta.update(4.0, None) is None  # unknown again: smoothing starts over
-    assert eta.update(5.0, 7.0) == 7.0
+    stalled = eta.update(22.0, 5.0)
+    assert stalled is not None and stalled < nudged
+    assert eta.update(23.0, None) is None  # unknown again: smoothing starts over
+    assert eta.update(24.0, 7.0) == 7.0
+    assert eta.update(25.0, 9.0, "another basis") == 9.0  # a new basis starts from its estimate
 
 
 def test_parsing_costs_follow_the_format_not_the_bytes() -> None:
@@ -151,3 +157,22 @@ def test_embedding_has_a_rate_from_its_first_batch_and_an_eta_once_measured() ->
     rate = 202 / 4.4
     assert last["windows_per_s"] == round(rate, 1)
     assert last["eta_s"] == pytest.approx(598 / rate + index, rel=0.35)  # smoothed towards it
+
+
+def test_the_wait_for_a_starting_worker_is_not_counted_as_parsing() -> None:
+    progress, clock, events = _progress()
+    names = [f"n{i}.md" for i in range(4)]
+    progress.start_parse(dict.fromkeys(names, MB))
+    for name in names[:2]:
+        progress.start_item(name, MB)
+    clock.now = 5.0  # the first worker took 5 s to start; then it took the files
+    for name in names[:2]:
+        progress.item_taken(name)
+    clock.now = 6.0
+    for name in names[:2]:
+        progress.file_done(name, MB, FileStatus.INDEXED, 0, 10)
+    progress.emit(force=True)
+    # Each file took 1 s of a worker, two ran at once: the two left take 1 s, not 6; the index
+    # build's prediction (a tenth of the parsing, done and to come) comes on top.
+    index = INDEX_PER_PARSE * (2.0 + 2.0)
+    assert 1.0 < events.counts[-1]["eta_s"] <= 1.0 + index

@@ -8,10 +8,12 @@ phase with work left can be estimated.
 
 The shown value follows the raw estimate through exponential smoothing of a countdown: between
 two updates the previous ETA counts down by the time that passed, then moves towards the new raw
-estimate by ``1 - exp(-dt / TAU_SECONDS)``. A single fast or slow file therefore nudges the ETA
-instead of making it jump, and a stalled file lets it count down rather than freeze. When the
-estimate's *basis* changes (a new phase, or the index build's own rate replacing its prediction)
-the shown value starts again from the new estimate: a new measurement is not one file's noise.
+estimate by ``1 - exp(-dt / tau)``. A single fast or slow file therefore nudges the ETA instead of
+making it jump, and a stalled file lets it count down rather than freeze. ``tau`` grows with the
+time the estimate has been known, half of it, up to ``TAU_SECONDS``: the first estimates rest on
+little and are followed closely, later ones are smoothed. When the estimate's *basis* changes (a
+new phase, or the index build's own rate replacing its prediction) the shown value starts again
+from the new estimate: a new measurement is not one file's noise.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 
 MIN_SECONDS = 1.0
 MIN_FRACTION = 0.02
-TAU_SECONDS = 4.0
+TAU_SECONDS = 2.0
 
 
 @dataclass
@@ -66,6 +68,7 @@ class EtaEstimator:
 
     _shown: float | None = None
     _last_at: float | None = field(default=None)
+    _since: float = 0.0
     _basis: str = ""
 
     def update(self, now: float, raw: float | None, basis: str = "") -> float | None:
@@ -77,12 +80,13 @@ class EtaEstimator:
             self._shown, self._last_at = None, None
             return None
         if self._shown is None or self._last_at is None or basis != self._basis:
-            self._basis = basis
+            self._basis, self._since = basis, now
             self._shown = raw
         else:
             dt = max(now - self._last_at, 0.0)
             countdown = max(self._shown - dt, 0.0)
-            weight = 1.0 - math.exp(-dt / TAU_SECONDS)
+            tau = max(min(TAU_SECONDS, (now - self._since) / 2), 1e-3)
+            weight = 1.0 - math.exp(-dt / tau)
             self._shown = countdown + weight * (raw - countdown)
         self._last_at = now
         return self._shown

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.task_progress import TaskProgress
+from docmind.ingest.task_progress import TAKEN, TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask, TaskError, process_file, serve
 from docmind.ingest.worker_lifecycle import starting_worker
 from docmind.ingest.worker_server import forkserver_context
@@ -238,7 +238,8 @@ class WorkerPool:
 
         Tasks are pulled lazily (the caller may hash files while workers parse); no process is
         started when ``tasks`` is empty. A worker crash becomes a failed outcome for its file.
-        ``on_progress`` hears, between outcomes, how far a worker is into a long file.
+        ``on_progress`` hears when a worker takes a file (``TAKEN``: a worker that had to start
+        first took its time) and, between outcomes, how far a worker is into a long file.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
@@ -253,6 +254,8 @@ class WorkerPool:
                     exhausted = True
                     break
                 self._dispatch(self._idle_worker(), process_file, task)
+                if on_progress is not None:
+                    on_progress(task.rel, TAKEN)
             if exhausted:
                 self._start_preparation()
             busy = [w for w in self._workers if w.task is not None and w.task is not _PREPARING]

@@ -22,7 +22,7 @@ from docmind.ingest.executor import TaskExecutor
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.progress import IngestProgress
-from docmind.ingest.task_progress import TaskProgress
+from docmind.ingest.task_progress import TAKEN, TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask, file_sha256
 from docmind.settings import Settings
 
@@ -66,7 +66,10 @@ def parse_corpus(
         progress.file_done(outcome.rel, size, outcome.status, outcome.pages, outcome.chunks)
 
     def page_read(rel: str, read: TaskProgress) -> None:
-        progress.page_read(rel, read.done, read.total)
+        if read == TAKEN:
+            progress.item_taken(rel)
+        else:
+            progress.page_read(rel, read.done, read.total)
 
     def misses() -> Iterator[FileTask]:
         for file in corpus.files:

@@ -122,6 +122,13 @@ class IngestProgress:
         self.in_flight[name] = (size, now)
         self._costs.started(name, now)
 
+    def item_taken(self, name: str) -> None:
+        """A worker took ``name`` only now (it had to start first): its running time starts again."""
+        if name in self.in_flight:
+            now = self.clock()
+            self.in_flight[name] = (self.in_flight[name][0], now)
+            self._costs.started(name, now)
+
     def finish_item(self, name: str) -> None:
         """Note that ``name`` is no longer in flight (finished, failed or cached)."""
         self.in_flight.pop(name, None)

@@ -29,6 +29,10 @@ class TaskProgress:
     total: int
 
 
+TAKEN = TaskProgress(0, 0)
+"""The note a pool gives its caller when a worker takes a task (no unit done yet, none known)."""
+
+
 def attach(pipe: Connection) -> None:
     """Send this process's notes on ``pipe`` (the worker's pipe to its parent)."""
     global _pipe

@@ -89,11 +89,21 @@ class ParseCosts:
         self._waiting_files = len(self._sizes)
 
     def started(self, name: str, now: float) -> None:
-        """A worker took ``name`` at ``now``."""
+        """A worker took ``name`` at ``now``; told again, the file's clock starts over.
+
+        The phase's clock starts with the first file a worker holds: a file handed out while the
+        first worker was still starting is told again once a worker took it, and until a file is
+        done the phase starts at the earliest start of those in flight.
+        """
         size = self._stop_waiting(name)
         if size is not None:
             self._flight[name] = _File(size, format_of(name), now)
-            self._first_start = now if self._first_start is None else self._first_start
+        elif name in self._flight:
+            self._flight[name].started = now
+        else:
+            return
+        if self._first_start is None or not self._busy_all:
+            self._first_start = min(item.started for item in self._flight.values())
 
     def _stop_waiting(self, name: str) -> int | None:
         size = self._sizes.pop(name, None)
