@@ -24,7 +24,10 @@ Contract:
   (``changes.change_between``), nothing is published: the summary has ``changed=False`` and the
   active snapshot's id, and retention does not run.
 - The summary and the published ``corpus.json`` name the files the active snapshot had in its
-  index that the new snapshot no longer has (``files_removed``).
+  index that the new snapshot no longer has (``files_removed``), those it did not have
+  (``files_added``) and those whose content changed (``files_changed``). The summary also names the
+  skipped files with their reasons and the source folders in which the scan found nothing; when
+  no file could be indexed at all, the failure names those folders.
 """
 
 from __future__ import annotations
