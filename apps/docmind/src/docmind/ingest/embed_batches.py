@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 FIRST_CALL = 2
-TARGET_SECONDS = 0.4
+TARGET_SECONDS = 0.5
 GROWTH = 4
 SMOOTHING = 0.5
 """Weight of the newest call in the smoothed rate."""

@@ -4,7 +4,7 @@ Planning (in the job's thread) cuts each chunk into windows (``docmind.embed.win
 the cache which windows it already has; meanwhile the model loads in the worker that will embed
 (``load_encoder``, started by the pipeline while the last files were parsed). Only the missing
 windows are embedded, longest-last in batches of similar length (little padding), one batch per
-worker call, each call sized to last about 0.4 s (``embed_batches``) so that the progress moves
+worker call, each call sized to last about 0.5 s (``embed_batches``) so that the progress moves
 several times a second and the windows-per-second rate is known from the first call on. Each
 finished batch is stored at once, so a cancel, a crash or a failing endpoint keeps everything
 embedded before it, and the next run starts where this one stopped. The vectors themselves go
