@@ -55,7 +55,7 @@ def test_jobs_search_and_snapshots_report_what_they_count(tmp_path: Path) -> Non
     snapshot_id = json_lines(ingest.stdout)[-1]["snapshot_id"]
 
     line = run_docmind(data, "jobs").stdout.splitlines()[0]
-    assert "files 3/3" in line and "failed 1" in line and f"snapshot {snapshot_id}" in line
+    assert "files 3/3" in line and "failed 1" in line and f"published {snapshot_id}" in line
 
     hits = {h["file"]: h["page"] for h in json.loads(run_docmind(data, "search", "pelican", "--json").stdout)}
     assert hits == {"shelf/paper.pdf": 2, "shelf/notes.md": None}

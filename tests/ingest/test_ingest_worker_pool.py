@@ -19,6 +19,7 @@ from docmind.ingest.parallel import (
     WorkerStartError,
     WorkerTaskError,
 )
+from docmind.ingest.task_progress import TaskProgress
 from docmind.ingest.worker import FileTask
 from docmind.ingest.worker_lifecycle import WORKER_NICENESS
 from docmind.ingest.worker_server import warm_worker_server
@@ -29,6 +30,16 @@ from tests.support.corpus import make_text
 from tests.support.fifo_gate import release
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def test_progress_notes_of_a_call_arrive_in_order_before_its_result() -> None:
+    notes: list[TaskProgress] = []
+    with WorkerPool(1, threading.Event()) as pool:
+        pool.prepare(worker_tasks.count_with_notes, 2)  # a preparation's notes are not its result
+        assert list(pool.process_files([])) == []
+        assert pool.call(worker_tasks.count_with_notes, 3, notes.append) == 3
+        assert pool.call(worker_tasks.echo, 4) == 4
+    assert notes == [TaskProgress(1, 3), TaskProgress(2, 3), TaskProgress(3, 3)]
 
 
 def test_a_crashed_worker_is_replaced() -> None:

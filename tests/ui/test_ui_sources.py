@@ -148,18 +148,44 @@ def test_the_panel_says_what_was_removed_and_when_nothing_changed(data_dir: Path
     process_service().library.add(shelf)
     first = _ingest()
     at = AppTest.from_file(page("documents"), default_timeout=30).run()
-    assert [s.value for s in at.success] == [f"Published snapshot {first} · 0 removed"]
+    added = "5 added (shelf/a.md, shelf/b.md, shelf/c.md…)"
+    assert [s.value for s in at.success] == [f"Published snapshot {first} · {added} · 0 removed"]
 
     for name in ("a.md", "b.md", "c.md", "d.md"):
         (shelf / name).unlink()
     make_text(shelf / "e.md")
+    make_text(data_dir / "documents" / "upload.md", seed=9)
     second = _ingest()
     at.run()
-    removed = "4 removed (shelf/a.md, shelf/b.md, shelf/c.md…)"
-    assert [s.value for s in at.success] == [f"Published snapshot {second} · {removed}"]
+    named = "1 added (shelf/e.md) · 1 changed (upload.md) · 4 removed (shelf/a.md, shelf/b.md, shelf/c.md…)"
+    assert [s.value for s in at.success] == [f"Published snapshot {second} · {named}"]
 
     assert _ingest() == second
     at.run()
     assert not at.success
     assert [i.value for i in at.info] == [f"Nothing changed; {second} stays active"]
     assert [s.id for s in process_service().store.list()] == [second, first]
+
+
+def test_the_panel_names_skipped_files_and_warns_of_an_empty_source(data_dir: Path, tmp_path: Path) -> None:
+    shelf, empty = tmp_path / "shelf", tmp_path / "empty"
+    make_text(shelf / "a.md")
+    (shelf / "photo.png").write_bytes(b"\x89PNG")
+    empty.mkdir()
+    process_service().library.add(shelf)
+    process_service().library.add(empty)
+    first = _ingest()
+    at = AppTest.from_file(page("documents"), default_timeout=30).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "1 indexed · 0 cached · 0 failed · 0 removed · 1 skipped" in text
+    assert "**1 file(s) skipped** (not ingested):" in text
+    skipped = next(f.value for f in at.dataframe if "reason" in f.value.columns and "file" in f.value.columns)
+    assert skipped.to_dict("records") == [{"file": "shelf/photo.png", "reason": "unsupported file type .png"}]
+    assert [w.value for w in at.warning] == [f"Source folder {empty} is empty: nothing in it was ingested."]
+
+    # Nothing changed: the panel still names the skipped file and the empty folder.
+    assert _ingest() == first
+    at.run()
+    assert [i.value for i in at.info] == [f"Nothing changed; {first} stays active"]
+    assert [w.value for w in at.warning] == [f"Source folder {empty} is empty: nothing in it was ingested."]
+    assert "**1 file(s) skipped** (not ingested):" in " ".join(m.value for m in at.markdown)

@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from docmind.ingest.corpus import Source, scan, unavailable_reason
+from docmind.ingest.corpus import DOCUMENTS_LABEL, Source, scan, unavailable_reason
 
-DOCUMENTS_LABEL = "documents"
 REGISTERED = "registered"
 ENVIRONMENT = "environment"
 ENVIRONMENT_VARIABLE = "DOCMIND_LIBRARY_DIRS"

@@ -21,6 +21,7 @@ from docmind.embed.spec import EmbedSpec
 from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
 from docmind.ingest.cache import CacheEntry, ChunkCache
 from docmind.ingest.index_stage import BM25Stage, IndexChunk
+from docmind.ingest.task_progress import report_progress
 from docmind.ingest.vector_stage import VectorStage
 from docmind.ingest.worker import FileTask, process_file
 
@@ -45,13 +46,17 @@ class VectorSource:
 
 @dataclass(frozen=True)
 class IndexTask:
-    """Everything a worker needs to build the index into a workspace (small and picklable)."""
+    """Everything a worker needs to build the index into a workspace (small and picklable).
+
+    ``chunks`` is how many chunks the files hold (the build reports its progress against it).
+    """
 
     workspace: Path
     cache: ChunkCache
     chunk_size: int
     chunk_overlap: int
     files: tuple[IndexedFile, ...]
+    chunks: int
     vectors: VectorSource | None = None
 
 
@@ -89,7 +94,9 @@ class MissingVectorsError(RuntimeError):
 def build_index(task: IndexTask) -> IndexResult:
     """Feed every chunk of ``task.files`` to the index stages and write them.
 
-    A missing or damaged cache entry is rebuilt from the file (same content hash required).
+    A missing or damaged cache entry is rebuilt from the file (same content hash required). The
+    chunks taken in so far are reported after each file (``task_progress``), and once more before
+    the index files are written.
     """
     dense = _DenseFeed(task.vectors) if task.vectors else None
     try:
@@ -105,6 +112,8 @@ def build_index(task: IndexTask) -> IndexResult:
                     if dense is not None:
                         dense.add(stage.size, chunk.text, file.path)
                     stage.add(IndexChunk(node_id, chunk.text, metadata, chunk.terms))
+                report_progress(stage.size, task.chunks)
+            report_progress(stage.size, task.chunks, final=True)
             stage.write()
         finally:
             stage.close()

@@ -7,8 +7,9 @@ are still parsed (``WorkerPool.prepare``). How workers start, treat stop signals
 parent is in :mod:`docmind.ingest.worker_lifecycle`.
 
 Each worker owns a pipe and runs one task at a time, so the parent always knows which task a
-worker holds: a worker that dies (a parser crash, the OOM killer) fails only its own file and is
-replaced; nothing waits forever. Every wait of the caller checks the cancel event, starting a
+worker holds, and whose progress notes (``task_progress.TaskProgress``) it reads before the reply:
+a worker that dies (a parser crash, the OOM killer) fails only its own file and is replaced;
+nothing waits forever. Every wait of the caller checks the cancel event, starting a
 worker included (the first start of a program waits for the forkserver's preload, seconds): a
 cancel abandons the work at once, and busy workers are killed. Killing is safe because every
 write a worker makes is an atomic rename into the chunk cache or lands inside the job's snapshot
@@ -25,6 +26,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from docmind.ingest.file_status import FileStatus
+from docmind.ingest.task_progress import TAKEN, TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask, TaskError, process_file, serve
 from docmind.ingest.worker_lifecycle import starting_worker
 from docmind.ingest.worker_server import forkserver_context
@@ -33,6 +35,8 @@ _POLL_SECONDS = 0.05
 _STOP_GRACE_SECONDS = 0.2
 T = TypeVar("T")
 R = TypeVar("R")
+FileProgress = Callable[[str, TaskProgress], None]
+"""Told (file's relative name, its progress) while a worker reads a long file."""
 
 
 class IngestCancelled(Exception):
@@ -227,11 +231,15 @@ class WorkerPool:
         worker.task = argument
         worker.conn.send((fn, argument))
 
-    def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
         """Yield one outcome per task in completion order.
 
         Tasks are pulled lazily (the caller may hash files while workers parse); no process is
         started when ``tasks`` is empty. A worker crash becomes a failed outcome for its file.
+        ``on_progress`` hears when a worker takes a file (``TAKEN``: a worker that had to start
+        first took its time) and, between outcomes, how far a worker is into a long file.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
@@ -246,12 +254,18 @@ class WorkerPool:
                     exhausted = True
                     break
                 self._dispatch(self._idle_worker(), process_file, task)
+                if on_progress is not None:
+                    on_progress(task.rel, TAKEN)
             if exhausted:
                 self._start_preparation()
             busy = [w for w in self._workers if w.task is not None and w.task is not _PREPARING]
             if not busy:
                 return
             for worker, result in self._finished(busy):
+                if isinstance(result, TaskProgress):
+                    if on_progress is not None:
+                        on_progress(worker.task.rel, result)
+                    continue
                 task, worker.task = worker.task, None
                 if isinstance(result, WorkerCrashedError):
                     yield FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=str(result))
@@ -260,8 +274,10 @@ class WorkerPool:
                 else:
                     yield result
 
-    def call(self, fn: Callable[[T], R], argument: T) -> R:
-        """Run ``fn(argument)`` in a worker and return its result.
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
+        """Run ``fn(argument)`` in a worker and return its result; ``on_progress`` hears its progress notes.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
@@ -273,6 +289,10 @@ class WorkerPool:
         self._dispatch(worker, fn, argument)
         while True:
             for _, result in self._finished([worker]):
+                if isinstance(result, TaskProgress):
+                    if on_progress is not None:
+                        on_progress(result)
+                    continue
                 worker.task = None
                 if isinstance(result, WorkerCrashedError):
                     raise result
@@ -302,6 +322,8 @@ class WorkerPool:
             return None
         if worker.task is _PREPARING:
             ((_, result),) = self._finished([worker])
+            while isinstance(result, TaskProgress):  # a preparation that reports: only its end counts
+                ((_, result),) = self._finished([worker])
             worker.task = None
             if isinstance(result, WorkerCrashedError):
                 return None

@@ -24,7 +24,10 @@ Contract:
   (``changes.change_between``), nothing is published: the summary has ``changed=False`` and the
   active snapshot's id, and retention does not run.
 - The summary and the published ``corpus.json`` name the files the active snapshot had in its
-  index that the new snapshot no longer has (``files_removed``).
+  index that the new snapshot no longer has (``files_removed``), those it did not have
+  (``files_added``) and those whose content changed (``files_changed``). The summary also names the
+  skipped files with their reasons and the source folders in which the scan found nothing; when
+  no file could be indexed at all, the failure names those folders.
 """
 
 from __future__ import annotations
@@ -41,9 +44,16 @@ from docmind.embed.cache import EmbeddingCache
 from docmind.embed.encoders import EmbedRequestError, probe
 from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
-from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
+from docmind.ingest.changes import (
+    Change,
+    added_and_changed,
+    change_between,
+    removed_paths,
+    settings_signature,
+)
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
 from docmind.ingest.embed_phase import EmbedResult, embed_corpus
+from docmind.ingest.embed_worker import load_encoder
 from docmind.ingest.executor import task_executor
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_build import IndexedFile, IndexResult, IndexTask, VectorSource, build_index
@@ -56,19 +66,33 @@ from docmind.ingest.index_reuse import (
 from docmind.ingest.index_stage import warm_index_imports
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
 from docmind.ingest.parse_phase import parse_corpus
-from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
+from docmind.ingest.progress import PHASE_INDEX, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import (
     CORPUS_FILE,
-    REMOVED_SAMPLE,
+    SAMPLE,
     CorpusListing,
     EmbeddingInfo,
     FailedFile,
     FileRecord,
     IngestSummary,
+    SkippedNote,
 )
 from docmind.ingest.worker import FileOutcome
 from docmind.settings import Settings
+
+_NOT_IN_MANIFEST = {
+    "event",
+    "snapshot_id",
+    "changed",
+    "files_failed",
+    "files_removed_sample",
+    "files_added_sample",
+    "files_changed_sample",
+    "files_skipped_sample",
+    "empty_sources",
+}
+"""Summary fields left out of the snapshot's manifest metadata (lists: ``corpus.json`` holds them whole)."""
 
 
 class IndexBuildError(Exception):
@@ -106,13 +130,19 @@ def run_ingestion(
     ):
         _check_sources(sources)
         spec = _checked_embedder(settings)
-        if spec is None:  # with embeddings, the model's worker comes first and the parse workers go
-            pool.prepare(warm_index_imports, None)  # the index build's imports overlap the last files
+        # The last files' parsing overlaps what comes next: the embedding model loads in the worker
+        # that will embed, or the index build's imports in the one that will build.
+        if spec is not None:
+            pool.prepare(load_encoder, spec)
+        else:
+            pool.prepare(warm_index_imports, None)
         scanned_ns = time.time_ns()
-        corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
-        progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
-        progress.phase = PHASE_PARSE
-        progress.emit(f"{len(corpus.files)} files to ingest", force=True)
+        corpus = scan(
+            sources,
+            max_file_bytes=settings.max_file_bytes,
+            on_found=lambda found: progress.emit(f"scanning sources ({found:,} files found)"),
+        )
+        progress.files_skipped, progress.sources_empty = len(corpus.skipped), len(corpus.empty_sources)
         active = active_listing(store)
         previous = active[1] if active else None
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
@@ -121,10 +151,15 @@ def run_ingestion(
         records = _records(corpus, outcomes)
         ingested = [r for r in records if r.status.is_ingested]
         if not ingested:
-            raise NothingToPublishError(_nothing_reason(records))
+            raise NothingToPublishError(_nothing_reason(records, corpus.empty_sources))
         progress.phase = PHASE_INDEX
         removed = removed_paths(previous, (r.path for r in records if r.status != FileStatus.SKIPPED))
-        progress.files_removed = len(removed)
+        added, changed = added_and_changed(previous, ((r.path, r.sha256) for r in ingested))
+        progress.files_removed, progress.files_added, progress.files_changed = (
+            len(removed),
+            len(added),
+            len(changed),
+        )
         listing = CorpusListing(
             splitter=SPLITTER,
             chunk_size=settings.chunk_size,
@@ -133,13 +168,15 @@ def run_ingestion(
             scanned_ns=scanned_ns,
             files=tuple(records),
             removed=tuple(removed),
+            added=tuple(added),
+            changed=tuple(changed),
         )
         change = change_between(previous, listing)
         if change is Change.NONE and active is not None:
             if cancel.is_set():
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
-            return _unchanged(active[0], active[1], records, progress, started)
+            return _unchanged(active[0], active[1], records, corpus, progress, started)
         embedded: EmbedResult | None = None
         if (
             change is Change.LISTING
@@ -158,28 +195,28 @@ def run_ingestion(
                     embedded = embed_corpus(
                         files, cache, chunk_settings, spec, vectors, progress, executor, cancel
                     )
-            progress.phase = PHASE_INDEX
+            chunks = sum(r.chunks for r in ingested)
+            progress.start_index(chunks)
             progress.emit("building the search index", force=True)
             source = VectorSource(spec, cache_root) if spec is not None else None
-            task = IndexTask(workspace.path, cache, *chunk_settings, files, source)
+            task = IndexTask(workspace.path, cache, *chunk_settings, files, chunks, source)
             pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
             try:
-                built: IndexResult = pool.call(build_index, task)
+                built: IndexResult = pool.call(build_index, task, progress.index_moved)
             except (WorkerTaskError, WorkerCrashedError) as exc:
                 raise IndexBuildError(f"could not build the search index: {exc}") from exc
             if spec is not None and embedded is not None and built.dims:
                 listing = listing.model_copy(update={"embedding": _embedding_info(spec, embedded, built)})
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
+        progress.emit("checksumming the snapshot's files", force=True)
         workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
         progress.item = None
         progress.emit("publishing the snapshot", force=True)
         if cancel.is_set():
             raise IngestCancelled
-        summary = _summary(records, removed, progress, started, listing.embedding, embedded)
-        metadata = summary.model_dump(
-            exclude={"event", "snapshot_id", "changed", "files_failed", "files_removed_sample"}
-        )
+        summary = _summary(records, listing, corpus, progress, started, embedded)
+        metadata = summary.model_dump(exclude=_NOT_IN_MANIFEST)
         info = workspace.commit(metadata)
     summary = summary.model_copy(
         update={"snapshot_id": info.id, "seconds": round(time.monotonic() - started, 3)}
@@ -228,6 +265,7 @@ def _unchanged(
     active_id: str,
     previous: CorpusListing,
     records: list[FileRecord],
+    corpus: Corpus,
     progress: IngestProgress,
     started: float,
 ) -> IngestSummary:
@@ -235,7 +273,8 @@ def _unchanged(
     progress.item = None
     progress.changed = False
     progress.emit(f"nothing changed; {active_id} stays active", force=True)
-    summary = _summary(records, [], progress, started, previous.embedding, None)
+    nothing_new = previous.model_copy(update={"added": (), "changed": (), "removed": ()})
+    summary = _summary(records, nothing_new, corpus, progress, started, None)
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
@@ -264,14 +303,16 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
 
 def _summary(
     records: list[FileRecord],
-    removed: list[str],
+    listing: CorpusListing,
+    corpus: Corpus,
     progress: IngestProgress,
     started: float,
-    embedding: EmbeddingInfo | None,
     embedded: EmbedResult | None,
 ) -> IngestSummary:
     """The job's summary; without an embed phase (reuse, nothing changed) every window counts as cached."""
+    embedding = listing.embedding
     windows = embedding.windows if embedding else 0
+    skipped = [r for r in records if r.status == FileStatus.SKIPPED]
     return IngestSummary(
         snapshot_id=None,
         changed=True,
@@ -281,9 +322,15 @@ def _summary(
         files_failed=[
             FailedFile(path=r.path, error=r.error) for r in records if r.status == FileStatus.FAILED
         ],
-        files_skipped=sum(r.status == FileStatus.SKIPPED for r in records),
-        files_removed=len(removed),
-        files_removed_sample=removed[:REMOVED_SAMPLE],
+        files_skipped=len(skipped),
+        files_skipped_sample=[SkippedNote(path=r.path, reason=r.error) for r in skipped[:SAMPLE]],
+        files_added=len(listing.added),
+        files_added_sample=list(listing.added[:SAMPLE]),
+        files_changed=len(listing.changed),
+        files_changed_sample=list(listing.changed[:SAMPLE]),
+        files_removed=len(listing.removed),
+        files_removed_sample=list(listing.removed[:SAMPLE]),
+        empty_sources=list(corpus.empty_sources),
         chunks=sum(r.chunks for r in records if r.status.is_ingested),
         embed_model=embedding.name if embedding else None,
         embed_window=embedding.window if embedding else 0,
@@ -296,11 +343,18 @@ def _summary(
     )
 
 
-def _nothing_reason(records: list[FileRecord]) -> str:
+def _nothing_reason(records: list[FileRecord], empty_sources: Sequence[str]) -> str:
     failed = [r for r in records if r.status == FileStatus.FAILED]
+    empty = (
+        f" ({'; '.join(f'source folder {path} is empty' for path in empty_sources)})" if empty_sources else ""
+    )
     if not records:
-        return "nothing to ingest: no supported documents were found"
+        return f"nothing to ingest: no supported documents were found{empty}"
     if failed:
         first = failed[0]
         return f"no file could be indexed ({len(failed)} failed; first: {first.path}: {first.error})"
-    return "nothing to ingest: every file found was skipped"
+    skipped = records[0]
+    return (
+        f"nothing to ingest: every file found was skipped ({len(records)}; first: {skipped.path}: "
+        f"{skipped.error}){empty}"
+    )

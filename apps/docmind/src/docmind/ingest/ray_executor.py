@@ -27,9 +27,10 @@ from ray.exceptions import RayActorError, RayError, RayTaskError
 
 from docmind.ingest.cache import ChunkCache
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerTaskError
+from docmind.ingest.parallel import FileProgress, IngestCancelled, WorkerCrashedError, WorkerTaskError
 from docmind.ingest.ray_runtime import connect
 from docmind.ingest.ray_tasks import BatchWorker, RemoteFile, parse_remote
+from docmind.ingest.task_progress import TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask, file_sha256
 from docmind.settings import Settings
 
@@ -86,8 +87,12 @@ class RayExecutor:
             ray.kill(self._actor, no_restart=True)
             self._actor = None
 
-    def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
         """Yield one outcome per task in completion order; see the module docstring.
+
+        ``on_progress`` is never called: a Ray task has no way back before its result.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set (tasks in flight are cancelled).
@@ -121,8 +126,12 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
             self._in_flight = 0
 
-    def call(self, fn: Callable[[T], R], argument: T) -> R:
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
         """Run ``fn(argument)`` in the batch actor (started on first use) and return the result.
+
+        ``on_progress`` is never called (see ``process_files``).
 
         Raises:
             IngestCancelled: as soon as the cancel event is set (the actor is killed).

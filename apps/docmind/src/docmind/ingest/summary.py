@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict
 from docmind.ingest.file_status import FileStatus
 
 CORPUS_FILE = "corpus.json"
-REMOVED_SAMPLE = 10
-"""How many removed paths the summary names (``files_removed_sample``); the listing keeps them all."""
+SAMPLE = 10
+"""How many paths the summary names per kind (``files_removed_sample``, ``files_added_sample``…);
+the listing keeps them all."""
 
 
 class FileRecord(BaseModel):
@@ -74,6 +75,8 @@ class CorpusListing(BaseModel):
         scanned_ns: When the scan began.
         files: Every file of the corpus with its status.
         removed: Paths the previously active snapshot had in its index and this one does not have at all.
+        added: Paths this snapshot has in its index and the previously active one did not.
+        changed: Paths in both indexes whose content differs.
         embedding: The embedder of the snapshot's vectors; ``None`` for a keyword-only snapshot.
     """
 
@@ -86,6 +89,8 @@ class CorpusListing(BaseModel):
     scanned_ns: int = 0
     files: tuple[FileRecord, ...]
     removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
     embedding: EmbeddingInfo | None = None
 
 
@@ -98,13 +103,25 @@ class FailedFile(BaseModel):
     error: str
 
 
+class SkippedNote(BaseModel):
+    """A file that was not ingested (unsupported, too large, a symlink leaving its source…) and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reason: str
+
+
 class IngestSummary(BaseModel):
     """The final line of ``docmind ingest --json`` and the result of an ingestion job.
 
     ``changed`` is false when the corpus indexed exactly what the active snapshot indexes: nothing was
-    published and ``snapshot_id`` is the active snapshot. ``files_removed`` counts the files the
-    active snapshot had in its index that the new snapshot does not have; ``files_removed_sample``
-    names the first ``REMOVED_SAMPLE`` of them.
+    published and ``snapshot_id`` is the active snapshot. Against the snapshot that was active,
+    ``files_added`` counts the files the new index has and it had not, ``files_changed`` those whose
+    content differs, ``files_removed`` those it had and the new one does not have; each ``*_sample``
+    names the first ``SAMPLE`` of them. ``files_skipped`` counts the files found but not ingested
+    (unsupported, too large…), ``files_skipped_sample`` names the first ``SAMPLE`` with the reason;
+    ``empty_sources`` are the source folders in which nothing was found.
 
     Embeddings: ``embed_model`` names the model (``None``: keyword-only); ``windows_total`` windows
     make up the snapshot's vectors, ``windows_embedded`` of them were embedded by this job and
@@ -123,8 +140,14 @@ class IngestSummary(BaseModel):
     files_cached: int
     files_failed: list[FailedFile]
     files_skipped: int
+    files_skipped_sample: list[SkippedNote] = []
+    files_added: int = 0
+    files_added_sample: list[str] = []
+    files_changed: int = 0
+    files_changed_sample: list[str] = []
     files_removed: int
     files_removed_sample: list[str]
+    empty_sources: list[str] = []
     chunks: int
     embed_model: str | None = None
     embed_window: int = 0
@@ -136,10 +159,10 @@ class IngestSummary(BaseModel):
     seconds: float
 
 
-def removed_phrase(count: int, names: Sequence[str], shown: int = 3) -> str:
-    """``"0 removed"``, ``"2 removed (a.pdf, b.pdf)"`` or ``"12 removed (a, b, c…)"`` for people."""
+def count_phrase(count: int, names: Sequence[str], what: str, shown: int = 3) -> str:
+    """``"0 removed"``, ``"2 removed (a.pdf, b.pdf)"`` or ``"12 added (a, b, c…)"`` for people."""
     if not count:
-        return "0 removed"
+        return f"0 {what}"
     listed = ", ".join(names[:shown])
     more = "…" if count > min(shown, len(names)) else ""
-    return f"{count} removed ({listed}{more})" if listed else f"{count} removed"
+    return f"{count} {what} ({listed}{more})" if listed else f"{count} {what}"

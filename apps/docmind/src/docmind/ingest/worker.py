@@ -16,10 +16,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from docmind.ingest import task_progress
 from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
+from docmind.ingest.parsers import Page, PageProgress, ParseCancelled, ParseError, parse_file
 from docmind.ingest.splitter import SentenceTokenSplitter
 from docmind.ingest.worker_lifecycle import die_with_parent, ignore_stop_signals
 
@@ -63,19 +64,22 @@ class TaskError:
 def serve(conn: Connection, stop_flag: Any) -> None:
     """Worker main loop: run ``(fn, argument)`` requests from ``conn`` until it closes.
 
-    Every request gets exactly one reply: the result, or a :class:`TaskError`. Stop signals are
-    ignored (the parent decides) and the process exits when the parent goes (``worker_lifecycle``).
+    Every request gets exactly one reply: the result, or a :class:`TaskError`; before it, the task
+    may send progress notes (``task_progress.TaskProgress``). Stop signals are ignored (the parent
+    decides) and the process exits when the parent goes (``worker_lifecycle``).
     """
     global _stop_flag
     ignore_stop_signals()
     die_with_parent(conn)
     _stop_flag = stop_flag
+    task_progress.attach(conn)
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
         fn, argument = request
+        task_progress.task_started()
         try:
             reply = fn(argument)
         except Exception as exc:  # the parent decides what a failure means
@@ -102,22 +106,36 @@ def process_file(task: FileTask) -> FileOutcome:
     cached = cache.get(sha)
     if cached is not None:
         return FileOutcome(task.rel, FileStatus.CACHED, sha, cached.pages, len(cached.chunks))
-    outcome, entry = parse_document(task.path, task.rel, sha, task.chunk_size, task.chunk_overlap, _cancelled)
+    outcome, entry = parse_document(
+        task.path,
+        task.rel,
+        sha,
+        task.chunk_size,
+        task.chunk_overlap,
+        _cancelled,
+        task_progress.report_progress,
+    )
     if entry is not None:
         cache.put(entry)
     return outcome
 
 
 def parse_document(
-    path: Path, rel: str, sha: str, chunk_size: int, chunk_overlap: int, cancelled: Callable[[], bool]
+    path: Path,
+    rel: str,
+    sha: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    cancelled: Callable[[], bool],
+    on_page: PageProgress | None = None,
 ) -> tuple[FileOutcome, CacheEntry | None]:
     """Parse and split one file whose content hash is ``sha``; the entry is None unless it is indexed.
 
     Never raises for a bad file (the reason goes into the outcome); ``cancelled`` is checked between
-    PDF pages and makes the outcome ``FileStatus.CANCELLED``.
+    PDF pages and makes the outcome ``FileStatus.CANCELLED``; ``on_page`` hears of every PDF page read.
     """
     try:
-        pages = parse_file(path, cancelled)
+        pages = parse_file(path, cancelled, on_page)
     except ParseCancelled:
         return FileOutcome(rel, FileStatus.CANCELLED, sha), None
     except ParseError as exc:
