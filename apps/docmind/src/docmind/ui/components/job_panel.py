@@ -48,9 +48,9 @@ def job_panel(
     has ended.
     """
     live = partial(_live, view) if view is not None and view.active else None
-    outcome = (
-        partial(_end_state, key, view, details or EndDetails()) if view is not None and not view.active else None
-    )
+    outcome = None
+    if view is not None and not view.active:
+        outcome = partial(_end_state, key, view, details or EndDetails())
     with st.container(key=key, border=True):
         st.subheader("Ingestion")
         st.markdown(_status_line(view))
@@ -129,10 +129,11 @@ def _end_state(key: str, view: PanelView, details: EndDetails) -> None:
         st.warning(view.end_note)
     else:
         st.empty()
-    empty_sources = view.sources_empty or details.empty_sources
-    slot(f"{key}_empty_sources", partial(_empty_sources, view, details.empty_sources) if empty_sources else None)
+    empty = view.sources_empty or details.empty_sources
+    slot(f"{key}_empty_sources", partial(_empty_sources, view, details.empty_sources) if empty else None)
     slot(f"{key}_failures", partial(_failures, details) if details.failures else None)
-    slot(f"{key}_skipped", partial(_skipped, view, details) if view.files_skipped and details.skipped else None)
+    skipped = view.files_skipped and details.skipped
+    slot(f"{key}_skipped", partial(_skipped, view, details) if skipped else None)
 
 
 def _empty_sources(view: PanelView, folders: Sequence[str]) -> None:
