@@ -10,13 +10,12 @@ placeholder where a state has nothing to show there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
 from typing import Any
 
-from docmind.job_view import PanelView
+from docmind.job_view import EndDetails, PanelView
 from docmind.ui import session_keys as keys
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
@@ -66,10 +65,10 @@ STATES: dict[str, PanelView | None] = {
 }
 
 
-def _panel(view, message, failures):  # AppTest runs its source as a script: no annotations to resolve
+def _panel(view, message, details):  # AppTest runs its source as a script: no annotations to resolve
     from docmind.ui.components.job_panel import job_panel
 
-    job_panel("job_panel", view, message=message, failures=failures)
+    job_panel("job_panel", view, message=message, details=details)
 
 
 @dataclass(frozen=True)
@@ -119,19 +118,34 @@ def _keyed(at: AppTest, key: str) -> Block:
     return block
 
 
-def _panel_shape(view: PanelView | None, message: str | None = None, failures: Sequence[Any] = ()) -> Shape:
-    at = AppTest.from_function(_panel, default_timeout=30, args=(view, message, tuple(failures))).run()
+def _panel_shape(
+    view: PanelView | None, message: str | None = None, details: EndDetails | None = None
+) -> Shape:
+    at = AppTest.from_function(_panel, default_timeout=30, args=(view, message, details)).run()
     assert not at.exception
     return shape(_keyed(at, "job_panel"))
 
 
 def test_no_rerun_between_two_job_panel_states_shows_a_stale_duplicate() -> None:
-    from docmind.ingest.summary import FailedFile
+    from docmind.ingest.summary import FailedFile, SkippedNote
 
     renders = {name: _panel_shape(view) for name, view in STATES.items()}
     renders["refused"] = _panel_shape(STATES["succeeded"], message="Refused: job abc runs")
-    failed = [FailedFile(path="x.pdf", error="damaged PDF")]
-    renders["with failures"] = _panel_shape(STATES["succeeded"], failures=failed)
+    failed = EndDetails(failures=(FailedFile(path="x.pdf", error="damaged PDF"),))
+    renders["with failures"] = _panel_shape(STATES["succeeded"], details=failed)
+    everything = EndDetails(
+        failures=failed.failures,
+        skipped=(SkippedNote(path="a.exe", reason="unsupported file type .exe"),),
+        added=("new.md",),
+        removed=("old.md",),
+        empty_sources=("/srv/empty",),
+    )
+    succeeded = STATES["succeeded"]
+    assert succeeded is not None
+    noisy = succeeded.model_copy(
+        update={"files_skipped": 1, "sources_empty": 1, "files_added": 1, "files_removed": 1}
+    )
+    renders["with every detail"] = _panel_shape(noisy, details=everything)
     assert_every_rerun_is_clean(renders, "job panel")
     # The contract elements hold their positions in every state: one progress bar, one row of buttons.
     places = {name: [s.kind for s in render.children or ()] for name, render in renders.items()}
