@@ -42,14 +42,17 @@ class SearchResult:
 def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> SearchResult:
     """Return the top ``k`` hits for ``query`` in the active snapshot (none for a blank query).
 
+    The active snapshot is read through ``SnapshotStore.open_current``: a publish and a retention
+    between reading ``CURRENT`` and opening the snapshot make it open the new active one.
+
     Raises:
         NoSnapshotError: nothing has been published yet.
         SearchModeError: ``dense`` was asked of a keyword-only snapshot.
     """
-    current = store.current()
-    if current is None:
-        raise NoSnapshotError("there is no index yet: ingest some documents first")
-    snapshot = loaded_snapshot(store, current.id)
+    with store.open_current() as active:  # pinned: a retention meanwhile cannot remove it
+        if active is None:
+            raise NoSnapshotError("there is no index yet: ingest some documents first")
+        snapshot = loaded_snapshot(store, active.name)
     keyword_only = snapshot.dense is None
     chosen: Mode = mode or ("bm25" if keyword_only else "hybrid")
     if keyword_only and chosen == "dense":
