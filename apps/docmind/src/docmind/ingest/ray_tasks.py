@@ -34,7 +34,7 @@ class RemoteFile:
 
 
 def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, CacheEntry | None]:
-    """Parse and split ``data`` when given, else the bytes read from ``file.path``; never raises for a bad file."""
+    """Parse and split ``data`` (None: the bytes read from ``file.path``); never raises for a bad file."""
     _lower_priority_once()
     if data is None:
         try:

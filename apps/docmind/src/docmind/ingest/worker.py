@@ -4,9 +4,9 @@ The worker reads the file once and hashes, parses and caches those same bytes: t
 outcome reports (and the listing records) is the hash of what was parsed, even when the file was
 saved again after the job hashed it. The worker returns only counts and the content hash, never
 the chunks: chunks go to the cache on disk and the index stage streams them back from there, so
-the parent's memory does not grow with the corpus. A stop flag shared with the parent (raised when the job is cancelled, just
-before the parent kills its busy workers) is checked between PDF pages; a stopped file returns
-``FileStatus.CANCELLED`` and writes nothing.
+the parent's memory does not grow with the corpus. A stop flag shared with the parent (raised when
+the job is cancelled, just before the parent kills its busy workers) is checked between PDF pages;
+a stopped file returns ``FileStatus.CANCELLED`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def process_file(task: FileTask) -> FileOutcome:
     cached = cache.get(sha)
     if cached is not None:
         return FileOutcome(task.rel, FileStatus.CACHED, sha, cached.pages, len(cached.chunks))
-    outcome, entry = _parsed(task.path.name, data, sha, task.rel, task.chunk_size, task.chunk_overlap, _cancelled)
+    name, rel = task.path.name, task.rel
+    outcome, entry = _parsed(name, data, sha, rel, task.chunk_size, task.chunk_overlap, _cancelled)
     if entry is not None:
         cache.put(entry)
     return outcome
@@ -135,7 +136,13 @@ def parse_document(
 
 
 def _parsed(
-    name: str, data: bytes, sha: str, rel: str, chunk_size: int, chunk_overlap: int, cancelled: Callable[[], bool]
+    name: str,
+    data: bytes,
+    sha: str,
+    rel: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    cancelled: Callable[[], bool],
 ) -> tuple[FileOutcome, CacheEntry | None]:
     """``parse_document`` for a caller that already hashed ``data`` (``sha`` is its sha256)."""
     try:
