@@ -15,8 +15,9 @@ Contract:
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 - A source root that is missing or unreadable fails the job (:class:`SourceUnavailableError`)
   before anything is read: its files are never dropped silently.
-- With embeddings on, the embedder is checked before anything is read (a missing model folder, an
-  unreachable endpoint or one that answers unusable vectors fails the job with one line). When the
+- With embeddings on, the embedder is checked and identified before anything is read (a missing
+  model folder, an unreachable endpoint or one that answers unusable vectors fails the job with one
+  line; ``docmind.embed.identity`` says what identifies a model). When the
   index is rebuilt, the embed phase (``embed_phase``) gives every window of every chunk a vector,
   embedding only what the embedding cache lacks, and the index build writes them beside BM25. An
   embedder that fails midway fails the job (nothing published; finished batches stay cached).
@@ -38,8 +39,8 @@ from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
 from docmind.embed.cache import EmbeddingCache
-from docmind.embed.encoders import EmbedRequestError, probe
-from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec, embed_spec
+from docmind.embed.identity import identified
+from docmind.embed.spec import EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
@@ -105,7 +106,7 @@ def run_ingestion(
         task_executor(settings, pool, cancel, progress) as executor,
     ):
         _check_sources(sources)
-        spec = _checked_embedder(settings)
+        spec = _checked_embedder(settings, cache_root)
         if spec is None:  # with embeddings, the model's worker comes first and the parse workers go
             pool.prepare(warm_index_imports, None)  # the index build's imports overlap the last files
         scanned_ns = time.time_ns()
@@ -197,15 +198,10 @@ def _check_sources(sources: Sequence[Source]) -> None:
             )
 
 
-def _checked_embedder(settings: Settings) -> EmbedSpec | None:
-    """The job's embedder, checked before any work (an endpoint must answer a probe)."""
+def _checked_embedder(settings: Settings, cache_root: Path) -> EmbedSpec | None:
+    """The job's embedder, checked and identified before any work (an endpoint must answer a probe)."""
     spec = embed_spec(settings)
-    if spec is not None and spec.kind == "http":
-        try:
-            probe(spec)
-        except EmbedRequestError as exc:
-            raise EmbedderUnavailableError(f"{exc} (DOCMIND_EMBED_URL)") from exc
-    return spec
+    return identified(spec, cache_root) if spec is not None else None
 
 
 def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) -> EmbeddingInfo:
@@ -218,6 +214,7 @@ def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) 
         fingerprint=spec.fingerprint,
         window=spec.window,
         tokenizer_dir=str(spec.tokenizer_dir),
+        canary=spec.canary,
         dims=built.dims,
         windows=built.windows,
         coverage=embedded.coverage,

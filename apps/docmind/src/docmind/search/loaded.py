@@ -105,5 +105,6 @@ def _open_dense(folder: Path, info: EmbeddingInfo | None) -> DenseIndex | None:
         window=info.window,
         batch=1,
         tokenizer_dir=Path(info.tokenizer_dir),
+        canary=info.canary,
     )
     return DenseIndex(FaissVectorStore(faiss_index=index), parents, spec)
