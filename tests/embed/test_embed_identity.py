@@ -7,11 +7,12 @@ told to serve another model, vectors of another size, or noisy vectors, at the s
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from docmind.embed.identity import identified
-from docmind.embed.spec import embed_spec, packaged_model_dir
+from docmind.embed.spec import EmbedSpec, embed_spec, packaged_model_dir
 from docmind.search import SearchModeError, search
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
@@ -101,3 +102,28 @@ def test_a_local_model_is_identified_by_the_content_of_its_files_hashed_once(
     changed = identified(spec, cache)
     assert opened == [weights]
     assert changed.identity != first.identity and changed.fingerprint != first.fingerprint
+
+
+class _Stop(Exception):
+    """What the job's checkpoint raises on a cancel."""
+
+
+def test_hashing_a_new_model_stops_at_a_checkpoint_and_remembers_nothing_partial(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(bytes(range(256)) * 4096 * 8)  # 8 MiB: 8 blocks
+    spec = EmbedSpec("local", str(model), "", "big", "", 256, 32, model)
+    blocks: list[int] = []
+
+    def stop_at_the_third_block() -> None:
+        blocks.append(len(blocks))
+        if len(blocks) == 3:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        identified(spec, tmp_path / "cache", stop_at_the_third_block)
+    assert len(blocks) == 3
+    whole = identified(spec, tmp_path / "cache")
+    copy = shutil.copytree(model, tmp_path / "copy")
+    again = identified(replace(spec, model=str(copy)), tmp_path / "cache")
+    assert whole.identity == again.identity  # the stopped hash was not remembered for the first path

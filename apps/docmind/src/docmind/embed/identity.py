@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,8 +52,11 @@ _SCHEMA = (
 )
 
 
-def identified(spec: EmbedSpec, cache_root: Path) -> EmbedSpec:
+def identified(spec: EmbedSpec, cache_root: Path, checkpoint: Callable[[], None] = lambda: None) -> EmbedSpec:
     """``spec`` with its identity (and, for an endpoint, its canary); see the module docstring.
+
+    ``checkpoint`` is called before each block of a model file that is hashed; whatever it raises
+    stops the hashing (a cancel: hashing a new model of gigabytes takes seconds).
 
     Raises:
         EmbedderUnavailableError: a model file cannot be read, or the endpoint does not answer the
@@ -60,7 +64,7 @@ def identified(spec: EmbedSpec, cache_root: Path) -> EmbedSpec:
     """
     with _Records(cache_root) as records:
         if spec.kind == "local":
-            return replace(spec, identity=_folder_identity(Path(spec.model), records))
+            return replace(spec, identity=_folder_identity(Path(spec.model), records, checkpoint))
         try:
             vector = EndpointEncoder(spec, timeout=PROBE_TIMEOUT_S).encode([CANARY_TEXT])[0]
         except EmbedRequestError as exc:
@@ -86,13 +90,13 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b)) / norms if norms else 0.0
 
 
-def _folder_identity(folder: Path, records: _Records) -> str:
+def _folder_identity(folder: Path, records: _Records, checkpoint: Callable[[], None]) -> str:
     """A digest of every file's relative path and content digest (hidden files left out)."""
     digest = hashlib.sha256()
     try:
         for path in sorted(_files(folder)):
             relative = path.relative_to(folder).as_posix()
-            digest.update(f"{relative}\0{records.file_digest(path)}\n".encode())
+            digest.update(f"{relative}\0{records.file_digest(path, checkpoint)}\n".encode())
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise EmbedderUnavailableError(f"cannot read the embedding model in {folder}: {reason}") from exc
@@ -124,8 +128,10 @@ class _Records:
     def __exit__(self, *exc: object) -> None:
         self._db.close()
 
-    def file_digest(self, path: Path) -> str:
+    def file_digest(self, path: Path, checkpoint: Callable[[], None]) -> str:
         """The sha256 of ``path``'s content, read only when its size or modification time is new.
+
+        ``checkpoint`` runs before each block read (see `identified`).
 
         Raises:
             OSError: the file cannot be read.
@@ -140,7 +146,11 @@ class _Records:
             return str(row[0])
         sha = hashlib.sha256()
         with path.open("rb") as handle:
-            while block := handle.read(_HASH_BLOCK):
+            while True:
+                checkpoint()
+                block = handle.read(_HASH_BLOCK)
+                if not block:
+                    break
                 sha.update(block)
         with self._db:
             self._db.execute(

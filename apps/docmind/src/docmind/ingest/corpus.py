@@ -3,13 +3,14 @@
 Sources are folders (walked recursively) or single files. Hidden files and folders are
 skipped; symlinks are followed only while they stay inside their source; symlink loops,
 unsupported extensions and files over the size limit are reported as skipped with a reason.
-Scanning never reads file contents.
+Scanning never reads file contents. A scan of a large tree takes seconds: the caller's
+``checkpoint`` runs before each folder and each file, and may raise to stop it (a cancel).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,12 +63,15 @@ class Corpus:
         return sum(f.size for f in self.files)
 
 
-def scan(sources: Iterable[Source], *, max_file_bytes: int) -> Corpus:
+def scan(
+    sources: Iterable[Source], *, max_file_bytes: int, checkpoint: Callable[[], None] = lambda: None
+) -> Corpus:
     """Walk every source and classify each file found.
 
     Args:
         sources: roots to scan; a missing root is reported as skipped, not raised.
         max_file_bytes: files larger than this are skipped with a reason (never read).
+        checkpoint: called before each folder and each file; whatever it raises stops the scan.
 
     Returns:
         The corpus with files sorted by their relative name.
@@ -75,7 +79,8 @@ def scan(sources: Iterable[Source], *, max_file_bytes: int) -> Corpus:
     files: dict[str, CorpusFile] = {}
     skipped: list[SkippedFile] = []
     for source in sources:
-        for entry in _walk(source, skipped):
+        for entry in _walk(source, skipped, checkpoint):
+            checkpoint()
             rel = _display_name(source, entry)
             reason = _reject_reason(entry, max_file_bytes)
             if reason:
@@ -105,7 +110,7 @@ def unavailable_reason(root: Path) -> str:
     return "not a folder or a regular file" if root.exists() else "no such folder"
 
 
-def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
+def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], None]) -> Iterator[Path]:
     root = source.path
     if not root.exists():
         skipped.append(SkippedFile(str(root), source.label, "source not found"))
@@ -121,6 +126,7 @@ def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
         skipped.append(SkippedFile(where, source.label, err.strerror or "unreadable"))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
+        checkpoint()
         current = Path(dirpath)
         stat = current.stat()
         if (stat.st_dev, stat.st_ino) in seen_dirs:

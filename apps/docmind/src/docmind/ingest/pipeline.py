@@ -7,10 +7,16 @@ Contract:
   processes here, or Ray (``settings.executor``); the index build runs in a local worker process.
   This thread hashes files, looks up the cache, reports progress, decides on cancel and publishes.
   With Ray, the cluster is reached before anything is read (an unreachable address fails the job).
-- Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
-  during the index build (its worker is killed); on cancel the workspace is removed, nothing is
-  published and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary
-  files of cache writes cut short by a kill are swept once the workers are gone.
+- Cancellation (``cancel`` event) is honoured at every step until the publish: between folders and
+  files of the scan, between blocks of a model file being hashed, between files (hashing, parsing),
+  between PDF pages (in workers), between embedding batches, during the index build (its worker is
+  killed) and between files of the seal. On cancel the workspace is removed, nothing is published
+  and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary files of
+  cache writes cut short by a kill are swept once the workers are gone. The publish itself (a
+  rename and the ``CURRENT`` replace) is the point of no return: a cancel that comes during it or
+  after it (during the retention that follows) changes nothing, the snapshot is published and
+  the job succeeds. The endpoint probe at the start is not interrupted (it times out after
+  ``PROBE_TIMEOUT_S``).
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 - A source root that is missing or unreadable fails the job (:class:`SourceUnavailableError`)
@@ -32,7 +38,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from docmind_jobs import JobFailed
@@ -105,12 +111,13 @@ def run_ingestion(
         WorkerPool(settings.workers, cancel) as pool,
         task_executor(settings, pool, cancel, progress) as executor,
     ):
+        checkpoint = _checkpoint(cancel)
         _check_sources(sources)
-        spec = _checked_embedder(settings, cache_root)
+        spec = _checked_embedder(settings, cache_root, checkpoint)
         if spec is None:  # with embeddings, the model's worker comes first and the parse workers go
             pool.prepare(warm_index_imports, None)  # the index build's imports overlap the last files
         scanned_ns = time.time_ns()
-        corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
+        corpus = scan(sources, max_file_bytes=settings.max_file_bytes, checkpoint=checkpoint)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
         progress.phase = PHASE_PARSE
         progress.emit(f"{len(corpus.files)} files to ingest", force=True)
@@ -171,7 +178,7 @@ def run_ingestion(
             if spec is not None and embedded is not None and built.dims:
                 listing = listing.model_copy(update={"embedding": _embedding_info(spec, embedded, built)})
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
-        workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
+        workspace.seal_all(checkpoint)  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
         progress.item = None
         progress.emit("publishing the snapshot", force=True)
@@ -198,10 +205,22 @@ def _check_sources(sources: Sequence[Source]) -> None:
             )
 
 
-def _checked_embedder(settings: Settings, cache_root: Path) -> EmbedSpec | None:
+def _checkpoint(cancel: threading.Event) -> Callable[[], None]:
+    """A check for the steps that take no cancel event (scan, model hashing, seal): raises on cancel."""
+
+    def checkpoint() -> None:
+        if cancel.is_set():
+            raise IngestCancelled
+
+    return checkpoint
+
+
+def _checked_embedder(
+    settings: Settings, cache_root: Path, checkpoint: Callable[[], None]
+) -> EmbedSpec | None:
     """The job's embedder, checked and identified before any work (an endpoint must answer a probe)."""
     spec = embed_spec(settings)
-    return identified(spec, cache_root) if spec is not None else None
+    return identified(spec, cache_root, checkpoint) if spec is not None else None
 
 
 def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) -> EmbeddingInfo:
