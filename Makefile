@@ -37,8 +37,8 @@ lint: setup
 	$(UV) run lint-imports
 
 test: lint browser
-	$(UV) run pytest tests -q
-	$(UV) run pytest e2e -q
+	$(UV) run pytest tests -q -rs
+	$(UV) run pytest e2e -q -rs
 
 bench: setup
 	$(UV) run python -m tests.benchmarks.run

@@ -4,7 +4,6 @@ server-log checks, soft screenshot comparison, and the review page written at se
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from e2e.documents import E2ECorpus, build_corpus
 from e2e.review_page import write_review_page
 from e2e.server import REPO, StreamlitServer
 from e2e.visual import VisualReview
+from tests.support.browser import chromium_executable
 
 ARTIFACTS = REPO / "artifacts" / "e2e"
 BASELINES = Path(__file__).resolve().parent / "__snapshots__"
@@ -84,20 +84,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # -- browser --------------------------------------------------------------------------------------------
-
-
-def chromium_executable() -> str | None:
-    """``DOCMIND_CHROMIUM`` (a path, or ``bundled``: Playwright's own browser), else ``chromium`` on PATH."""
-    chosen = os.environ.get("DOCMIND_CHROMIUM", "")
-    if chosen == "bundled":
-        return None
-    if chosen:
-        return chosen
-    for name in ("chromium", "chromium-browser", "chromium-headless-shell"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.exit("no Chromium found: run `make browser`, or set DOCMIND_CHROMIUM (a path, or `bundled`)", 2)
 
 
 @pytest.fixture(scope="session")

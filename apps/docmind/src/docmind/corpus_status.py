@@ -79,9 +79,9 @@ def snapshot_listing(store: SnapshotStore, snapshot_id: str | None) -> CorpusLis
 
 
 def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: int) -> list[DocumentRow]:
-    """Scan ``sources`` and compare each file with the active snapshot."""
-    current = store.current()
-    listing = snapshot_listing(store, current.id if current else None)
+    """Scan ``sources`` and compare each file with the active snapshot (read through its retrying open)."""
+    with store.open_current() as active:
+        listing = snapshot_listing(store, active.name if active else None)
     published = {f.path: f for f in listing.files} if listing else {}
     corpus = scan(sources, max_file_bytes=max_file_bytes)
     known = hash_memo.lookup()

@@ -11,7 +11,7 @@ import logging
 import os
 import stat
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -93,7 +93,7 @@ class Workspace:
         self._finalizer.detach()
         _discard(self.path, self._lease)
 
-    def seal_all(self) -> int:
+    def seal_all(self, checkpoint: Callable[[], None] = lambda: None) -> int:
         """Fsync and hash every file now in the workspace, so that `commit` need not; return how many.
 
         For writers that have finished their files before they commit: the bytes are hashed while still
@@ -101,6 +101,10 @@ class Workspace:
         modification and change times, inode). A file written after its seal shows a new stamp and is
         hashed again at commit, so sealing saves work but never puts a stale checksum in a manifest.
         Files added after the call are hashed at commit as usual.
+
+        Args:
+            checkpoint: Called before each file; whatever it raises stops the sealing and propagates
+                (a writer's cancel). Files sealed so far stay sealed, the others are hashed at commit.
 
         Raises:
             SnapshotCommitError: The workspace holds an entry `commit` would refuse (see its step 1).
@@ -110,6 +114,7 @@ class Workspace:
         if self._closed:
             raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
         for relative in _check_tree(self.path):
+            checkpoint()
             self._sealed[relative] = (_fsync_and_hash(self.path, relative), _stamp(self.path / relative))
         return len(self._sealed)
 

@@ -11,8 +11,6 @@ from docmind_jobs import JobRecord, JobState
 from docmind_snapshots import RecoveryReport, SnapshotError, SnapshotInfo
 
 from docmind.cli.context import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, open_service
-from docmind.embed.encoders import EmbedRequestError
-from docmind.embed.spec import EmbedderUnavailableError
 from docmind.job_view import outcome_sentence
 from docmind.search import NoSnapshotError, SearchModeError
 from docmind.search import search as run_search
@@ -79,12 +77,14 @@ def search(args: argparse.Namespace) -> int:
     service = open_service(args)
     try:
         result = run_search(service.store, args.query, k=args.k, mode=args.mode)
-    except (NoSnapshotError, SearchModeError, EmbedderUnavailableError, EmbedRequestError) as exc:
+    except (NoSnapshotError, SearchModeError) as exc:
         return fail(str(exc))
     finally:
         service.close()
     if result.keyword_only:
         print("note: the active snapshot is keyword-only (no vectors): BM25 search", file=sys.stderr)
+    if result.fallback:
+        print(f"note: {result.fallback}: BM25 search only", file=sys.stderr)
     if args.json:
         _emit_json([hit.model_dump(mode="json") for hit in result.hits])
         return EXIT_OK

@@ -5,7 +5,8 @@ skipped; symlinks are followed only while they stay inside their source; symlink
 unsupported extensions and files over the size limit are reported as skipped with a reason.
 A source folder in which the walk finds no file at all is reported as empty (the managed
 ``documents`` folder excepted: it is empty whenever everything lives in sources).
-Scanning never reads file contents.
+Scanning never reads file contents. A scan of a large tree takes seconds: the caller's
+``checkpoint`` runs before each folder and each file, and may raise to stop it (a cancel).
 """
 
 from __future__ import annotations
@@ -75,7 +76,11 @@ class Corpus:
 
 
 def scan(
-    sources: Iterable[Source], *, max_file_bytes: int, on_found: Callable[[int], None] | None = None
+    sources: Iterable[Source],
+    *,
+    max_file_bytes: int,
+    on_found: Callable[[int], None] | None = None,
+    checkpoint: Callable[[], None] = lambda: None,
 ) -> Corpus:
     """Walk every source and classify each file found.
 
@@ -83,6 +88,7 @@ def scan(
         sources: roots to scan; a missing root is reported as skipped, not raised.
         max_file_bytes: files larger than this are skipped with a reason (never read).
         on_found: told how many files were found so far, after each one (a long walk shows it moves).
+        checkpoint: called before each folder and each file; whatever it raises stops the scan.
 
     Returns:
         The corpus with files sorted by their relative name.
@@ -92,7 +98,8 @@ def scan(
     empty: list[str] = []
     for source in sources:
         before = len(files) + len(skipped)
-        for entry in _walk(source, skipped):
+        for entry in _walk(source, skipped, checkpoint):
+            checkpoint()
             rel = _display_name(source, entry)
             reason = _reject_reason(entry, max_file_bytes)
             if reason:
@@ -144,7 +151,7 @@ def unavailable_reason(root: Path) -> str:
     return "not a folder or a regular file" if root.exists() else "no such folder"
 
 
-def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
+def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], None]) -> Iterator[Path]:
     root = source.path
     if not root.exists():
         skipped.append(SkippedFile(str(root), source.label, "source not found"))
@@ -160,6 +167,7 @@ def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
         skipped.append(SkippedFile(where, source.label, err.strerror or "unreadable"))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
+        checkpoint()
         current = Path(dirpath)
         stat = current.stat()
         if (stat.st_dev, stat.st_ino) in seen_dirs:

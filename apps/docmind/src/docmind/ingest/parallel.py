@@ -8,8 +8,9 @@ parent is in :mod:`docmind.ingest.worker_lifecycle`.
 
 Each worker owns a pipe and runs one task at a time, so the parent always knows which task a
 worker holds, and whose progress notes (``task_progress.TaskProgress``) it reads before the reply:
-a worker that dies (a parser crash, the OOM killer) fails only its own file and is replaced;
-nothing waits forever. Every wait of the caller checks the cancel event, starting a
+a worker that dies (a parser crash, the OOM killer) fails only its own file and is replaced; one
+that died while idle is replaced when the next task is sent to it, and that task runs in the new
+worker; nothing waits forever. Every wait of the caller checks the cancel event, starting a
 worker included (the first start of a program waits for the forkserver's preload, seconds): a
 cancel abandons the work at once, and busy workers are killed. Killing is safe because every
 write a worker makes is an atomic rename into the chunk cache or lands inside the job's snapshot
@@ -227,9 +228,30 @@ class WorkerPool:
         idle = next((w for w in self._workers if w.task is None), None)
         return idle if idle is not None else self._spawn()
 
-    def _dispatch(self, worker: _Worker, fn: Callable[[Any], Any], argument: Any) -> None:
+    def _dispatch(self, worker: _Worker, fn: Callable[[Any], Any], argument: Any) -> _Worker:
+        """Hand ``fn(argument)`` to ``worker``; return the worker that took it.
+
+        A worker that died while idle (the OOM killer, a kill by hand) is found by the send: it is
+        reaped and a new worker takes the task. A new worker that cannot take it either fails the
+        call with ``WorkerStartError``.
+        """
+        try:
+            worker.conn.send((fn, argument))
+        except OSError:  # BrokenPipeError, ConnectionResetError: nobody reads the other end
+            self._discard(worker)
+            worker = self._spawn()
+            try:
+                worker.conn.send((fn, argument))
+            except OSError as exc:
+                self._discard(worker)
+                raise WorkerStartError(f"a new worker process died before its first task: {exc}") from exc
         worker.task = argument
-        worker.conn.send((fn, argument))
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        """Forget a worker whose pipe is broken, reaping its process."""
+        self._workers.remove(worker)
+        _reap(worker)
 
     def process_files(
         self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
@@ -285,8 +307,7 @@ class WorkerPool:
             WorkerCrashedError: the worker died.
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """
-        worker = self._prepared_worker() or self._idle_worker()
-        self._dispatch(worker, fn, argument)
+        worker = self._dispatch(self._prepared_worker() or self._idle_worker(), fn, argument)
         while True:
             for _, result in self._finished([worker]):
                 if isinstance(result, TaskProgress):
@@ -311,7 +332,7 @@ class WorkerPool:
         if idle is None and len(self._workers) < self._size:
             idle = self._spawn()
         if idle is not None:
-            self._dispatch(idle, *self._preparation)
+            idle = self._dispatch(idle, *self._preparation)
             idle.task = _PREPARING
             self._preparation, self._prepared = None, idle
 

@@ -7,16 +7,23 @@ Contract:
   processes here, or Ray (``settings.executor``); the index build runs in a local worker process.
   This thread hashes files, looks up the cache, reports progress, decides on cancel and publishes.
   With Ray, the cluster is reached before anything is read (an unreachable address fails the job).
-- Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
-  during the index build (its worker is killed); on cancel the workspace is removed, nothing is
-  published and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary
-  files of cache writes cut short by a kill are swept once the workers are gone.
+- Cancellation (``cancel`` event) is honoured at every step until the publish: between folders and
+  files of the scan, between blocks of a model file being hashed, between files (hashing, parsing),
+  between PDF pages (in workers), between embedding batches, during the index build (its worker is
+  killed) and between files of the seal. On cancel the workspace is removed, nothing is published
+  and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary files of
+  cache writes cut short by a kill are swept once the workers are gone. The publish itself (a
+  rename and the ``CURRENT`` replace) is the point of no return: a cancel that comes during it or
+  after it (during the retention that follows) changes nothing, the snapshot is published and
+  the job succeeds. The endpoint probe at the start is not interrupted (it times out after
+  ``PROBE_TIMEOUT_S``).
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 - A source root that is missing or unreadable fails the job (:class:`SourceUnavailableError`)
   before anything is read: its files are never dropped silently.
-- With embeddings on, the embedder is checked before anything is read (a missing model folder, an
-  unreachable endpoint or one that answers unusable vectors fails the job with one line). When the
+- With embeddings on, the embedder is checked and identified before anything is read (a missing
+  model folder, an unreachable endpoint or one that answers unusable vectors fails the job with one
+  line; ``docmind.embed.identity`` says what identifies a model). When the
   index is rebuilt, the embed phase (``embed_phase``) gives every window of every chunk a vector,
   embedding only what the embedding cache lacks, and the index build writes them beside BM25. An
   embedder that fails midway fails the job (nothing published; finished batches stay cached).
@@ -34,15 +41,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
 from docmind.embed.cache import EmbeddingCache
-from docmind.embed.encoders import EmbedRequestError, probe
-from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec, embed_spec
+from docmind.embed.identity import identified
+from docmind.embed.spec import EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.changes import (
     Change,
@@ -128,8 +135,9 @@ def run_ingestion(
         WorkerPool(settings.workers, cancel) as pool,
         task_executor(settings, pool, cancel, progress) as executor,
     ):
+        checkpoint = _checkpoint(cancel)
         _check_sources(sources)
-        spec = _checked_embedder(settings)
+        spec = _checked_embedder(settings, cache_root, checkpoint)
         # The last files' parsing overlaps what comes next: the embedding model loads in the worker
         # that will embed, or the index build's imports in the one that will build.
         if spec is not None:
@@ -141,6 +149,7 @@ def run_ingestion(
             sources,
             max_file_bytes=settings.max_file_bytes,
             on_found=lambda found: progress.emit(f"scanning sources ({found:,} files found)"),
+            checkpoint=checkpoint,
         )
         progress.files_skipped, progress.sources_empty = len(corpus.skipped), len(corpus.empty_sources)
         active = active_listing(store)
@@ -209,7 +218,7 @@ def run_ingestion(
                 listing = listing.model_copy(update={"embedding": _embedding_info(spec, embedded, built)})
         (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
         progress.emit("checksumming the snapshot's files", force=True)
-        workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
+        workspace.seal_all(checkpoint)  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
         progress.item = None
         progress.emit("publishing the snapshot", force=True)
@@ -234,15 +243,22 @@ def _check_sources(sources: Sequence[Source]) -> None:
             )
 
 
-def _checked_embedder(settings: Settings) -> EmbedSpec | None:
-    """The job's embedder, checked before any work (an endpoint must answer a probe)."""
+def _checkpoint(cancel: threading.Event) -> Callable[[], None]:
+    """A check for the steps that take no cancel event (scan, model hashing, seal): raises on cancel."""
+
+    def checkpoint() -> None:
+        if cancel.is_set():
+            raise IngestCancelled
+
+    return checkpoint
+
+
+def _checked_embedder(
+    settings: Settings, cache_root: Path, checkpoint: Callable[[], None]
+) -> EmbedSpec | None:
+    """The job's embedder, checked and identified before any work (an endpoint must answer a probe)."""
     spec = embed_spec(settings)
-    if spec is not None and spec.kind == "http":
-        try:
-            probe(spec)
-        except EmbedRequestError as exc:
-            raise EmbedderUnavailableError(f"{exc} (DOCMIND_EMBED_URL)") from exc
-    return spec
+    return identified(spec, cache_root, checkpoint) if spec is not None else None
 
 
 def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) -> EmbeddingInfo:
@@ -255,6 +271,7 @@ def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) 
         fingerprint=spec.fingerprint,
         window=spec.window,
         tokenizer_dir=str(spec.tokenizer_dir),
+        canary=spec.canary,
         dims=built.dims,
         windows=built.windows,
         coverage=embedded.coverage,

@@ -42,6 +42,8 @@ class EmbeddingInfo(BaseModel):
         fingerprint: The embedder fingerprint the vectors were cached under.
         window: Window size in word pieces, special tokens included.
         tokenizer_dir: The folder whose tokenizer cut the windows.
+        canary: An endpoint's vector for the canary text, rounded (``docmind.embed.identity``); a
+            search refuses the vectors when the endpoint answers another one. Empty for a local model.
         dims: Vector size.
         windows: Windows (vectors) in the snapshot.
         coverage: Fraction of the chunks' word pieces inside some window (1.0: nothing truncated).
@@ -57,6 +59,7 @@ class EmbeddingInfo(BaseModel):
     fingerprint: str
     window: int
     tokenizer_dir: str
+    canary: tuple[float, ...] = ()
     dims: int
     windows: int
     coverage: float

@@ -54,19 +54,21 @@ class LoadedSnapshot:
         return self.bm25.corpus[ordinal]
 
 
-_loaded: OrderedDict[str, LoadedSnapshot] = OrderedDict()
+_loaded: OrderedDict[tuple[Path, str], LoadedSnapshot] = OrderedDict()
+"""Opened snapshots by (store root, id): two data dirs may hold snapshots of the same id."""
 _loaded_lock = threading.Lock()
 
 
 def loaded_snapshot(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
     """The snapshot ``snapshot_id`` opened for search (from the small cache of opened snapshots)."""
+    key = (store.root, snapshot_id)
     with _loaded_lock:
-        if snapshot_id in _loaded:
-            _loaded.move_to_end(snapshot_id)
-            return _loaded[snapshot_id]
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key]
     snapshot = _open(store, snapshot_id)
     with _loaded_lock:
-        _loaded[snapshot_id] = snapshot
+        _loaded[key] = snapshot
         while len(_loaded) > _MAX_LOADED:
             _loaded.popitem(last=False)
     return snapshot
@@ -103,5 +105,6 @@ def _open_dense(folder: Path, info: EmbeddingInfo | None) -> DenseIndex | None:
         window=info.window,
         batch=1,
         tokenizer_dir=Path(info.tokenizer_dir),
+        canary=info.canary,
     )
     return DenseIndex(FaissVectorStore(faiss_index=index), parents, spec)
