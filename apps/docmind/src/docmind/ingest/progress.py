@@ -69,9 +69,9 @@ class IngestProgress:
     ``files_skipped`` and ``sources_empty`` (from the scan on) and ``changed`` (0 once the job
     found nothing to publish) ride in every event's counts, so the last event tells viewers how
     the job ended. The event's message is the last one given to ``emit`` (what the job is doing:
-    "scanning sources", "loading the embedding model"…); items handed to workers (files, the model,
-    the index) are listed with their size and running time until they finish (``start_item`` /
-    ``finish_item``).
+    "scanning sources", "loading the embedding model"…); items handed to workers (files, the
+    embedding model while it loads) are listed with their size and running time until they finish
+    (``start_item`` / ``finish_item``).
     """
 
     reporter: Reporter
