@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from docmind.ingest.eta import EtaEstimator
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.progress import IngestProgress
+from docmind.ingest.progress import INDEX_IMPORT_SECONDS, IngestProgress
 from docmind.ingest.task_progress import TaskProgress
 from docmind.ingest.work_costs import (
     FILE_SECONDS,
@@ -176,3 +176,20 @@ def test_the_wait_for_a_starting_worker_is_not_counted_as_parsing() -> None:
     # build's prediction (a tenth of the parsing, done and to come) comes on top.
     index = INDEX_PER_PARSE * (2.0 + 2.0)
     assert 1.0 < events.counts[-1]["eta_s"] <= 1.0 + index
+
+
+def test_a_build_that_imports_its_libraries_first_is_predicted_longer_on_a_slow_machine() -> None:
+    def predicted(imports: bool) -> float:
+        progress, clock, events = _progress()
+        if imports:
+            progress.index_needs_imports("bm25")
+        progress.start_parse({"a.md": MB})
+        progress.start_item("a.md", MB)
+        clock.now = 2.0  # twice the reference machine's time for this file
+        progress.file_done("a.md", MB, FileStatus.INDEXED, 0, 100)
+        progress.start_index(100)
+        progress.emit(force=True)
+        return float(events.counts[-1]["eta_s"])
+
+    speed = 2.0 / (FILE_SECONDS + SECONDS_PER_MB["text"])
+    assert predicted(True) - predicted(False) == pytest.approx(INDEX_IMPORT_SECONDS["bm25"] * speed, abs=0.1)

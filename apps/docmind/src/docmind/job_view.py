@@ -6,7 +6,7 @@ down, and it is 100 on success. In the parse phase the bar moves by bytes (a fil
 counts the pages it has read), the label counts files. ``changed`` is false for a job that found
 nothing to publish (its ``snapshot_id`` is the snapshot that stays active). ``activity`` says what
 the job is doing ("scanning sources", "loading the embedding model"…) and ``in_flight`` has one
-line per item a worker holds (a file, the model being loaded, the index), with its size when it
+line per item a worker holds (a file, the embedding model while it loads), with its size when it
 has one and its running time, which keeps counting between events.
 
 A cancel the viewer has just asked for (``cancel_requested``) shows as ``Cancelling`` at once,

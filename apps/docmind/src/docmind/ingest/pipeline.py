@@ -86,6 +86,7 @@ from docmind.ingest.summary import (
     SkippedNote,
 )
 from docmind.ingest.worker import FileOutcome
+from docmind.ingest.worker_server import preloads_index_libraries
 from docmind.settings import Settings
 
 _NOT_IN_MANIFEST = {
@@ -144,6 +145,8 @@ def run_ingestion(
             pool.prepare(load_encoder, spec)
         else:
             pool.prepare(warm_index_imports, None)
+        if not preloads_index_libraries():  # the build's worker imports them: the ETA counts it
+            progress.index_needs_imports("vectors" if spec is not None else "bm25")
         scanned_ns = time.time_ns()
         corpus = scan(
             sources,

@@ -39,6 +39,9 @@ INDEX_WRITE_SHARE = 0.3
 """Writing the index files after the last chunk, as a share of the time taking the chunks in."""
 INDEX_MIN_SECONDS = 0.3
 """The index build must have reported this long before its own rate replaces the prediction."""
+INDEX_IMPORT_SECONDS = {"bm25": 0.8, "vectors": 4.0}
+"""Seconds one reference worker spends importing the index build's libraries (BM25; with vectors,
+FAISS and LlamaIndex's store too) when its worker server did not preload them (``docmind ingest``)."""
 
 
 class Reporter(Protocol):
@@ -66,9 +69,9 @@ class IngestProgress:
     ``files_skipped`` and ``sources_empty`` (from the scan on) and ``changed`` (0 once the job
     found nothing to publish) ride in every event's counts, so the last event tells viewers how
     the job ended. The event's message is the last one given to ``emit`` (what the job is doing:
-    "scanning sources", "loading the embedding model"…); items handed to workers (files, the model,
-    the index) are listed with their size and running time until they finish (``start_item`` /
-    ``finish_item``).
+    "scanning sources", "loading the embedding model"…); items handed to workers (files, the
+    embedding model while it loads) are listed with their size and running time until they finish
+    (``start_item`` / ``finish_item``).
     """
 
     reporter: Reporter
@@ -106,6 +109,7 @@ class IngestProgress:
     _index_rate: RateWindow = field(default_factory=RateWindow)
     _index_started: float = 0.0
     _index_predicted: float = 0.0
+    _index_imports: float = 0.0
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -115,6 +119,10 @@ class IngestProgress:
         self.phase = PHASE_PARSE
         self.files_total, self.bytes_total = len(sizes), sum(sizes.values())
         self._costs.plan(sizes, set(cached))
+
+    def index_needs_imports(self, libraries: str) -> None:
+        """The index build will import its ``libraries`` (``bm25`` or ``vectors``) first: predict that too."""
+        self._index_imports = INDEX_IMPORT_SECONDS[libraries]
 
     def start_item(self, name: str, size: int) -> None:
         """Note that ``name`` (``size`` bytes, 0 when it has no size) was handed to a worker now."""
@@ -257,9 +265,10 @@ class IngestProgress:
     def _index_prediction(self, now: float) -> float:
         """Seconds the index build will take: from the parse phase's measure, else a default per chunk.
 
-        With vectors the build cuts every chunk's windows again, as the embed phase's plan did.
+        With vectors the build cuts every chunk's windows again, as the embed phase's plan did; a
+        build that imports its libraries first spends that at this machine's measured speed.
         """
         predicted = self._costs.index_seconds(now)
         if predicted is None:
             predicted = INDEX_SECONDS_PER_CHUNK * self.chunks
-        return predicted + self._plan_seconds
+        return predicted + self._plan_seconds + self._index_imports * (self._costs.speed(now) or 1.0)

@@ -139,14 +139,14 @@ class ParseCosts:
 
     def seconds_left(self, now: float) -> float | None:
         """Seconds until every file is parsed, or ``None`` before enough was measured."""
-        speed, concurrency = self._speed(now), self._concurrency(now)
+        speed, concurrency = self.speed(now), self._concurrency(now)
         if speed is None or concurrency is None:
             return None
         return self._work_left(now, speed) / concurrency
 
     def index_seconds(self, now: float) -> float | None:
         """Seconds the index build will take, from the chunks (``None`` before a file was parsed)."""
-        speed = self._speed(now)
+        speed = self.speed(now)
         if speed is None or not self._parsed_chunks:
             return None
         per_chunk = self._busy_done / self._parsed_chunks
@@ -168,8 +168,11 @@ class ParseCosts:
         others = sum(size / _MB * SECONDS_PER_MB[k] for k, size in self._waiting_bytes.items() if k != "pdf")
         return self._waiting_files * FILE_SECONDS + pdf + others
 
-    def _speed(self, now: float) -> float | None:
-        """Worker-seconds per reference second, from finished files and the read part of those in flight."""
+    def speed(self, now: float) -> float | None:
+        """This machine's worker-seconds per reference second (``None`` before enough was measured).
+
+        Measured on the files parsed, and on the part read of those in flight.
+        """
         busy, reference, unread = self._busy_done, self._reference_done, self._waiting_reference()
         for item in self._flight.values():
             cost = self._reference(item)
