@@ -24,7 +24,8 @@ Contract:
   (``changes.change_between``), nothing is published: the summary has ``changed=False`` and the
   active snapshot's id, and retention does not run.
 - The summary and the published ``corpus.json`` name the files the active snapshot had in its
-  index that the new snapshot no longer has (``files_removed``).
+  index that the new snapshot no longer has (``files_removed``). The summary (also the snapshot's
+  metadata) names the Ray workers that parsed files (``ray_workers``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from docmind.ingest.summary import (
     FailedFile,
     FileRecord,
     IngestSummary,
+    ray_workers_of,
 )
 from docmind.ingest.worker import FileOutcome
 from docmind.settings import Settings
@@ -139,7 +141,7 @@ def run_ingestion(
             if cancel.is_set():
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
-            return _unchanged(active[0], active[1], records, progress, started)
+            return _unchanged(active[0], active[1], records, outcomes, progress, started)
         embedded: EmbedResult | None = None
         if (
             change is Change.LISTING
@@ -176,7 +178,7 @@ def run_ingestion(
         progress.emit("publishing the snapshot", force=True)
         if cancel.is_set():
             raise IngestCancelled
-        summary = _summary(records, removed, progress, started, listing.embedding, embedded)
+        summary = _summary(records, outcomes, removed, progress, started, listing.embedding, embedded)
         metadata = summary.model_dump(
             exclude={"event", "snapshot_id", "changed", "files_failed", "files_removed_sample"}
         )
@@ -228,6 +230,7 @@ def _unchanged(
     active_id: str,
     previous: CorpusListing,
     records: list[FileRecord],
+    outcomes: dict[str, FileOutcome],
     progress: IngestProgress,
     started: float,
 ) -> IngestSummary:
@@ -235,7 +238,7 @@ def _unchanged(
     progress.item = None
     progress.changed = False
     progress.emit(f"nothing changed; {active_id} stays active", force=True)
-    summary = _summary(records, [], progress, started, previous.embedding, None)
+    summary = _summary(records, outcomes, [], progress, started, previous.embedding, None)
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
@@ -264,6 +267,7 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
 
 def _summary(
     records: list[FileRecord],
+    outcomes: dict[str, FileOutcome],
     removed: list[str],
     progress: IngestProgress,
     started: float,
@@ -292,6 +296,7 @@ def _summary(
         windows_cached=windows - (embedded.windows_embedded if embedded else 0),
         coverage=embedding.coverage if embedding else None,
         embed_seconds=embedded.seconds if embedded else 0.0,
+        ray_workers=ray_workers_of(outcomes.values()),
         seconds=round(time.monotonic() - started, 3),
     )
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -88,15 +89,49 @@ def start_connecting(address: str, workers: int) -> _Connection:
 
 def disconnect() -> None:
     """End this process's Ray connection (and the runtime it started, if any); the next job connects anew."""
+    connection = _take()
+    if connection is not None:
+        connection.done.wait()
+        _shut_down(connection)
+
+
+def end_in_background() -> threading.Event | None:
+    """As this process ends: start ending its Ray connection; return an event set once it has ended.
+
+    With no connection the event is already set. ``None``: a connection is still being made, and
+    ``ray.init`` cannot be interrupted (it may take many seconds more). The process must then end
+    without Python's finalization (``os._exit``), which would otherwise run beside ``ray.init``'s
+    threads (measured: an abort and a C++ stack dump). A local runtime's processes die with the
+    process whichever way it ends (their parent-death signal).
+    """
+    ended = threading.Event()
+    connection = _take()
+    if connection is None:
+        ended.set()
+        return ended
+    if not connection.done.is_set():
+        return None
+
+    def shut_down() -> None:
+        _shut_down(connection)
+        ended.set()
+
+    threading.Thread(target=shut_down, name="docmind-ray-shutdown", daemon=True).start()
+    return ended
+
+
+def _take() -> _Connection | None:
     global _current
     with _lock:
         connection, _current = _current, None
-    if connection is None:
-        return
-    connection.done.wait()
-    import ray
+    return connection
 
-    ray.shutdown()
+
+def _shut_down(connection: _Connection) -> None:
+    """``ray.shutdown`` (a local runtime stops, a cluster is left); the connecting thread may end."""
+    ray = sys.modules.get("ray")  # not there: Ray is not installed, so nothing of it runs
+    if ray is not None:
+        ray.shutdown()
     connection.released.set()
 
 

@@ -9,14 +9,16 @@ disk outlives the task. Workers run at the lower CPU priority of the local ones.
 
 from __future__ import annotations
 
+import os
+import socket
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from docmind.ingest.cache import CacheEntry
-from docmind.ingest.worker import FileOutcome, parse_document
+from docmind.ingest.worker import FileOutcome, RayWorker, parse_document
 from docmind.ingest.worker_lifecycle import lower_priority
 
 _lowered = False
@@ -34,7 +36,11 @@ class RemoteFile:
 
 
 def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, CacheEntry | None]:
-    """Parse and split ``file``, from ``data`` when given, else from its path; never raises for a bad file."""
+    """Parse and split ``file``, from ``data`` when given, else from its path; never raises for a bad file.
+
+    The outcome names this worker (``FileOutcome.ray_worker``): the job's summary says which Ray
+    workers did the work.
+    """
     _lower_priority_once()
     if data is None:
         return _parse(file, file.path)
@@ -45,7 +51,14 @@ def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, Cac
 
 
 def _parse(file: RemoteFile, path: Path) -> tuple[FileOutcome, CacheEntry | None]:
-    return parse_document(path, file.rel, file.sha256, file.chunk_size, file.chunk_overlap, _never)
+    outcome, entry = parse_document(path, file.rel, file.sha256, file.chunk_size, file.chunk_overlap, _never)
+    return replace(outcome, ray_worker=_this_worker()), entry
+
+
+def _this_worker() -> RayWorker:
+    import ray  # this module runs on Ray workers, where Ray is loaded already
+
+    return RayWorker(socket.gethostname(), ray.get_runtime_context().get_node_id(), os.getpid())
 
 
 def _never() -> bool:

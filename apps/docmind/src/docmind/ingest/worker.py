@@ -42,8 +42,20 @@ class FileTask:
 
 
 @dataclass(frozen=True)
+class RayWorker:
+    """The Ray worker process that parsed a file: the machine, the Ray node and the process id."""
+
+    host: str
+    node_id: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class FileOutcome:
-    """The result of one file; ``error`` is a human reason when ``status`` is failed."""
+    """The result of one file; ``error`` is a human reason when ``status`` is failed.
+
+    ``ray_worker`` names the Ray worker that parsed the file (``None``: a worker of this machine).
+    """
 
     rel: str
     status: FileStatus
@@ -51,6 +63,7 @@ class FileOutcome:
     pages: int = 0
     chunks: int = 0
     error: str = ""
+    ray_worker: RayWorker | None = None
 
 
 @dataclass(frozen=True)
