@@ -41,16 +41,14 @@ class RayHead:
         raise AssertionError("the head node has no raylet")
 
 
-def head_env() -> dict[str, str]:
-    """The environment of the head and of the drivers that join it."""
-    return {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"}
+HEAD_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"}
+"""What the head's environment and the environment of the drivers that join it add."""
 
 
 def _joinable(address: str) -> bool:
     probe = "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); ray.shutdown()"
-    done = subprocess.run(
-        [sys.executable, "-c", probe, address], capture_output=True, env=head_env(), check=False
-    )
+    env = {**os.environ, **HEAD_ENV}
+    done = subprocess.run([sys.executable, "-c", probe, address], capture_output=True, env=env, check=False)
     return done.returncode == 0
 
 
@@ -66,7 +64,7 @@ def ray_head(cpus: int, log: Path) -> Iterator[RayHead]:
     address = f"127.0.0.1:{port}"
     with log.open("wb") as out:
         head = subprocess.Popen(
-            argv, env=head_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            argv, env={**os.environ, **HEAD_ENV}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -16,14 +16,14 @@ Steps (ADR-057, decision 11):
 2. The Ray connection, if the command made one, is ended (``ray_runtime.end_in_background``):
    ``ray.shutdown`` gets `RAY_SHUTDOWN_S`, cut to `AFTER_SIGNAL_S` once a stop signal has come (the
    contract is an exit within 3 s of the signal, FR-041). A connection still being made cannot be
-   ended (``ray.init`` cannot be interrupted).
+   ended (``ray.init`` cannot be interrupted). What a local runtime still runs then is killed, its
+   whole process tree (``ray_local_runtime``): the raylet's agents and workers would outlive the
+   process by a minute or more.
 3. Standard output and standard error are flushed.
 4. A process that loaded Ray, or got a stop signal, then ends at once (``os._exit``): the command
    has closed its job, its workers and its worker server, so all Python's finalization would still do
-   is what a late signal could cut short or what runs beside Ray. A local Ray runtime that
-   ``ray.shutdown`` did not finish stopping dies with the process (its processes' parent-death
-   signal), as when the process is killed; Ray's two agents may then linger up to a minute
-   (docs/specs/scale-out.md). Any other process leaves through Python's normal exit.
+   is what a late signal could cut short or what runs beside Ray. Any other process leaves through
+   Python's normal exit.
 
 This module imports only the standard library and ``docmind.cli.interrupts``.
 """
@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from typing import NoReturn
 
@@ -58,18 +59,24 @@ def exit_process(code: int, interrupts: Interrupts) -> NoReturn:
 
 
 def _end_ray(interrupts: Interrupts) -> None:
-    """End the process's Ray connection, if any, within the time step 2 of the module docstring gives."""
+    """End the process's Ray connection, if any, as step 2 of the module docstring says."""
     if "docmind.ingest.ray_runtime" not in sys.modules:
         return  # no ingestion ran here, so no Ray connection either
+    from docmind.ingest.ray_local_runtime import kill_local_runtime
     from docmind.ingest.ray_runtime import end_in_background
 
     ended = end_in_background()
-    if ended is None:
-        return
+    if ended is None or not _waited(ended, interrupts):
+        kill_local_runtime()
+
+
+def _waited(ended: threading.Event, interrupts: Interrupts) -> bool:
+    """Wait for ``ended`` as long as step 2 allows; whether it came."""
     deadline = time.monotonic() + RAY_SHUTDOWN_S
     while not ended.wait(_POLL_S):
         now = time.monotonic()
         if interrupts.received is not None and deadline > now + AFTER_SIGNAL_S:
             deadline = now + AFTER_SIGNAL_S
         if now >= deadline:
-            return
+            return False
+    return True
