@@ -23,6 +23,7 @@ import psutil
 from tests.support.sockets import unused_port
 
 READY_TIMEOUT_S = 180.0
+START_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -54,31 +55,53 @@ def _joinable(address: str) -> bool:
 
 @contextlib.contextmanager
 def ray_head(cpus: int, log: Path) -> Iterator[RayHead]:
-    """Start a head node with ``cpus`` CPUs on a free loopback port; yield it once a driver can join."""
+    """Start a head node with ``cpus`` CPUs on a free loopback port; yield it once a driver can join.
+
+    A start that Ray itself gives up is tried again, up to `START_TRIES` times: on a loaded machine
+    Ray 2.60's raylet aborts when its dashboard agent takes more than 15 s to start.
+    """
+    for attempt in range(1, START_TRIES + 1):
+        head, address = _start(cpus, log.with_suffix(f".{attempt}{log.suffix}"))
+        try:
+            if _ready(head, address, log.with_suffix(f".{attempt}{log.suffix}"), last=attempt == START_TRIES):
+                yield RayHead(address, head.pid)
+                return
+        finally:
+            _stop(head)
+
+
+def _start(cpus: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = unused_port()
     argv = [
         str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}",
         f"--num-cpus={cpus}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
         "--disable-usage-stats",
     ]  # fmt: skip
-    address = f"127.0.0.1:{port}"
     with log.open("wb") as out:
         head = subprocess.Popen(
             argv, env={**os.environ, **HEAD_ENV}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+    return head, f"127.0.0.1:{port}"
+
+
+def _ready(head: subprocess.Popen[bytes], address: str, log: Path, *, last: bool) -> bool:
+    """Whether a driver can join; False when the head exited (Ray gave up) and another try remains."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not _joinable(address):
+        exited = head.poll() is not None
+        if exited and not last:
+            return False
+        assert not exited and time.monotonic() < deadline, (
+            f"the Ray head {'exited' if exited else 'did not start'}:\n{log.read_text(errors='replace')}"
+        )
+    return True
+
+
+def _stop(head: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(head.pid, signal.SIGTERM)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not _joinable(address):
-            problem = "exited" if head.poll() is not None else "did not start"
-            assert problem == "did not start" and time.monotonic() < deadline, (
-                f"the Ray head {problem}:\n{log.read_text(errors='replace')}"
-            )
-        yield RayHead(address, head.pid)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+        head.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
