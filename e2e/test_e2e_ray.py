@@ -11,10 +11,12 @@ raylet of the runtime the server started, not the server or one of its local wor
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 from pathlib import Path
 
+import psutil
 import pytest
 from playwright.sync_api import expect
 
@@ -77,10 +79,17 @@ def _assert_ray_parsed(data: Path, server: int, seen: list[Seen]) -> None:
     workers = metadata["ray_workers"]
     assert sum(worker["files"] for worker in workers) == metadata["files_indexed"] > 0, metadata
     processes = {process.pid: process for process in seen}
-    raylets = {p.pid for p in seen if p.parent == server and p.command.split(" ")[0].endswith("/raylet")}
+    raylets = {p.pid for p in seen if p.parent == server and _is_raylet(p)}
     assert raylets, "the server started no Ray runtime"
     for worker in workers:
         process = processes.get(worker["pid"])
         assert process is not None, f"Ray worker {worker} is no process of the server's runtime"
         assert process.parent in raylets, f"{worker}: its parent is no raylet of the server: {process}"
         assert worker["host"] == socket.gethostname()
+
+
+def _is_raylet(process: Seen) -> bool:
+    """Whether ``process`` runs Ray's raylet (its first sighting may predate its ``exec``)."""
+    with contextlib.suppress(psutil.Error):
+        return psutil.Process(process.pid).name() == "raylet" and process.alive()
+    return bool(process.argv) and process.argv[0].endswith("/raylet")

@@ -32,8 +32,13 @@ class Seen:
 
     pid: int
     started: float
-    command: str
+    argv: tuple[str, ...]
     parent: int
+
+    @property
+    def command(self) -> str:
+        """The command line as one string, for messages."""
+        return " ".join(self.argv)
 
     def alive(self) -> bool:
         """Whether this very process (not a later one with its pid) still runs."""
@@ -44,11 +49,15 @@ class Seen:
             return False
 
     def is_ray_agent(self) -> bool:
-        """Whether it is one of Ray's two agents (by its title, or its script before the title is set)."""
-        command = self.command
+        """Whether it is one of Ray's two agents: by its title, or by the script its interpreter runs
+        before the title is set (the raylet's own command line names both scripts as arguments)."""
+        argv = self.argv
         with contextlib.suppress(psutil.Error):
-            command = " ".join(psutil.Process(self.pid).cmdline()) or command
-        return command.startswith(RAY_AGENT_TITLES) or any(s in command for s in RAY_AGENT_SCRIPTS)
+            argv = tuple(psutil.Process(self.pid).cmdline()) or argv
+        if argv and argv[0].startswith(RAY_AGENT_TITLES):
+            return True
+        script = next((word for word in argv[1:] if not word.startswith("-")), "")
+        return script.endswith(RAY_AGENT_SCRIPTS)
 
 
 class ProcessTree:
@@ -99,7 +108,7 @@ class ProcessTree:
                 with contextlib.suppress(psutil.Error):
                     key = (child.pid, child.create_time())
                     if key not in self._seen:
-                        self._seen[key] = Seen(child.pid, key[1], " ".join(child.cmdline()), child.ppid())
+                        self._seen[key] = Seen(child.pid, key[1], tuple(child.cmdline()), child.ppid())
 
 
 def wait_gone(processes: Iterable[Seen], timeout: float) -> list[Seen]:

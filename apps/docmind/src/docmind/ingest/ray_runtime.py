@@ -18,6 +18,10 @@ An address that no Ray answers fails at once with one line (:class:`RayUnavailab
 TCP probe runs first, because Ray itself retries an unreachable address for minutes. The caller
 can give up on a connection in progress (its cancel event); the connection then finishes in the
 background and the next job reuses it.
+
+A process that ends (a ``docmind`` command) ends its connection first, with `end_in_background` and
+a bound on the wait (``docmind.cli.process_exit``): Python's own exit, which would run Ray's
+``atexit`` ``ray.shutdown``, is not reliable beside Ray's threads (ADR-057, decision 11).
 """
 
 from __future__ import annotations
