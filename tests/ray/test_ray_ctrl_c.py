@@ -4,7 +4,8 @@ The README's command runs through ``uv run`` in a process group of its own and S
 whole group (``tests.support.terminal_ctrl_c``), at moments spread over the job, on a Ray runtime the
 command starts and on a cluster it joins (``--ray-address``: a head node on loopback started here):
 1 s after the start (the command still imports), while Ray starts or is joined, while Ray parses,
-while the model embeds on Ray, while the index is built, and as the snapshot is published. Every time:
+while the model embeds on Ray, while the index is built, and as the snapshot is published; and once
+SIGTERM instead, as a service manager stops a command. Every time:
 
 - exit 130 and exactly one line on stderr, the cancel's (or, when the job had finished first, exit 0,
   the summary and nothing on stderr): no traceback, no stack dump from Ray's core;
@@ -24,9 +25,11 @@ times, since what it tests begins once Ray runs.
 from __future__ import annotations
 
 import json
+import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,19 +114,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
         yield head
 
 
-def _trial(
-    tmp_path: Path, docs: Path, moment: Moment, *flags: str, env: dict[str, str], existing: Sequence[int] = ()
-) -> Trial:
+def _trial(tmp: Path, docs: Path, moment: Moment, *flags: str, env: dict[str, str], **given: Any) -> Trial:
     for attempt in range(1, RAY_START_TRIES + 1):
         try:
-            trial = ctrl_c(tmp_path / f"data-{attempt}", docs, moment, *flags, env=env, existing=existing)
+            trial = ctrl_c(tmp / f"data-{attempt}", docs, moment, *flags, env=env, **given)
         except RayDidNotStartError as exc:
             print(f"[ctrl-c] {moment.name}: Ray did not start ({exc}); again", flush=True)
             if attempt == RAY_START_TRIES:
                 raise
             continue
         print(trial.report(), flush=True)
-        _check(tmp_path / f"data-{attempt}", trial)
+        _check(tmp / f"data-{attempt}", trial)
         return trial
     raise AssertionError("unreachable")
 
@@ -170,3 +171,9 @@ def test_ctrl_c_on_a_ray_cluster_the_command_joined(
     trial = _trial(tmp_path, docs, moment, *flags, env=env, existing=[cluster.raylet()])
     assert trial.agents == [], "joining a cluster starts no Ray agent"
     agents.add(trial)
+
+
+def test_sigterm_to_the_group_on_ray_is_one_line_too(agents: Agents, slow_docs: Path, tmp_path: Path) -> None:
+    # A service manager's stop: Ray's processes end on it themselves, the command cancels and says so.
+    env = {"DOCMIND_EMBED": "off"}
+    agents.add(_trial(tmp_path, slow_docs, PARSING, "--executor", "ray", env=env, signum=signal.SIGTERM))

@@ -103,11 +103,13 @@ def ctrl_c(
     *flags: str,
     env: dict[str, str],
     existing: Sequence[int] = (),
+    signum: int = signal.SIGINT,
 ) -> Trial:
     """Run ``uv run docmind ingest DOCS --only --json FLAGS`` on ``data``; Ctrl-C it at ``moment``.
 
     ``env`` is added to the environment; processes under the pids ``existing`` (a cluster's raylet)
-    that start meanwhile count as the command's (its Ray workers on that cluster).
+    that start meanwhile count as the command's (its Ray workers on that cluster). ``signum``:
+    SIGTERM to the group is what a service manager sends instead.
 
     Raises:
         RayDidNotStartError: the job failed before the moment because Ray's runtime did not start.
@@ -132,7 +134,7 @@ def ctrl_c(
         _wait_for(moment, out, started)
         sent = time.monotonic()
         with contextlib.suppress(ProcessLookupError):  # the command had ended: the job finished first
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signum)
         code = proc.wait(JOB_TIMEOUT)
         exit_s = time.monotonic() - sent
         out.drain(10)

@@ -13,6 +13,10 @@ Importing this module switches off Ray's ``uv run`` integration (``RAY_ENABLE_UV
 unless set): under ``uv run docmind …`` Ray would otherwise pack the whole working directory, a
 project's virtual environment included (gigabytes), into every job's runtime environment. Ray reads
 the switch when it is imported, so this module is imported before Ray (``docmind.ingest.executor``).
+It also switches off the stack dump Ray's core prints for signals
+(``RAY_DISABLE_FAILURE_SIGNAL_HANDLER=1``, unless set): Ray installs it in the connecting process for
+SIGTERM too, before the handler that cancels the job, so a service manager's stop (SIGTERM to the
+group) would put a C++ stack dump beside the command's one line.
 
 An address that no Ray answers fails at once with one line (:class:`RayUnavailableError`): a
 TCP probe runs first, because Ray itself retries an unreachable address for minutes. The caller
@@ -38,6 +42,7 @@ from docmind_jobs import JobFailed
 from docmind.ingest.parallel import IngestCancelled
 
 os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
 
 PROBE_TIMEOUT_S = 3.0
 _POLL_SECONDS = 0.05
