@@ -4,8 +4,7 @@ The README's command runs through ``uv run`` in a process group of its own and S
 whole group (``tests.support.terminal_ctrl_c``), at moments spread over the job, on a Ray runtime the
 command starts and on a cluster it joins (``--ray-address``: a head node on loopback started here):
 1 s after the start (the command still imports), while Ray starts or is joined, while Ray parses,
-while the model embeds on Ray, while the index is built, and as the snapshot is published; and once
-SIGTERM instead, as a service manager stops a command. Every time:
+while the model embeds on Ray, while the index is built, and as the snapshot is published. Every time:
 
 - exit 130 and exactly one line on stderr, the cancel's (or, when the job had finished first, exit 0,
   the summary and nothing on stderr): no traceback, no stack dump from Ray's core;
@@ -25,7 +24,6 @@ times, since what it tests begins once Ray runs.
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,9 +169,3 @@ def test_ctrl_c_on_a_ray_cluster_the_command_joined(
     trial = _trial(tmp_path, docs, moment, *flags, env=env, existing=[cluster.raylet()])
     assert trial.agents == [], "joining a cluster starts no Ray agent"
     agents.add(trial)
-
-
-def test_sigterm_to_the_group_on_ray_is_one_line_too(agents: Agents, slow_docs: Path, tmp_path: Path) -> None:
-    # A service manager's stop: Ray's processes end on it themselves, the command cancels and says so.
-    env = {"DOCMIND_EMBED": "off"}
-    agents.add(_trial(tmp_path, slow_docs, PARSING, "--executor", "ray", env=env, signum=signal.SIGTERM))
