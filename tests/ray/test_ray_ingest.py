@@ -6,6 +6,7 @@ connection), as it serves the app for its lifetime.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -58,7 +59,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def local_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("local")
-    ingest(data, corpus, executor="local")
+    assert ingest(data, corpus, executor="local").ray_workers == []  # parsed here, by no Ray worker
     return data
 
 
@@ -76,6 +77,9 @@ def test_ray_builds_the_snapshot_the_local_pool_builds(
     messages = [e["message"] for e in recorder.events]
     assert messages.index("connecting to Ray") < messages.index("building the search index")
     assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in listing(local_run).files)
+    parsed_on_ray = sum(worker.files for worker in summary.ray_workers)  # the driver's pid is not among them
+    assert summary.files_indexed <= parsed_on_ray <= summary.files_indexed + len(summary.files_failed)
+    assert os.getpid() not in {worker.pid for worker in summary.ray_workers}
 
 
 def test_a_second_ray_run_takes_every_file_from_the_cache(corpus: Path, tmp_path: Path) -> None:

@@ -161,6 +161,11 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
                 f"({summary.windows_embedded} embedded, {summary.windows_cached} from the cache) "
                 f"by {summary.embed_model}, {summary.coverage or 0:.0%} of the text covered"
             )
+    if summary.ray_workers:
+        workers = summary.ray_workers
+        files = sum(worker.files for worker in workers)
+        nodes = len({worker.node_id for worker in workers})
+        print(f"  on Ray: {files} files parsed by {len(workers)} worker processes on {nodes} node(s)")
     for failed in summary.files_failed:
         print(f"  failed: {failed.path}: {failed.error}")
     for note in summary.files_skipped_sample:

@@ -34,7 +34,8 @@ Contract:
   index that the new snapshot no longer has (``files_removed``), those it did not have
   (``files_added``) and those whose content changed (``files_changed``). The summary also names the
   skipped files with their reasons and the source folders in which the scan found nothing; when
-  no file could be indexed at all, the failure names those folders.
+  no file could be indexed at all, the failure names those folders. The summary (also the
+  snapshot's metadata) names the Ray workers that parsed files (``ray_workers``).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ from docmind.ingest.summary import (
     FileRecord,
     IngestSummary,
     SkippedNote,
+    ray_workers_of,
 )
 from docmind.ingest.worker import FileOutcome
 from docmind.ingest.worker_server import preloads_index_libraries
@@ -188,7 +190,7 @@ def run_ingestion(
             if cancel.is_set():
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
-            return _unchanged(active[0], active[1], records, corpus, progress, started)
+            return _unchanged(active[0], active[1], records, outcomes, corpus, progress, started)
         embedded: EmbedResult | None = None
         if (
             change is Change.LISTING
@@ -227,7 +229,7 @@ def run_ingestion(
         progress.emit("publishing the snapshot", force=True)
         if cancel.is_set():
             raise IngestCancelled
-        summary = _summary(records, listing, corpus, progress, started, embedded)
+        summary = _summary(records, outcomes, listing, corpus, progress, started, embedded)
         metadata = summary.model_dump(exclude=_NOT_IN_MANIFEST)
         info = workspace.commit(metadata)
     summary = summary.model_copy(
@@ -285,6 +287,7 @@ def _unchanged(
     active_id: str,
     previous: CorpusListing,
     records: list[FileRecord],
+    outcomes: dict[str, FileOutcome],
     corpus: Corpus,
     progress: IngestProgress,
     started: float,
@@ -294,7 +297,7 @@ def _unchanged(
     progress.changed = False
     progress.emit(f"nothing changed; {active_id} stays active", force=True)
     nothing_new = previous.model_copy(update={"added": (), "changed": (), "removed": ()})
-    summary = _summary(records, nothing_new, corpus, progress, started, None)
+    summary = _summary(records, outcomes, nothing_new, corpus, progress, started, None)
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
@@ -323,6 +326,7 @@ def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
 
 def _summary(
     records: list[FileRecord],
+    outcomes: dict[str, FileOutcome],
     listing: CorpusListing,
     corpus: Corpus,
     progress: IngestProgress,
@@ -359,6 +363,7 @@ def _summary(
         windows_cached=windows - (embedded.windows_embedded if embedded else 0),
         coverage=embedding.coverage if embedding else None,
         embed_seconds=embedded.seconds if embedded else 0.0,
+        ray_workers=ray_workers_of(outcomes.values()),
         seconds=round(time.monotonic() - started, 3),
     )
 

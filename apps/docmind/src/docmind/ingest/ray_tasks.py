@@ -10,14 +10,16 @@ disk outlives the task. Workers run at the lower CPU priority of the local ones.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from docmind.ingest.cache import CacheEntry
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.worker import FileOutcome, parse_document
+from docmind.ingest.worker import FileOutcome, RayWorker, parse_document
 from docmind.ingest.worker_lifecycle import lower_priority
 
 _lowered = False
@@ -34,7 +36,11 @@ class RemoteFile:
 
 
 def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, CacheEntry | None]:
-    """Parse and split ``data`` (None: the bytes read from ``file.path``); never raises for a bad file."""
+    """Parse and split ``data`` (None: the bytes read from ``file.path``); never raises for a bad file.
+
+    The outcome names this worker (``FileOutcome.ray_worker``): the job's summary says which Ray
+    workers did the work.
+    """
     _lower_priority_once()
     if data is None:
         try:
@@ -42,7 +48,16 @@ def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, Cac
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or type(exc).__name__}"
             return FileOutcome(file.rel, FileStatus.FAILED, error=reason), None
-    return parse_document(file.path.name, data, file.rel, file.chunk_size, file.chunk_overlap, _never)
+    outcome, entry = parse_document(
+        file.path.name, data, file.rel, file.chunk_size, file.chunk_overlap, _never
+    )
+    return replace(outcome, ray_worker=_this_worker()), entry
+
+
+def _this_worker() -> RayWorker:
+    import ray  # this module runs on Ray workers, where Ray is loaded already
+
+    return RayWorker(socket.gethostname(), ray.get_runtime_context().get_node_id(), os.getpid())
 
 
 def _never() -> bool:

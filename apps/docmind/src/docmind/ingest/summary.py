@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from docmind.ingest.file_status import FileStatus
+
+if TYPE_CHECKING:
+    from docmind.ingest.worker import FileOutcome
 
 CORPUS_FILE = "corpus.json"
 SAMPLE = 10
@@ -115,6 +120,26 @@ class SkippedNote(BaseModel):
     reason: str
 
 
+class RayWorkerFiles(BaseModel):
+    """A Ray worker process that parsed files of a job: its machine, Ray node and pid, and how many files."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    node_id: str
+    pid: int
+    files: int
+
+
+def ray_workers_of(outcomes: Iterable[FileOutcome]) -> list[RayWorkerFiles]:
+    """The Ray workers that parsed ``outcomes``, busiest first (empty: none was parsed on Ray)."""
+    counted = Counter(outcome.ray_worker for outcome in outcomes if outcome.ray_worker is not None)
+    return [
+        RayWorkerFiles(host=worker.host, node_id=worker.node_id, pid=worker.pid, files=files)
+        for worker, files in counted.most_common()
+    ]
+
+
 class IngestSummary(BaseModel):
     """The final line of ``docmind ingest --json`` and the result of an ingestion job.
 
@@ -131,6 +156,9 @@ class IngestSummary(BaseModel):
     ``windows_cached`` came from the embedding cache; ``coverage`` is the fraction of the chunks'
     word pieces that some window covers (1.0 = nothing truncated); ``embed_window`` the window size
     in word pieces; ``embed_seconds`` the embed phase's duration.
+
+    ``ray_workers`` names the Ray worker processes that parsed this job's files (empty: the files were
+    parsed on this machine's workers, or none needed parsing), so the job history shows where the work ran.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -159,6 +187,7 @@ class IngestSummary(BaseModel):
     windows_cached: int = 0
     coverage: float | None = None
     embed_seconds: float = 0.0
+    ray_workers: list[RayWorkerFiles] = []
     seconds: float
 
 

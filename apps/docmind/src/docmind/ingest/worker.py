@@ -49,11 +49,21 @@ class FileTask:
 
 
 @dataclass(frozen=True)
+class RayWorker:
+    """The Ray worker process that parsed a file: the machine, the Ray node and the process id."""
+
+    host: str
+    node_id: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class FileOutcome:
     """The result of one file; ``error`` is a human reason when ``status`` is failed.
 
     ``sha256`` is the hash of the bytes that were parsed or found in the cache (the one the listing
     records); for a file whose worker died, the hash the job saw; empty when nothing could be read.
+    ``ray_worker`` names the Ray worker that parsed the file (``None``: a worker of this machine).
     """
 
     rel: str
@@ -62,6 +72,7 @@ class FileOutcome:
     pages: int = 0
     chunks: int = 0
     error: str = ""
+    ray_worker: RayWorker | None = None
 
 
 @dataclass(frozen=True)
