@@ -135,3 +135,35 @@ def test_deleted_chunks_leave_the_statistics_as_if_never_indexed(tmp_path: Path)
     theirs = _theirs(chunks, [n for n in range(len(chunks)) if n not in gone])
     for query in QUERIES:
         _same(_ours(tmp_path, query), _reference(theirs, query))
+
+
+def test_a_merge_changes_no_score_and_drops_the_deleted_chunks(tmp_path: Path) -> None:
+    from docmind.segments.merge import merge_segments
+    from docmind.segments.reader import SegmentReader
+
+    chunks = _chunks()
+    groups = SPLITS["three segments"](len(chunks))
+    deleted = {0: list(range(10, 20)), 1: list(range(100, 140)), 2: [150, 151, 152, 153, 154]}
+    before = tmp_path / "before"
+    _write(before, groups, chunks, deleted)
+    with SnapshotIndex(before, _checksums(before)) as index:
+        expected = {query: _ours(before, query) for query in QUERIES}
+        after = tmp_path / "after"
+        name = layout.segment_name(9, "abcdef")
+        seen: list[tuple[int, int]] = []
+        meta = merge_segments(index.parts, after / layout.segment_dir(name), name, lambda d, t: seen.append((d, t)))
+    gone = sum(len(v) for v in deleted.values())
+    assert meta.docs == len(chunks) - gone
+    assert seen[-1] == (meta.docs, meta.docs)
+    gone_files = {n // 5 for members in deleted.values() for n in members}
+    kept_files = [f"library/doc-{f}.pdf" for f in sorted({n // 5 for n in range(len(chunks))}) if f not in gone_files]
+    assert [span.path for span in meta.files] == kept_files
+    assert sum(span.chunks for span in meta.files) == meta.docs
+    lengths = np.load(after / layout.segment_dir(name) / layout.DOC_LENGTHS)
+    entry = SegmentEntry(name=name, docs=meta.docs, live_len=int(lengths.sum()))
+    (after / layout.INDEX_FILE).write_text(IndexManifest(segments=(entry,)).model_dump_json())
+    for query in QUERIES:
+        assert _ours(after, query) == expected[query], query
+    with SegmentReader(after / layout.segment_dir(name)) as reader:
+        for span in meta.files:
+            assert reader.record(span.first)["file"] == span.path

@@ -109,21 +109,34 @@ class SegmentReader:
         start, end = int(self.postings_ptr[term_id]), int(self.postings_ptr[term_id + 1])
         return self.postings_docs[start:end], self.postings_tfs[start:end]
 
+    def record_line(self, doc: int) -> bytes:
+        """The stored line of chunk ``doc`` (JSON and a newline), its checksum checked.
+
+        Raises:
+            SegmentDamagedError: the line does not match its checksum.
+        """
+        start, end = int(self.record_offsets[doc]), int(self.record_offsets[doc + 1])
+        line = os.pread(self._record_fd, end - start, start)
+        if len(line) != end - start or zlib.crc32(line) != int(self.record_crcs[doc]):
+            raise SegmentDamagedError(str(self.folder / layout.RECORDS), f"record {doc} does not match its checksum")
+        return line
+
     def record(self, doc: int) -> dict[str, Any]:
         """The stored record (text and metadata) of chunk ``doc``, its checksum checked.
 
         Raises:
             SegmentDamagedError: the line does not match its checksum or is not a record.
         """
-        start, end = int(self.record_offsets[doc]), int(self.record_offsets[doc + 1])
-        line = os.pread(self._record_fd, end - start, start)
-        where = str(self.folder / layout.RECORDS)
-        if len(line) != end - start or zlib.crc32(line) != int(self.record_crcs[doc]):
-            raise SegmentDamagedError(where, f"record {doc} does not match its checksum")
+        line = self.record_line(doc)
         try:
             return json.loads(line)
         except ValueError as exc:
-            raise SegmentDamagedError(where, f"record {doc} is not JSON") from exc
+            raise SegmentDamagedError(str(self.folder / layout.RECORDS), f"record {doc} is not JSON") from exc
+
+    def terms(self) -> list[str]:
+        """The whole vocabulary, in its (byte) order."""
+        offsets, vocab = self.vocab_offsets, self._vocab
+        return [bytes(vocab[int(offsets[i]) : int(offsets[i + 1])]).decode() for i in range(self.meta.terms)]
 
     def vectors(self) -> tuple[Any, np.ndarray]:
         """The segment's FAISS index (memory-mapped, read-only) and each window's chunk number."""

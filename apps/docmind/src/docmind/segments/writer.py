@@ -139,7 +139,7 @@ class SegmentWriter:
             files=tuple(self._files),
         )
         (folder / layout.SEGMENT_META).write_text(meta.model_dump_json(), encoding="utf-8")
-        _fsync_folder(folder)
+        fsync_folder(folder)
         return meta
 
     def _write_postings(self) -> tuple[int, str]:
@@ -176,7 +176,7 @@ class SegmentWriter:
         return int(matrix.shape[1])
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Fsync every file of ``folder`` now, so that publishing finds nothing left to flush."""
     for item in folder.iterdir():
         with item.open("rb") as handle:
