@@ -37,29 +37,28 @@ from pathlib import Path
 from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
-from docmind.embed.cache import EmbeddingCache
 from docmind.embed.encoders import EmbedRequestError, probe
 from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
-from docmind.ingest.embed_phase import EmbedResult, embed_corpus
+from docmind.ingest.embed_phase import EmbedResult
 from docmind.ingest.executor import task_executor
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.index_build import IndexedFile, IndexResult, IndexTask, VectorSource, build_index
-from docmind.ingest.index_reuse import (
+from docmind.ingest.index_build import warm_index_imports
+from docmind.ingest.index_phase import IndexInputs, index_phase
+from docmind.ingest.listing import (
+    RACY_MARGIN_NS,
     active_listing,
     known_chunk_counts,
     known_hashes,
-    reuse_active_index,
+    write_listing,
 )
-from docmind.ingest.index_stage import warm_index_imports
-from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.parallel import IngestCancelled, WorkerPool
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import (
-    CORPUS_FILE,
     REMOVED_SAMPLE,
     CorpusListing,
     EmbeddingInfo,
@@ -68,11 +67,8 @@ from docmind.ingest.summary import (
     IngestSummary,
 )
 from docmind.ingest.worker import FileOutcome
+from docmind.segments.manifest import IndexManifest
 from docmind.settings import Settings
-
-
-class IndexBuildError(Exception):
-    """The index could not be built or written (disk full, I/O error, a crashed worker)."""
 
 
 class NothingToPublishError(JobFailed):
@@ -108,6 +104,7 @@ def run_ingestion(
         spec = _checked_embedder(settings)
         if spec is None:  # with embeddings, the model's worker comes first and the parse workers go
             pool.prepare(warm_index_imports, None)  # the index build's imports overlap the last files
+        chunk_settings = (settings.chunk_size, settings.chunk_overlap)
         scanned_ns = time.time_ns()
         corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
         progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
@@ -118,7 +115,7 @@ def run_ingestion(
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
         hashes = known_hashes(previous, corpus)
         outcomes = parse_corpus(corpus, cache, settings, progress, executor, cancel, known, hashes)
-        records = _records(corpus, outcomes)
+        records = _records(corpus, outcomes, scanned_ns)
         ingested = [r for r in records if r.status.is_ingested]
         if not ingested:
             raise NothingToPublishError(_nothing_reason(records))
@@ -140,36 +137,16 @@ def run_ingestion(
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
             return _unchanged(active[0], active[1], records, progress, started)
-        embedded: EmbedResult | None = None
-        if (
-            change is Change.LISTING
-            and previous is not None
-            and reuse_active_index(store, previous, workspace.path)
-        ):
-            progress.emit("same content: reusing the active index", force=True)
-            listing = listing.model_copy(update={"embedding": previous.embedding})
-        else:
-            locations = {f.rel: f.path for f in corpus.files}
-            files = tuple(IndexedFile(r.path, r.source, r.sha256, locations[r.path]) for r in ingested)
-            chunk_settings = (settings.chunk_size, settings.chunk_overlap)
-            if spec is not None:
-                executor.release_idle(keep=0)  # parse workers would only hold memory beside the model
-                with EmbeddingCache(cache_root, spec.fingerprint) as vectors:
-                    embedded = embed_corpus(
-                        files, cache, chunk_settings, spec, vectors, progress, executor, cancel
-                    )
-            progress.phase = PHASE_INDEX
-            progress.emit("building the search index", force=True)
-            source = VectorSource(spec, cache_root) if spec is not None else None
-            task = IndexTask(workspace.path, cache, *chunk_settings, files, source)
-            pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
-            try:
-                built: IndexResult = pool.call(build_index, task)
-            except (WorkerTaskError, WorkerCrashedError) as exc:
-                raise IndexBuildError(f"could not build the search index: {exc}") from exc
-            if spec is not None and embedded is not None and built.dims:
-                listing = listing.model_copy(update={"embedding": _embedding_info(spec, embedded, built)})
-        (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
+        inputs = IndexInputs(
+            store, workspace, cache, cache_root, chunk_settings, spec, pool, executor, progress, cancel
+        )
+        locations = {f.rel: f.path for f in corpus.files}
+        indexed = index_phase(inputs, active, listing, ingested, locations)
+        embedded = indexed.embedded
+        if spec is not None and indexed.change.manifest.dims:
+            embedding = _embedding_info(spec, embedded, indexed.change.manifest, previous)
+            listing = listing.model_copy(update={"embedding": embedding})
+        write_listing(workspace.path, listing)
         workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
         progress.item = None
@@ -208,7 +185,13 @@ def _checked_embedder(settings: Settings) -> EmbedSpec | None:
     return spec
 
 
-def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) -> EmbeddingInfo:
+def _embedding_info(
+    spec: EmbedSpec, embedded: EmbedResult | None, manifest: IndexManifest, previous: CorpusListing | None
+) -> EmbeddingInfo:
+    """The embedder and vectors of the new snapshot (coverage: this run's, else the active one's)."""
+    coverage = embedded.coverage if embedded is not None else 1.0
+    if embedded is None and previous is not None and previous.embedding is not None:
+        coverage = previous.embedding.coverage
     return EmbeddingInfo(
         kind=spec.kind,
         model=spec.model,
@@ -218,9 +201,9 @@ def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) 
         fingerprint=spec.fingerprint,
         window=spec.window,
         tokenizer_dir=str(spec.tokenizer_dir),
-        dims=built.dims,
-        windows=built.windows,
-        coverage=embedded.coverage,
+        dims=manifest.dims,
+        windows=manifest.live_windows,
+        coverage=coverage,
     )
 
 
@@ -239,8 +222,8 @@ def _unchanged(
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
-def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:
-    records = [_record(f, outcomes[f.rel]) for f in corpus.files]
+def _records(corpus: Corpus, outcomes: dict[str, FileOutcome], scanned_ns: int) -> list[FileRecord]:
+    records = [_record(f, outcomes[f.rel], scanned_ns) for f in corpus.files]
     records.extend(
         FileRecord(path=s.rel, source=s.source, status=FileStatus.SKIPPED, error=s.reason)
         for s in corpus.skipped
@@ -248,13 +231,15 @@ def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecor
     return records
 
 
-def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
+def _record(file: CorpusFile, outcome: FileOutcome, scanned_ns: int) -> FileRecord:
+    """The file's record; its stamp only when trustworthy (not changed just before the scan, see ``listing``)."""
+    racy = file.changed_ns >= scanned_ns - RACY_MARGIN_NS
     return FileRecord(
         path=file.rel,
         source=file.source,
         sha256=outcome.sha256,
         size=file.size,
-        stamp=file.stamp,
+        stamp="" if racy else file.stamp,
         pages=outcome.pages,
         chunks=outcome.chunks,
         status=outcome.status,

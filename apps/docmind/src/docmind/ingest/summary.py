@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from docmind.ingest.file_status import FileStatus
 
-CORPUS_FILE = "corpus.json"
 REMOVED_SAMPLE = 10
 """How many removed paths the summary names (``files_removed_sample``); the listing keeps them all."""
 

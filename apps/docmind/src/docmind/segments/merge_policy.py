@@ -57,3 +57,17 @@ def pick_merges(segments: Sequence[SegmentEntry]) -> list[list[str]]:
             merges.append([entry.name])
             taken.add(entry.name)
     return merges
+
+
+def force_merges(segments: Sequence[SegmentEntry]) -> list[list[str]]:
+    """Merge everything now (``docmind optimize``): as few segments as ``MAX_MERGED_DOCS`` allows.
+
+    Segments are packed in order into groups of at most ``MAX_MERGED_DOCS`` live chunks; a group of
+    one is rewritten only when it holds deleted chunks. An empty result means nothing would change.
+    """
+    groups: list[list[SegmentEntry]] = [[]]
+    for entry in segments:
+        if groups[-1] and sum(e.live_docs for e in groups[-1]) + entry.live_docs > MAX_MERGED_DOCS:
+            groups.append([])
+        groups[-1].append(entry)
+    return [[e.name for e in group] for group in groups if len(group) > 1 or (group and group[0].deleted)]

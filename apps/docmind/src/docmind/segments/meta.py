@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT = 1
@@ -17,6 +19,7 @@ class FileSpan(BaseModel):
     source: str
     sha256: str
     size: int = 0
+    stamp: str = ""
     pages: int = 0
     first: int = Field(ge=0)
     chunks: int = Field(ge=0)
@@ -50,3 +53,17 @@ class SegmentMeta(BaseModel):
     windows: int = 0
     dims: int = 0
     files: tuple[FileSpan, ...]
+
+
+def read_segment_meta(folder: Path) -> SegmentMeta:
+    """The header of the segment in ``folder``.
+
+    Raises:
+        OSError: it cannot be read. ValueError: it is not a header of this format.
+    """
+    from docmind.segments import layout
+
+    meta = SegmentMeta.model_validate_json((folder / layout.SEGMENT_META).read_bytes())
+    if meta.format != FORMAT:
+        raise ValueError(f"segment {folder.name} has unknown format {meta.format}")
+    return meta

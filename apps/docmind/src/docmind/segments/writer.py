@@ -41,6 +41,7 @@ class SegmentFileInput:
     source: str
     sha256: str
     size: int = 0
+    stamp: str = ""
     pages: int = 0
 
 
@@ -87,6 +88,7 @@ class SegmentWriter:
             source=file.source,
             sha256=file.sha256,
             size=file.size,
+            stamp=file.stamp,
             pages=file.pages,
             first=self.docs,
             chunks=len(chunks),
