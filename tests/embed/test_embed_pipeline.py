@@ -11,9 +11,9 @@ from docmind.embed.cache import count
 from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedderUnavailableError
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.summary import IngestSummary
-from docmind.segments import layout
 from docmind.search import search
 from docmind.search.fusion import reciprocal_rank_fusion
+from docmind.segments import layout
 from docmind_snapshots import SnapshotStore
 
 from tests.support import run_engine

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from docmind.ingest import parse_phase, pipeline
-from docmind.ingest.listing import read_listing
 from docmind.ingest.file_status import FileStatus
+from docmind.ingest.listing import read_listing
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import NothingToPublishError
 from docmind.ingest.summary import FileRecord
@@ -57,7 +57,9 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     assert phases.index("parse") < phases.index("index") < phases.index("publish")
     messages = [e["message"] for e in recorder.events]
     assert messages[0] == "scanning sources"
-    assert messages.index("starting workers") < messages.index("writing 6 files into new segments (0 kept as they are)")
+    assert messages.index("starting workers") < messages.index(
+        "writing 6 files into new segments (0 kept as they are)"
+    )
     sizes = {p.relative_to(docs).as_posix(): p.stat().st_size for p in docs.rglob("*") if p.is_file()}
     in_flight = [item for e in recorder.events for item in e["in_flight"]]
     assert in_flight, "no event listed a file in flight"

@@ -45,7 +45,11 @@ def _chunks() -> list[tuple[str, str, dict[str, str], list[str]]]:
     texts = _texts()
     chunks = []
     for number, (text, terms) in enumerate(zip(texts, bm25_terms(texts), strict=True)):
-        metadata = {"file": f"library/doc-{number // 5}.pdf", "source": "library", "page": str(number % 5 + 1)}
+        metadata = {
+            "file": f"library/doc-{number // 5}.pdf",
+            "source": "library",
+            "page": str(number % 5 + 1),
+        }
         all_terms = [*bm25_terms([metadata_str(metadata)])[0].split(), *terms.split()]
         chunks.append((f"node-{number}", text, metadata, all_terms))
     return chunks
@@ -59,11 +63,17 @@ def _write(snapshot: Path, groups: list[list[int]], chunks: list, deleted: dict[
         with SegmentWriter(snapshot / layout.segment_dir(name), name) as writer:
             for start in range(0, len(group), 5):
                 members = group[start : start + 5]
-                file = SegmentFileInput(path=f"library/doc-{members[0] // 5}.pdf", source="library", sha256="0" * 64)
+                file = SegmentFileInput(
+                    path=f"library/doc-{members[0] // 5}.pdf", source="library", sha256="0" * 64
+                )
                 writer.add_file(
                     file,
                     [
-                        SegmentChunk(chunks[n][0], corpus_record(chunks[n][0], chunks[n][1], chunks[n][2]), chunks[n][3])
+                        SegmentChunk(
+                            chunks[n][0],
+                            corpus_record(chunks[n][0], chunks[n][1], chunks[n][2]),
+                            chunks[n][3],
+                        )
                         for n in members
                     ],
                 )
@@ -76,7 +86,9 @@ def _write(snapshot: Path, groups: list[list[int]], chunks: list, deleted: dict[
             write_deletes(snapshot / deletes, np.array(local))
         lengths = np.load(snapshot / layout.segment_dir(name) / layout.DOC_LENGTHS)
         live_len = int(lengths.sum()) - int(lengths[local].sum()) if local else int(lengths.sum())
-        entries.append(SegmentEntry(name=name, docs=meta.docs, deleted=len(local), deletes=deletes, live_len=live_len))
+        entries.append(
+            SegmentEntry(name=name, docs=meta.docs, deleted=len(local), deletes=deletes, live_len=live_len)
+        )
     (snapshot / layout.INDEX_FILE).write_text(IndexManifest(segments=tuple(entries)).model_dump_json())
 
 
@@ -91,7 +103,9 @@ def _checksums(snapshot: Path) -> dict[str, str]:
 
 
 def _theirs(chunks: list, live: list[int]) -> BM25Retriever:
-    nodes: list[BaseNode] = [TextNode(id_=chunks[n][0], text=chunks[n][1], metadata=chunks[n][2]) for n in live]
+    nodes: list[BaseNode] = [
+        TextNode(id_=chunks[n][0], text=chunks[n][1], metadata=chunks[n][2]) for n in live
+    ]
     return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
 
 
@@ -102,7 +116,11 @@ def _ours(snapshot: Path, query: str) -> list[tuple[float, str]]:
 
 
 def _reference(retriever: BM25Retriever, query: str) -> list[tuple[float, str]]:
-    return [(float(hit.score or 0.0), hit.node.node_id) for hit in retriever.retrieve(query) if (hit.score or 0) > 0]
+    return [
+        (float(hit.score or 0.0), hit.node.node_id)
+        for hit in retriever.retrieve(query)
+        if (hit.score or 0) > 0
+    ]
 
 
 def _same(ours: list[tuple[float, str]], theirs: list[tuple[float, str]]) -> None:
@@ -151,12 +169,16 @@ def test_a_merge_changes_no_score_and_drops_the_deleted_chunks(tmp_path: Path) -
         after = tmp_path / "after"
         name = layout.segment_name(9, "abcdef")
         seen: list[tuple[int, int]] = []
-        meta = merge_segments(index.parts, after / layout.segment_dir(name), name, lambda d, t: seen.append((d, t)))
+        meta = merge_segments(
+            index.parts, after / layout.segment_dir(name), name, lambda d, t: seen.append((d, t))
+        )
     gone = sum(len(v) for v in deleted.values())
     assert meta.docs == len(chunks) - gone
     assert seen[-1] == (meta.docs, meta.docs)
     gone_files = {n // 5 for members in deleted.values() for n in members}
-    kept_files = [f"library/doc-{f}.pdf" for f in sorted({n // 5 for n in range(len(chunks))}) if f not in gone_files]
+    kept_files = [
+        f"library/doc-{f}.pdf" for f in sorted({n // 5 for n in range(len(chunks))}) if f not in gone_files
+    ]
     assert [span.path for span in meta.files] == kept_files
     assert sum(span.chunks for span in meta.files) == meta.docs
     lengths = np.load(after / layout.segment_dir(name) / layout.DOC_LENGTHS)

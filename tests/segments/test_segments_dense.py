@@ -39,7 +39,9 @@ def _build(snapshot: Path, rng: np.random.Generator) -> dict[tuple[int, int], np
             for doc in range(40):
                 vectors = _unit(rng, int(rng.integers(1, 6)))
                 windows[(position, doc)] = vectors
-                chunks.append(SegmentChunk(f"n{position}-{doc}", {"node_id": f"n{position}-{doc}"}, ["w"], vectors))
+                chunks.append(
+                    SegmentChunk(f"n{position}-{doc}", {"node_id": f"n{position}-{doc}"}, ["w"], vectors)
+                )
             writer.add_file(SegmentFileInput("f", "s", "0" * 64), chunks)
             writer.finish()
         deletes = None
@@ -50,12 +52,18 @@ def _build(snapshot: Path, rng: np.random.Generator) -> dict[tuple[int, int], np
             deleted = 10
             for doc in range(5, 15):
                 windows.pop((position, doc))
-        entries.append(SegmentEntry(name=name, docs=40, deleted=deleted, deletes=deletes, live_len=40 - deleted))
-    (snapshot / layout.INDEX_FILE).write_text(IndexManifest(segments=tuple(entries), dims=DIMS).model_dump_json())
+        entries.append(
+            SegmentEntry(name=name, docs=40, deleted=deleted, deletes=deletes, live_len=40 - deleted)
+        )
+    (snapshot / layout.INDEX_FILE).write_text(
+        IndexManifest(segments=tuple(entries), dims=DIMS).model_dump_json()
+    )
     return windows
 
 
-def _exact(windows: dict[tuple[int, int], np.ndarray], query: np.ndarray, k: int) -> list[tuple[int, int, float]]:
+def _exact(
+    windows: dict[tuple[int, int], np.ndarray], query: np.ndarray, k: int
+) -> list[tuple[int, int, float]]:
     best = {key: float(np.float32((vectors @ query).max())) for key, vectors in windows.items()}
     return [(p, d, s) for (p, d), s in sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]]
 
@@ -82,7 +90,9 @@ def test_a_merge_keeps_every_live_window(tmp_path: Path) -> None:
         meta = merge_segments(index.parts, tmp_path / "after" / layout.segment_dir(name), name)
     assert meta.windows == sum(len(v) for v in windows.values())
     entry = SegmentEntry(name=name, docs=meta.docs, live_len=meta.total_len, live_windows=meta.windows)
-    (tmp_path / "after" / layout.INDEX_FILE).write_text(IndexManifest(segments=(entry,), dims=DIMS).model_dump_json())
+    (tmp_path / "after" / layout.INDEX_FILE).write_text(
+        IndexManifest(segments=(entry,), dims=DIMS).model_dump_json()
+    )
     with SnapshotIndex(tmp_path / "after", _checksums(tmp_path / "after")) as merged:
         after = [[merged.record(p, d)["node_id"] for p, d, _ in merged.dense(q, 8)] for q in queries]
     assert after == before

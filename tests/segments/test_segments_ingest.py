@@ -66,7 +66,9 @@ def test_one_added_file_writes_one_small_segment_and_links_the_rest(tmp_path: Pa
     segments = _index(data)["segments"]
     assert len(segments) == 2
     [new] = [name for name in {k.split("/")[0] for k in after} if not any(k.startswith(name) for k in before)]
-    meta = json.loads((_store(data).path_of(second.snapshot_id) / layout.segment_dir(new) / "meta.json").read_text())
+    meta = json.loads(
+        (_store(data).path_of(second.snapshot_id) / layout.segment_dir(new) / "meta.json").read_text()
+    )
     assert [span["path"] for span in meta["files"]] == ["late.md"]
     assert search(_store(data), "latecomer", k=1, mode="bm25").hits[0].file == "late.md"
     fresh = _fresh(tmp_path, docs)

@@ -1,4 +1,4 @@
-"""Files shared by snapshots: adopted by hard link, never read again, freed with the last snapshot naming them."""
+"""Files shared by snapshots: hard-linked, never read again, freed with the last snapshot naming them."""
 
 from __future__ import annotations
 

@@ -94,7 +94,9 @@ def test_current_removed_when_nothing_verifies(root: Path, publish: Publish) -> 
     assert "no snapshot is active" in reopened.recovery.warnings[0]
 
 
-def test_opening_reads_no_file_whole_and_content_damage_waits_for_a_reader(root: Path, publish: Publish) -> None:
+def test_opening_reads_no_file_whole_and_content_damage_waits_for_a_reader(
+    root: Path, publish: Publish
+) -> None:
     store = SnapshotStore(root)
     good = publish(store)
     damaged = publish(store)

@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 from docmind.ingest.corpus import Source
-from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.listing import read_listing
+from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.summary import CorpusListing, IngestSummary
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore

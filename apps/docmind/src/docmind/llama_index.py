@@ -37,16 +37,22 @@ class DocMindRetriever(BaseRetriever):
         FileNotFoundError: ``data_dir`` holds no DocMind index.
     """
 
-    def __init__(self, data_dir: str | Path | None = None, mode: Mode | None = None, k: int = 5, **kwargs: Any) -> None:
+    def __init__(
+        self, data_dir: str | Path | None = None, mode: Mode | None = None, k: int = 5, **kwargs: Any
+    ) -> None:
         root = Path(data_dir) if data_dir is not None else Settings().data_dir
         index = DataDir(root).index
         if not index.is_dir():
-            raise FileNotFoundError(f"{root} is not a DocMind data dir (no index folder): run `docmind ingest` first")
+            raise FileNotFoundError(
+                f"{root} is not a DocMind data dir (no index folder): run `docmind ingest` first"
+            )
         self._store = SnapshotStore(index)
-        self._mode = mode
+        self._mode: Mode | None = mode
         self._k = k
         super().__init__(**kwargs)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         found = retrieve(self._store, query_bundle.query_str, k=self._k, mode=self._mode)
-        return [NodeWithScore(node=metadata_dict_to_node(item.record), score=item.score) for item in found.found]
+        return [
+            NodeWithScore(node=metadata_dict_to_node(item.record), score=item.score) for item in found.found
+        ]

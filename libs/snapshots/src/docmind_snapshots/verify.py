@@ -25,6 +25,7 @@ def verify_snapshot(snapshot_dir: Path, *, deep: bool = True) -> VerifyReport:
 
     Args:
         snapshot_dir: A directory that exists; the caller turns a missing one into `SnapshotNotFoundError`.
+        deep: Read every file and compare checksums (else presence and sizes only).
 
     Returns:
         The report; ``ok`` is true only when there are no problems.

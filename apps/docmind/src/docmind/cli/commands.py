@@ -124,7 +124,11 @@ def verify(args: argparse.Namespace) -> int:
         if fell_back:
             repairs.append(fell_back)
         current = store.current()
-        covered = {r.snapshot_id: damaged_files(store, r) for r in reports if r.damaged and r.snapshot_id != "CURRENT"}
+        covered = {
+            r.snapshot_id: damaged_files(store, r)
+            for r in reports
+            if r.damaged and r.snapshot_id != "CURRENT"
+        }
     finally:
         service.close()
     damaged = [r for r in reports if not r.ok]
@@ -148,13 +152,17 @@ def verify(args: argparse.Namespace) -> int:
             status = "ok" if report.ok else "DAMAGED: " + "; ".join(p.message for p in report.problems)
             files = covered.get(report.snapshot_id)
             if files:
-                status += f"; documents affected: {', '.join(files[:5])}" + (f" (+{len(files) - 5} more)" if len(files) > 5 else "")
+                status += f"; documents affected: {', '.join(files[:5])}" + (
+                    f" (+{len(files) - 5} more)" if len(files) > 5 else ""
+                )
             print(f"{report.snapshot_id}: {status}")
         print(f"CURRENT: {current.id if current else '(none)'}")
     return EXIT_FAILED if damaged else EXIT_OK
 
 
-def _fall_back_if_damaged(store: SnapshotStore, active: str | None, reports: list[VerifyReport]) -> str | None:
+def _fall_back_if_damaged(
+    store: SnapshotStore, active: str | None, reports: list[VerifyReport]
+) -> str | None:
     """Move CURRENT off the active snapshot when verification found it damaged; say what was done."""
     report = next((r for r in reports if r.snapshot_id == active), None)
     if active is None or report is None or not report.damaged:
@@ -199,9 +207,11 @@ def optimize(args: argparse.Namespace) -> int:
     if result.snapshot_id is None:
         print("nothing to optimize: there is no snapshot yet")
     elif not result.changed:
-        print(f"nothing to optimize: {result.snapshot_id} has {result.segments_after} segment(s) and no deleted chunks")
+        segments = f"{result.segments_after} segment(s)"
+        print(f"nothing to optimize: {result.snapshot_id} has {segments} and no deleted chunks")
     else:
-        print(f"published {result.snapshot_id}: {result.segments_before} segments merged into {result.segments_after}")
+        merged = f"{result.segments_before} segments merged into {result.segments_after}"
+        print(f"published {result.snapshot_id}: {merged}")
     return EXIT_OK
 
 

@@ -151,7 +151,12 @@ def build_index(task: IndexTask) -> IndexResult:
 
 def _file_input(file: IndexedFile, entry: CacheEntry) -> SegmentFileInput:
     return SegmentFileInput(
-        path=file.path, source=file.source, sha256=file.sha256, size=file.size, stamp=file.stamp, pages=entry.pages
+        path=file.path,
+        source=file.source,
+        sha256=file.sha256,
+        size=file.size,
+        stamp=file.stamp,
+        pages=entry.pages,
     )
 
 

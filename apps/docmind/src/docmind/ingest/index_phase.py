@@ -36,7 +36,6 @@ from docmind.ingest.progress import PHASE_INDEX, PHASE_MERGE, IngestProgress
 from docmind.ingest.summary import CorpusListing, FileRecord
 from docmind.segments.meta import SegmentMeta
 
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -108,7 +107,14 @@ def index_phase(
     source = VectorSource(inputs.spec, inputs.cache_root) if inputs.spec is not None else None
 
     def build(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[SegmentMeta, ...]:
-        task = IndexTask(inputs.workspace.path, inputs.cache, *inputs.chunk_settings, tuple(files[p] for p in paths), names, source)
+        task = IndexTask(
+            inputs.workspace.path,
+            inputs.cache,
+            *inputs.chunk_settings,
+            tuple(files[p] for p in paths),
+            names,
+            source,
+        )
         result: IndexResult = _in_worker(inputs.pool, build_index, task)
         return result.segments
 

@@ -9,5 +9,5 @@ the collector for everything loaded).
 
 import faiss  # noqa: F401
 
-import docmind.ingest.index_build  # noqa: F401
+import docmind.ingest.index_build
 import docmind.ingest.index_update  # noqa: F401

@@ -30,7 +30,13 @@ from docmind_snapshots import SnapshotStore, Workspace
 
 from docmind.segments import layout
 from docmind.segments.bm25 import LivePart
-from docmind.segments.manifest import IndexManifest, SegmentEntry, read_deletes, read_index_manifest, write_deletes
+from docmind.segments.manifest import (
+    IndexManifest,
+    SegmentEntry,
+    read_deletes,
+    read_index_manifest,
+    write_deletes,
+)
 from docmind.segments.merge import merge_segments
 from docmind.segments.merge_policy import pick_merges
 from docmind.segments.meta import SegmentMeta, read_segment_meta
@@ -146,7 +152,9 @@ def update_index(
         sources[entry.name] = (folder / layout.segment_dir(entry.name), deletes)
         entries.append(entry)
     for meta in written:
-        entries.append(SegmentEntry(name=meta.name, docs=meta.docs, live_len=meta.total_len, live_windows=meta.windows))
+        entries.append(
+            SegmentEntry(name=meta.name, docs=meta.docs, live_len=meta.total_len, live_windows=meta.windows)
+        )
         sources[meta.name] = (workspace.path / layout.segment_dir(meta.name), None)
     dims = max([active.manifest.dims if active is not None else 0, *(m.dims for m in written)])
     merged = 0
@@ -194,7 +202,12 @@ def _with_deletions(
             gone[deleted] = True
             live_windows -= int(gone[np.asarray(parents, dtype=np.int64)].sum())
     return entry.model_copy(
-        update={"deleted": len(deleted), "deletes": relative, "live_len": live_len, "live_windows": live_windows}
+        update={
+            "deleted": len(deleted),
+            "deletes": relative,
+            "live_len": live_len,
+            "live_windows": live_windows,
+        }
     )
 
 

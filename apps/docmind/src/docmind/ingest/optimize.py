@@ -30,7 +30,9 @@ class OptimizeResult:
     segments_after: int
 
 
-def optimize(store: SnapshotStore, report: Callable[[str], None], owner: str = "docmind optimize") -> OptimizeResult:
+def optimize(
+    store: SnapshotStore, report: Callable[[str], None], owner: str = "docmind optimize"
+) -> OptimizeResult:
     """Merge the active snapshot's segments and publish; see the module docstring.
 
     Raises:
@@ -49,7 +51,13 @@ def optimize(store: SnapshotStore, report: Callable[[str], None], owner: str = "
             return OptimizeResult(current.id, False, before, before)
         plan = UpdatePlan(kept=tuple((s, s.deleted, False) for s in active.segments), write=())
         change = update_index(
-            workspace, active, plan, build=_nothing_to_build, merge=merge_in_worker, report=report, policy=force_merges
+            workspace,
+            active,
+            plan,
+            build=_nothing_to_build,
+            merge=merge_in_worker,
+            report=report,
+            policy=force_merges,
         )
         workspace.adopt(current.id, [layout.CORPUS_FILE])
         info = workspace.commit({**current.metadata, "optimized_from": current.id})

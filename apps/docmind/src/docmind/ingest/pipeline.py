@@ -232,7 +232,7 @@ def _records(corpus: Corpus, outcomes: dict[str, FileOutcome], scanned_ns: int) 
 
 
 def _record(file: CorpusFile, outcome: FileOutcome, scanned_ns: int) -> FileRecord:
-    """The file's record; its stamp only when trustworthy (not changed just before the scan, see ``listing``)."""
+    """The file's record; its stamp only when trustworthy (not changed just before the scan: ``listing``)."""
     racy = file.changed_ns >= scanned_ns - RACY_MARGIN_NS
     return FileRecord(
         path=file.rel,

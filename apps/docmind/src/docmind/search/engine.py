@@ -17,6 +17,7 @@ the newest snapshot that opens cleanly, with a one-line ``warning``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -65,8 +66,15 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """The hits and how they were found: the mode that ran, whether the snapshot is keyword-only,
-    the snapshot searched, and a one-line warning when it is not the active one (damage)."""
+    """The hits and how they were found.
+
+    Attributes:
+        mode: The mode that ran.
+        keyword_only: Whether the snapshot searched has no vectors.
+        hits: Best first.
+        snapshot_id: The snapshot searched.
+        warning: One line when it is not the active one (the active one was found damaged).
+    """
 
     mode: Mode
     keyword_only: bool
@@ -103,7 +111,9 @@ def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = N
         return _retrieve(fallback, query, k, mode, note)
 
 
-def _retrieve(snapshot: LoadedSnapshot, query: str, k: int, mode: Mode | None, warning: str | None) -> Retrieval:
+def _retrieve(
+    snapshot: LoadedSnapshot, query: str, k: int, mode: Mode | None, warning: str | None
+) -> Retrieval:
     keyword_only = snapshot.spec is None
     chosen: Mode = mode or ("bm25" if keyword_only else "hybrid")
     if keyword_only and chosen == "dense":
@@ -154,10 +164,9 @@ def _open_active(store: SnapshotStore) -> tuple[LoadedSnapshot, str | None]:
 
 def _after_damage(store: SnapshotStore, damaged: str, exc: SegmentDamagedError) -> tuple[LoadedSnapshot, str]:
     """Report the damage, move CURRENT off it if no writer is busy, answer from the newest sound snapshot."""
-    try:
+    # A busy writer is publishing (CURRENT moves on anyway); a read error leaves CURRENT to a later repair.
+    with contextlib.suppress(WriterBusyError, OSError):
         store.fall_back_from(damaged, f"{exc.path} {exc.reason}")
-    except (WriterBusyError, OSError):
-        pass  # a writer is publishing (CURRENT moves anyway) or CURRENT cannot be written now
     for info in store.list():
         if info.id == damaged:
             continue
@@ -166,7 +175,9 @@ def _after_damage(store: SnapshotStore, damaged: str, exc: SegmentDamagedError) 
         except (SegmentDamagedError, SnapshotError, OSError):
             continue
         return snapshot, f"snapshot {damaged} is damaged ({exc.path} {exc.reason}): answered from {info.id}"
-    raise NoSnapshotError(f"snapshot {damaged} is damaged ({exc.path} {exc.reason}) and no other snapshot verifies")
+    raise NoSnapshotError(
+        f"snapshot {damaged} is damaged ({exc.path} {exc.reason}) and no other snapshot verifies"
+    )
 
 
 def _hit(found: Found, query: str) -> SearchHit:

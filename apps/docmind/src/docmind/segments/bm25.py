@@ -46,7 +46,9 @@ def idf(df: int, n: int) -> np.float32:
     return np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
 
 
-def bm25_scores(parts: Sequence[LivePart], terms: Sequence[str], live_docs: int, live_len: int) -> list[PartScores]:
+def bm25_scores(
+    parts: Sequence[LivePart], terms: Sequence[str], live_docs: int, live_len: int
+) -> list[PartScores]:
     """Score every live chunk holding a query term; see the module docstring for the formula.
 
     Args:
@@ -58,47 +60,49 @@ def bm25_scores(parts: Sequence[LivePart], terms: Sequence[str], live_docs: int,
     if live_docs == 0 or not terms:
         return []
     avgdl = np.float64(live_len) / np.float64(live_docs)
-    postings = {term: _live_postings(parts, term) for term in dict.fromkeys(terms)}
-    contributions: dict[str, list[tuple[np.ndarray, np.ndarray] | None]] = {}
-    for term, per_part in postings.items():
-        df = sum(len(docs) for docs, _ in per_part if docs is not None)
+    contributions: dict[str, list[Postings | None]] = {}
+    for term in dict.fromkeys(terms):
+        per_part = [_live_postings(part, term) for part in parts]
+        df = sum(len(found[0]) for found in per_part if found is not None)
         if df == 0:
             continue
         term_idf = idf(df, live_docs)
         contributions[term] = [
-            None if docs is None else (docs, _term_scores(term_idf, tfs, part.reader.doc_lengths[docs], avgdl))
-            for part, (docs, tfs) in zip(parts, per_part, strict=True)
+            None
+            if found is None
+            else (found[0], _term_scores(term_idf, found[1], part.reader.doc_lengths[found[0]], avgdl))
+            for part, found in zip(parts, per_part, strict=True)
         ]
     results: list[PartScores] = []
     for position, part in enumerate(parts):
         scores: np.ndarray | None = None
         for term in terms:
-            found = contributions.get(term)
-            if found is None or found[position] is None:
+            found = contributions.get(term, [None] * len(parts))[position]
+            if found is None:
                 continue
-            docs, term_scores = found[position]  # type: ignore[misc]
             if scores is None:
                 scores = np.zeros(part.reader.docs, dtype=np.float32)
-            scores[docs] += term_scores  # distinct chunks per term: plain indexed addition suffices
+            scores[found[0]] += found[1]  # distinct chunks per term: plain indexed addition suffices
         if scores is not None:
             hit = np.flatnonzero(scores > 0)
             results.append(PartScores(position, hit, scores[hit]))
     return results
 
 
-def _live_postings(parts: Sequence[LivePart], term: str) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
-    found: list[tuple[np.ndarray | None, np.ndarray | None]] = []
-    for part in parts:
-        term_id = part.reader.term_id(term)
-        if term_id is None:
-            found.append((None, None))
-            continue
-        docs, tfs = part.reader.postings(term_id)
-        if part.live is not None:
-            keep = part.live[docs]
-            docs, tfs = docs[keep], tfs[keep]
-        found.append((docs, tfs) if len(docs) else (None, None))
-    return found
+Postings = tuple[np.ndarray, np.ndarray]
+"""Chunk numbers and a per-chunk value (term frequencies, or a term's scores)."""
+
+
+def _live_postings(part: LivePart, term: str) -> Postings | None:
+    """The live chunks of ``part`` holding ``term`` and its frequency in each (``None``: none)."""
+    term_id = part.reader.term_id(term)
+    if term_id is None:
+        return None
+    docs, tfs = part.reader.postings(term_id)
+    if part.live is not None:
+        keep = part.live[docs]
+        docs, tfs = docs[keep], tfs[keep]
+    return (docs, tfs) if len(docs) else None
 
 
 def _term_scores(term_idf: np.float32, tfs: np.ndarray, lengths: np.ndarray, avgdl: np.float64) -> np.ndarray:

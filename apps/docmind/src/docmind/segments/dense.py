@@ -39,7 +39,8 @@ def dense_top_k(parts: Sequence[LivePart], vector: np.ndarray, k: int) -> list[t
             if wanted == 0:
                 continue
             bitmap = np.packbits(allowed, bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap)))
+            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+            params = faiss.SearchParameters(sel=selector)  # pyright: ignore[reportCallIssue]
         similarities, rows = index.search(query, wanted, params=params)  # pyright: ignore[reportCallIssue]
         for row, similarity in zip(rows[0], similarities[0], strict=True):
             if row < 0:

@@ -66,7 +66,9 @@ def _new_numbers(part: LivePart) -> tuple[np.ndarray, int]:
     return numbers, int(live.sum())
 
 
-def _spans(sources: Sequence[LivePart], maps: list[tuple[np.ndarray, int]], firsts: np.ndarray) -> list[FileSpan]:
+def _spans(
+    sources: Sequence[LivePart], maps: list[tuple[np.ndarray, int]], firsts: np.ndarray
+) -> list[FileSpan]:
     spans: list[FileSpan] = []
     for part, (numbers, _), first in zip(sources, maps, firsts[:-1], strict=True):
         for span in part.reader.meta.files:
@@ -123,7 +125,9 @@ def _merge_postings(
     np.save(folder / layout.POSTINGS_PTR, np.concatenate(([0], np.cumsum(counts[used]))).astype(np.uint64))
     np.save(folder / layout.POSTINGS_DOCS, np.concatenate(docs)[order] if docs else np.empty(0, np.uint32))
     merged_tfs = np.concatenate(tfs)[order] if tfs else np.empty(0, np.uint32)
-    tf_dtype = "uint16" if merged_tfs.size == 0 or int(merged_tfs.max()) <= np.iinfo(np.uint16).max else "uint32"
+    tf_dtype = (
+        "uint16" if merged_tfs.size == 0 or int(merged_tfs.max()) <= np.iinfo(np.uint16).max else "uint32"
+    )
     np.save(folder / layout.POSTINGS_TFS, merged_tfs.astype(tf_dtype))
     return len(encoded), int(merged_tfs.size), tf_dtype
 
@@ -152,4 +156,3 @@ def _merge_vectors(
     faiss.write_index(index, str(folder / layout.VECTORS))
     np.save(folder / layout.VECTOR_PARENTS, np.concatenate(parents_out))
     return int(index.ntotal), dims
-

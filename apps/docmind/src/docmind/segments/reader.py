@@ -43,7 +43,9 @@ class SegmentReader:
         try:
             self.meta = SegmentMeta.model_validate_json((folder / layout.SEGMENT_META).read_bytes())
         except ValueError as exc:
-            raise SegmentDamagedError(str(folder / layout.SEGMENT_META), f"unreadable header ({exc})") from exc
+            raise SegmentDamagedError(
+                str(folder / layout.SEGMENT_META), f"unreadable header ({exc})"
+            ) from exc
         if self.meta.format != FORMAT:
             raise SegmentDamagedError(str(folder), f"unknown segment format {self.meta.format}")
         self._record_fd = os.open(folder / layout.RECORDS, os.O_RDONLY)
@@ -88,7 +90,9 @@ class SegmentReader:
         }
         for name, (array, size) in expected.items():
             if array.ndim != 1 or array.shape[0] != size:
-                raise SegmentDamagedError(str(self.folder / name), f"holds {array.shape}, the header says {size}")
+                raise SegmentDamagedError(
+                    str(self.folder / name), f"holds {array.shape}, the header says {size}"
+                )
 
     def term_id(self, term: str) -> int | None:
         """The number of ``term`` in this segment's vocabulary, or ``None`` when it does not occur."""
@@ -118,7 +122,9 @@ class SegmentReader:
         start, end = int(self.record_offsets[doc]), int(self.record_offsets[doc + 1])
         line = os.pread(self._record_fd, end - start, start)
         if len(line) != end - start or zlib.crc32(line) != int(self.record_crcs[doc]):
-            raise SegmentDamagedError(str(self.folder / layout.RECORDS), f"record {doc} does not match its checksum")
+            raise SegmentDamagedError(
+                str(self.folder / layout.RECORDS), f"record {doc} does not match its checksum"
+            )
         return line
 
     def record(self, doc: int) -> dict[str, Any]:
@@ -148,7 +154,9 @@ class SegmentReader:
             index = faiss.read_index(str(self.folder / layout.VECTORS), flags)
             parents = _load(self.folder / layout.VECTOR_PARENTS)
             if index.ntotal != self.meta.windows or parents.shape != (self.meta.windows,):
-                raise SegmentDamagedError(str(self.folder / layout.VECTORS), "window count differs from the header")
+                raise SegmentDamagedError(
+                    str(self.folder / layout.VECTORS), "window count differs from the header"
+                )
             self._vectors = (index, parents)
         return self._vectors
 

@@ -10,7 +10,6 @@ error while reading (``EIO``, too many open files) is raised as the ``OSError`` 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -32,7 +31,7 @@ def check_files(snapshot: Path, relatives: Iterable[str], checksums: Mapping[str
     for relative in relatives:
         path = snapshot / relative
         try:
-            info = os.stat(path)
+            info = path.stat()
         except FileNotFoundError:
             raise SegmentDamagedError(relative, "is missing") from None
         key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)

@@ -13,7 +13,7 @@ import os
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ class SegmentChunk:
     """One chunk as a segment takes it: its record, its BM25 terms and its window vectors."""
 
     node_id: str
-    record: dict[str, object]
+    record: Mapping[str, object]
     terms: Sequence[str]
     vectors: np.ndarray | None = None
 
@@ -100,7 +100,7 @@ class SegmentWriter:
 
     def _add_chunk(self, chunk: SegmentChunk) -> None:
         doc = self.docs
-        line = json.dumps(chunk.record, ensure_ascii=False).encode() + b"\n"
+        line = json.dumps(dict(chunk.record), ensure_ascii=False).encode() + b"\n"
         self._records.write(line)
         self._offsets.append(self._offsets[-1] + len(line))
         self._crcs.append(zlib.crc32(line))
@@ -153,7 +153,9 @@ class SegmentWriter:
         vocab = b"".join(encoded[i] for i in order)
         lengths = np.fromiter((len(encoded[i]) for i in order), dtype=np.uint64, count=len(order))
         (self.folder / layout.VOCAB).write_bytes(vocab)
-        np.save(self.folder / layout.VOCAB_OFFSETS, np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64))
+        np.save(
+            self.folder / layout.VOCAB_OFFSETS, np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64)
+        )
         term_ranks = rank[np.frombuffer(self._term_ids, dtype=np.uint32)]
         by_term = np.argsort(term_ranks, kind="stable")  # chunks stay ascending within a term
         counts = np.bincount(term_ranks, minlength=len(encoded)).astype(np.uint64)
