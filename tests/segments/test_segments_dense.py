@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from docmind.segments import layout
 from docmind.segments.manifest import IndexManifest, SegmentEntry, write_deletes
 from docmind.segments.merge import merge_segments
@@ -96,3 +97,22 @@ def test_a_merge_keeps_every_live_window(tmp_path: Path) -> None:
     with SnapshotIndex(tmp_path / "after", _checksums(tmp_path / "after")) as merged:
         after = [[merged.record(p, d)["node_id"] for p, d, _ in merged.dense(q, 8)] for q in queries]
     assert after == before
+
+
+def test_a_large_segment_gets_an_approximate_index_searched_through_the_same_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+    from docmind.segments import vectors
+
+    monkeypatch.setattr(vectors, "APPROX_MIN_WINDOWS", 50)  # 120 windows count as large
+    rng = np.random.default_rng(8)
+    windows = _build(tmp_path, rng)
+    with SnapshotIndex(tmp_path, _checksums(tmp_path)) as index:
+        kinds = {type(part.reader.vectors()[0]).__name__ for part in index.parts}
+        assert kinds == {"IndexIVFFlat"}
+        assert all(isinstance(part.reader.vectors()[0], faiss.IndexIVF) for part in index.parts)
+        for query in _unit(rng, 10):
+            # Fewer lists than NPROBE here: every list is scanned, so the answer is exact.
+            ours = index.dense(query, 10)
+            assert [(p, d) for p, d, _ in ours] == [(p, d) for p, d, _ in _exact(windows, query, 10)]

@@ -134,3 +134,30 @@ def test_docmind_retriever_answers_inside_a_llama_index_query_engine(tmp_path: P
     assert response.source_nodes[0].node.metadata["file"] == "report.pdf"
     with pytest.raises(FileNotFoundError, match="not a DocMind data dir"):
         DocMindRetriever(tmp_path / "nowhere")
+
+
+def test_a_large_change_is_written_by_several_workers_in_parallel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docmind.ingest import index_phase
+
+    monkeypatch.setattr(index_phase, "PARALLEL_BUILD_CHUNKS", 3)  # a tiny corpus counts as large
+    data, docs = tmp_path / "data", tmp_path / "docs"
+    _corpus(docs)
+    ingest(data, docs, embed=False)
+    segments = _index(data)["segments"]
+    assert len(segments) == 2  # two workers, one segment each
+    assert sum(s["docs"] for s in segments) == search_chunks(data)
+    fresh = tmp_path / "fresh"
+    monkeypatch.setattr(index_phase, "PARALLEL_BUILD_CHUNKS", 1_000_000)
+    ingest(fresh, docs, embed=False)
+    assert len(_index(fresh)["segments"]) == 1
+    for query in QUERIES:
+        assert _ranking(data, query) == _ranking(fresh, query), query
+
+
+def search_chunks(data: Path) -> int:
+    """Chunks the active snapshot lists (from its summary)."""
+    current = _store(data).current()
+    assert current is not None
+    return int(current.metadata["chunks"])

@@ -47,6 +47,7 @@ class IndexedFile:
     size: int = 0
     stamp: str = ""
     pages: int = 0
+    chunks: int = 0
 
 
 @dataclass(frozen=True)

@@ -107,16 +107,23 @@ def index_phase(
     source = VectorSource(inputs.spec, inputs.cache_root) if inputs.spec is not None else None
 
     def build(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[SegmentMeta, ...]:
-        task = IndexTask(
-            inputs.workspace.path,
-            inputs.cache,
-            *inputs.chunk_settings,
-            tuple(files[p] for p in paths),
-            names,
-            source,
-        )
-        result: IndexResult = _in_worker(inputs.pool, build_index, task)
-        return result.segments
+        groups = _build_groups([files[p] for p in paths], inputs.pool.size)
+        tasks = [
+            IndexTask(
+                inputs.workspace.path,
+                inputs.cache,
+                *inputs.chunk_settings,
+                group,
+                names[i :: len(groups)],
+                source,
+            )
+            for i, group in enumerate(groups)
+        ]
+        try:
+            results: list[IndexResult] = inputs.pool.call_each(build_index, tasks)
+        except (WorkerTaskError, WorkerCrashedError) as exc:
+            raise IndexBuildError(f"could not build the search index: {exc}") from exc
+        return tuple(meta for result in results for meta in result.segments)
 
     def merge(task: MergeTask) -> SegmentMeta:
         return _in_worker(inputs.pool, merge_in_worker, task)
@@ -141,9 +148,38 @@ def _base_index(
         raise IndexBuildError(f"the active snapshot's index cannot be read: {exc}") from exc
 
 
+PARALLEL_BUILD_CHUNKS = 4_000
+"""Below this many chunks to write, one worker writes them all (one segment); above, the workers share them."""
+
+
+def _build_groups(files: Sequence[IndexedFile], workers: int) -> list[tuple[IndexedFile, ...]]:
+    """The files to write split into up to ``workers`` groups of similar size, each in path order.
+
+    A group becomes its own segment(s), built in parallel; a small change stays in one segment.
+    """
+    chunks = sum(f.chunks for f in files)
+    count = max(1, min(workers, chunks // PARALLEL_BUILD_CHUNKS))
+    groups: list[list[IndexedFile]] = [[] for _ in range(count)]
+    target = chunks / count
+    position, filled = 0, 0
+    for file in files:
+        if filled >= target * (position + 1) and position < count - 1:
+            position += 1
+        groups[position].append(file)
+        filled += file.chunks
+    return [tuple(group) for group in groups if group]
+
+
 def _indexed_file(record: FileRecord, location: Path) -> IndexedFile:
     return IndexedFile(
-        record.path, record.source, record.sha256, location, record.size, record.stamp, record.pages
+        record.path,
+        record.source,
+        record.sha256,
+        location,
+        record.size,
+        record.stamp,
+        record.pages,
+        record.chunks,
     )
 
 

@@ -1,9 +1,10 @@
 """Dense search over every segment: the nearest windows per segment, each chunk scored by its best window.
 
-Each segment holds an exact inner-product FAISS index of unit vectors (scores are cosine
-similarities). A query asks each segment for its best windows, leaving out the windows of deleted
-chunks (a FAISS ID selector), keeps each chunk's best window and merges the segments' candidates:
-the same chunks and scores as one index over the live windows.
+Each segment holds an inner-product FAISS index of unit vectors (scores are cosine similarities):
+exact, or approximate for a large segment (``docmind.segments.vectors``). A query asks each segment
+for its best windows, leaving out the windows of deleted chunks (a FAISS ID selector), keeps each
+chunk's best window and merges the segments' candidates: with exact indexes, the same chunks and
+scores as one index over the live windows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from docmind.segments.bm25 import LivePart
+from docmind.segments.vectors import search_parameters
 
 WINDOWS_PER_CHUNK = 4
 """Windows asked for per wanted chunk (a chunk has several windows; its best one ranks it)."""
@@ -32,15 +34,15 @@ def dense_top_k(parts: Sequence[LivePart], vector: np.ndarray, k: int) -> list[t
             continue
         index, parents = part.reader.vectors()
         wanted = min(k * WINDOWS_PER_CHUNK, index.ntotal)
-        params = None
+        selector = None
         if part.live is not None:
             allowed = part.live[parents]
             wanted = min(wanted, int(allowed.sum()))
             if wanted == 0:
                 continue
-            bitmap = np.packbits(allowed, bitorder="little")
+            bitmap = np.packbits(allowed, bitorder="little")  # alive while the search runs
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
-            params = faiss.SearchParameters(sel=selector)  # pyright: ignore[reportCallIssue]
+        params = search_parameters(index, selector)
         similarities, rows = index.search(query, wanted, params=params)  # pyright: ignore[reportCallIssue]
         for row, similarity in zip(rows[0], similarities[0], strict=True):
             if row < 0:

@@ -18,6 +18,7 @@ import numpy as np
 from docmind.segments import layout
 from docmind.segments.bm25 import LivePart
 from docmind.segments.meta import FileSpan, SegmentMeta
+from docmind.segments.vectors import stored_vectors, vector_index
 from docmind.segments.writer import fsync_folder
 
 Progress = Callable[[int, int], None]
@@ -141,18 +142,17 @@ def _merge_vectors(
     import faiss
 
     dims = with_vectors[0].reader.meta.dims
-    index = faiss.IndexFlatIP(dims)
-    parents_out = []
+    blocks, parents_out = [], []
     for part, (numbers, _), first in zip(sources, maps, firsts[:-1], strict=True):
         if not part.reader.meta.windows:
             continue
         source_index, parents = part.reader.vectors()
-        matrix = faiss.rev_swig_ptr(source_index.get_xb(), source_index.ntotal * dims).reshape(-1, dims)
         new_parents = numbers[np.asarray(parents, dtype=np.int64)]
         keep = np.flatnonzero(new_parents >= 0)
-        for start in range(0, len(keep), 8192):
-            index.add(np.ascontiguousarray(matrix[keep[start : start + 8192]]))  # pyright: ignore[reportCallIssue]
+        blocks.append(np.asarray(stored_vectors(source_index)[keep], dtype=np.float32))
         parents_out.append((new_parents[keep] + first).astype(np.uint32))
-    faiss.write_index(index, str(folder / layout.VECTORS))
+    matrix = np.ascontiguousarray(np.vstack(blocks))
+    del blocks
+    faiss.write_index(vector_index(matrix), str(folder / layout.VECTORS))
     np.save(folder / layout.VECTOR_PARENTS, np.concatenate(parents_out))
-    return int(index.ntotal), dims
+    return int(matrix.shape[0]), dims

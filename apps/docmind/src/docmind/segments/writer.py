@@ -21,6 +21,7 @@ import numpy as np
 
 from docmind.segments import layout
 from docmind.segments.meta import FileSpan, SegmentMeta
+from docmind.segments.vectors import vector_index
 
 
 @dataclass(frozen=True)
@@ -173,9 +174,7 @@ class SegmentWriter:
 
         matrix = np.ascontiguousarray(np.vstack(self._vectors))
         self._vectors = []
-        index = faiss.IndexFlatIP(matrix.shape[1])
-        index.add(matrix)  # pyright: ignore[reportCallIssue]
-        faiss.write_index(index, str(self.folder / layout.VECTORS))
+        faiss.write_index(vector_index(matrix), str(self.folder / layout.VECTORS))
         np.save(self.folder / layout.VECTOR_PARENTS, np.frombuffer(self._parents, dtype=np.uint32))
         return int(matrix.shape[1])
 
