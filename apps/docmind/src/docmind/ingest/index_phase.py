@@ -149,7 +149,7 @@ def _base_index(
 
 
 PARALLEL_BUILD_CHUNKS = 4_000
-"""Below this many chunks to write, one worker writes them all (one segment); above, the workers share them."""
+"""Below this many chunks to write, one worker writes them all (one segment); above, workers share them."""
 
 
 def _build_groups(files: Sequence[IndexedFile], workers: int) -> list[tuple[IndexedFile, ...]]:
