@@ -106,7 +106,7 @@ def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = N
     try:
         return _retrieve(snapshot, query, k, mode, warning)
     except SegmentDamagedError as exc:
-        forget(snapshot.snapshot_id)
+        forget(store, snapshot.snapshot_id)
         fallback, note = _after_damage(store, snapshot.snapshot_id, exc)
         return _retrieve(fallback, query, k, mode, note)
 

@@ -1,7 +1,7 @@
 """A published snapshot opened for search: its segments (``SnapshotIndex``) and the embedder of its vectors.
 
-Snapshots are immutable, so an opened snapshot is kept (the two most recent, by id) and shared by
-every search of the process. An opened snapshot holds a reader pin on it (retention keeps it) until
+Snapshots are immutable, so an opened snapshot is kept (the two most recent, by store and id) and
+shared by every search of the process. An opened snapshot holds a reader pin on it (retention keeps it) until
 it is dropped from that cache and no search uses it any more; its segments are memory-mapped, so the
 pages the kernel holds serve every process and opening costs no copy of the index.
 """
@@ -39,7 +39,7 @@ class LoadedSnapshot:
         return self.index.chunks
 
 
-_loaded: OrderedDict[str, LoadedSnapshot] = OrderedDict()
+_loaded: OrderedDict[tuple[str, str], LoadedSnapshot] = OrderedDict()
 _loaded_lock = threading.Lock()
 
 
@@ -51,22 +51,23 @@ def loaded_snapshot(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
         SegmentDamagedError: a mapped file does not match its checksum.
         OSError: a file cannot be read.
     """
+    key = (str(store.root), snapshot_id)
     with _loaded_lock:
-        if snapshot_id in _loaded:
-            _loaded.move_to_end(snapshot_id)
-            return _loaded[snapshot_id]
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key]
     snapshot = _open(store, snapshot_id)
     with _loaded_lock:
-        _loaded[snapshot_id] = snapshot
+        _loaded[key] = snapshot
         while len(_loaded) > _MAX_LOADED:
             _loaded.popitem(last=False)
     return snapshot
 
 
-def forget(snapshot_id: str) -> None:
+def forget(store: SnapshotStore, snapshot_id: str) -> None:
     """Drop an opened snapshot from the cache (it closes once no search uses it)."""
     with _loaded_lock:
-        _loaded.pop(snapshot_id, None)
+        _loaded.pop((str(store.root), snapshot_id), None)
 
 
 def _open(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
