@@ -57,7 +57,7 @@ def test_a_damaged_segment_is_reported_with_its_documents_and_search_falls_back(
     report = run_docmind(data, "verify", "--json")
     assert report.returncode == 1  # the damaged snapshot is still on disk: verify says so
     payload = json.loads(report.stdout)
-    damaged = [s for s in payload["snapshots"] if s["snapshot_id"] == second][0]
+    [damaged] = [s for s in payload["snapshots"] if s["snapshot_id"] == second]
     assert damaged["ok"] is False and damaged["documents_affected"] == ["late.md"]
     text = run_docmind(data, "verify")
     assert f"{second}: DAMAGED" in text.stdout and "documents affected: late.md" in text.stdout
