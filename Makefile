@@ -3,6 +3,7 @@
 # make test   set up and run every check (lint, format, types, import contracts, tests, E2E)
 # make bench  run the benchmarks (tests/benchmarks) and write results
 # make soak   the long reliability trials
+# make stress the start, progress and cancel E2E suites, 3 runs in a row, with two busy processes on the cores
 # make update-baselines   regenerate E2E screenshot baselines (review them before committing)
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ UV := $(PYTHON) -m uv
 # Where uv puts the environment (uv's own variable; .venv unless set).
 UV_PROJECT_ENVIRONMENT ?= .venv
 
-.PHONY: run test bench soak update-baselines setup browser lint
+.PHONY: run test bench soak stress update-baselines setup browser lint
 
 setup:
 	@echo "DocMind: checking the Python environment ($(UV_PROJECT_ENVIRONMENT); a fresh clone installs its packages first, about a minute)…"
@@ -36,14 +37,18 @@ lint: setup
 	$(UV) run lint-imports
 
 test: lint browser
-	$(UV) run pytest tests -q
-	$(UV) run pytest e2e -q
+	$(UV) run pytest tests -q -rs
+	$(UV) run pytest e2e -q -rs
 
 bench: setup
 	$(UV) run python -m tests.benchmarks.run
 
 soak: setup
 	DOCMIND_SOAK=1 $(UV) run pytest tests/reliability -q
+
+# STRESS_RUNS=N for another number of runs; the script ends its busy processes by pid, also on failure.
+stress: setup browser
+	@PYTHON="$(PYTHON)" UV="$(UV)" bash scripts/stress_e2e.sh
 
 update-baselines: setup browser
 	$(UV) run pytest e2e -q --update-baselines

@@ -8,7 +8,9 @@ Two init scripts run in every page before Streamlit's own code:
 
 * a recorder (``window.__docmindPanel``) that a ``MutationObserver`` fills with every distinct
   (active snapshot, job, state, progress, files counter, first worker's file) the page *displays*, so a
-  test can check what a person saw without sampling races (and a failure report can show it);
+  test can check what a person saw without sampling races (and a failure report can show it). Each
+  row also counts the visible job panels, progress bars in the panel and Start buttons on the page:
+  a stale element of the previous render standing beside the new one shows as a count of 2;
 * a gate on the fragment's ``run_every`` timer (Streamlit implements it as a browser
   ``setInterval`` that calls ``sendUpdateWidgetsMessage``). ``hold_ticks()`` makes the ticks no-ops,
   so the panel keeps exactly what the last rerun rendered — how a transient state such as
@@ -33,10 +35,13 @@ ADD_SOURCE_LABEL = "Add source"
 STATES = ("Idle", "Queued", "Running", "Cancelling", "Cancelled", "Succeeded", "Failed", "Interrupted")
 ACTIVE_STATES = ("Queued", "Running", "Cancelling")
 
-# Generous bounds for conditions that depend on the engine (a first job starts a forkserver that
-# imports LlamaIndex, ~7 s on 2 busy cores); waits end as soon as the condition holds.
-UI_TIMEOUT = 10_000
-JOB_TIMEOUT = 90_000
+# Generous bounds: waits end as soon as their condition holds, so a bound only decides how long a
+# real failure takes to report. A rerun is quick on a quiet machine but not on two cores other
+# processes keep busy (the workers run at a lower priority than everything else, so a loaded machine
+# slows a job several times over: `make stress`); a first job also starts a forkserver that imports
+# LlamaIndex.
+UI_TIMEOUT = 30_000
+JOB_TIMEOUT = 300_000
 
 PANEL_RECORDER = """
 (() => {
@@ -51,6 +56,9 @@ PANEL_RECORDER = """
     const label = panel.querySelector('[data-testid=stProgress] [data-testid=stMarkdownContainer]');
     const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Worker 1:'));
     const badge = document.querySelector('.st-key-active_snapshot code');
+    const visible = (el) => el.checkVisibility();
+    const starts = [...document.querySelectorAll('button')]
+      .filter(b => b.textContent.trim() === 'Start ingestion' && visible(b)).length;
     const row = {
       at: Math.round(performance.now()),
       snapshot: badge ? badge.textContent : null,
@@ -59,6 +67,9 @@ PANEL_RECORDER = """
       value: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
       files: label ? label.textContent : null,
       current: current ? current.textContent.replace('Worker 1:', '').split(' · ')[0].trim() : null,
+      bars: [...panel.querySelectorAll('[role=progressbar]')].filter(visible).length,
+      starts,
+      panels: [...document.querySelectorAll('.st-key-job_panel')].filter(visible).length,
     };
     const key = (r) => JSON.stringify({ ...r, at: 0 });
     const last = seen[seen.length - 1];
@@ -115,6 +126,9 @@ class PanelRow:
     value: int | None
     files: str | None
     current: str | None
+    bars: int
+    starts: int
+    panels: int
 
 
 class DocMindApp:
@@ -169,17 +183,21 @@ class DocMindApp:
     # -- navigation and waiting ----------------------------------------------------------------------
 
     def open(self) -> DocMindApp:
-        """Load the app (Documents is the default page) and wait until its first run is done."""
+        """Load the app (Documents is the default page) and wait until its first run is done.
+
+        A session's first run imports what the page needs (the data frame's libraries among them):
+        on two busy cores that takes longer than a click's rerun, so it gets the engine's bound.
+        """
         self.page.goto(self.url)
         expect(self.panel).to_be_visible(timeout=JOB_TIMEOUT)
-        self.wait_until_settled()
+        self.wait_until_settled(JOB_TIMEOUT)
         return self
 
     def reload(self) -> None:
-        """Reload the browser page (a new Streamlit session) and wait for the panel."""
+        """Reload the browser page (a new Streamlit session) and wait for its first run."""
         self.page.reload()
         expect(self.panel).to_be_visible(timeout=JOB_TIMEOUT)
-        self.wait_until_settled()
+        self.wait_until_settled(JOB_TIMEOUT)
 
     def wait_until_settled(self, timeout: float = UI_TIMEOUT) -> None:
         """Wait until the connected app has no script run in progress and no stale element."""
@@ -283,6 +301,10 @@ class DocMindApp:
         """Every distinct panel rendering recorded since the page was loaded."""
         rows: list[dict[str, Any]] = self.page.evaluate("window.__docmindPanel || []")
         return [PanelRow(**row) for row in rows]
+
+    def stale_duplicates(self) -> list[PanelRow]:
+        """Recorded renderings that showed two job panels, two progress bars or two Start buttons."""
+        return [row for row in self.recorded_panel() if max(row.panels, row.bars, row.starts) > 1]
 
     # -- the fragment's timer ------------------------------------------------------------------------
 

@@ -4,21 +4,21 @@ server-log checks, soft screenshot comparison, and the review page written at se
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, expect
 
 from e2e import states
-from e2e.app import DocMindApp, prepare
+from e2e.app import UI_TIMEOUT, DocMindApp, prepare
 from e2e.documents import E2ECorpus, build_corpus
 from e2e.review_page import write_review_page
 from e2e.server import REPO, StreamlitServer
 from e2e.visual import VisualReview
+from tests.support.browser import chromium_executable
 
 ARTIFACTS = REPO / "artifacts" / "e2e"
 BASELINES = Path(__file__).resolve().parent / "__snapshots__"
@@ -45,6 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Every `expect` without its own bound gets the rerun bound, not Playwright's 5 s (see UI_TIMEOUT).
+    expect.set_options(timeout=UI_TIMEOUT)
     # Unless asked otherwise, keep a screenshot of every page of a failed test under artifacts/.
     if getattr(config.option, "screenshot", None) == "off":
         config.option.screenshot = "only-on-failure"
@@ -82,20 +84,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # -- browser --------------------------------------------------------------------------------------------
-
-
-def chromium_executable() -> str | None:
-    """``DOCMIND_CHROMIUM`` (a path, or ``bundled``: Playwright's own browser), else ``chromium`` on PATH."""
-    chosen = os.environ.get("DOCMIND_CHROMIUM", "")
-    if chosen == "bundled":
-        return None
-    if chosen:
-        return chosen
-    for name in ("chromium", "chromium-browser", "chromium-headless-shell"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.exit("no Chromium found: run `make browser`, or set DOCMIND_CHROMIUM (a path, or `bundled`)", 2)
 
 
 @pytest.fixture(scope="session")
@@ -188,14 +176,26 @@ def _server_log_is_clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def open_app(server: StreamlitServer, new_context: Callable[..., BrowserContext]) -> Callable[[], DocMindApp]:
-    """Open the app in a fresh browser context (each call: another tab of another person)."""
+def open_app(
+    server: StreamlitServer, new_context: Callable[..., BrowserContext]
+) -> Iterator[Callable[[], DocMindApp]]:
+    """Open the app in a fresh browser context (each call: another tab of another person).
+
+    At the end of the test, every page opened must never have displayed a stale duplicate (two job
+    panels, two progress bars or two Start buttons at one moment), whatever the test did.
+    """
+    opened: list[DocMindApp] = []
 
     def _open() -> DocMindApp:
         page = prepare(new_context().new_page())
-        return DocMindApp(page, server.url).open()
+        opened.append(DocMindApp(page, server.url))
+        return opened[-1].open()
 
-    return _open
+    yield _open
+    for app in opened:
+        if not app.page.is_closed():
+            duplicates = app.stale_duplicates()
+            assert not duplicates, "the page showed a stale duplicate:\n" + "\n".join(map(str, duplicates))
 
 
 @pytest.fixture

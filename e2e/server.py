@@ -81,7 +81,9 @@ class StreamlitServer:
         """Start the server and return once ``/_stcore/health`` answers ``ok``."""
         if self._process is not None:
             raise ServerError("the server is already running")
-        env = {**os.environ, **self.env, "DOCMIND_DATA_DIR": str(self.data_dir)}
+        # A token of the calling shell would gate every page; a module that wants one sets it in ``env``.
+        inherited = {name: value for name, value in os.environ.items() if name != "DOCMIND_APP_TOKEN"}
+        env = {**inherited, **self.env, "DOCMIND_DATA_DIR": str(self.data_dir)}
         env.pop("DOCMIND_LIBRARY_DIRS", None)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:

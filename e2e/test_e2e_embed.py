@@ -53,7 +53,8 @@ def test_embedding_progress_cancel_mid_embedding_and_resume_from_the_cache(
     states.capture(app, visual, states.EMBEDDING)
 
     app.cancel_button.click()
-    app.expect_state("Cancelling", timeout=3_000)
+    # The ticks are held: only the click's own rerun can show Cancelling (no poll does).
+    app.expect_state("Cancelling", timeout=UI_TIMEOUT)
     app.release_ticks()
     app.expect_state("Cancelled", timeout=UI_TIMEOUT)
     assert cli.recorded_job_state(data, job) == "Cancelled"

@@ -2,7 +2,8 @@
 
 The comparison follows Streamlit's own e2e suite: pixelmatch with a per-pixel threshold of 0.05
 and at most 0.2 % of the pixels allowed to differ. Dynamic parts are masked by the caller
-(Playwright ``mask=``); animations are disabled and the caret hidden for every screenshot.
+(Playwright ``mask=``); animations are disabled and the caret hidden for every screenshot, and a
+screenshot waits until the page's layout is final (fonts loaded, nothing moved for a few frames).
 
 * missing baseline: the screenshot is written as the baseline and the test fails, so a person
   looks at it before it is committed;
@@ -32,6 +33,22 @@ ALLOWED_FRACTION = 0.002
 # A point in the page's right margin: no widget there, so nothing shows a hover state.
 MOUSE_PARK = (1270, 700)
 _AA_MARGIN = 2
+# Consecutive animation frames in which the fonts are loaded, no element is still a loading
+# skeleton (a data frame's code loads on first use: slow on busy cores) and no element moves or
+# resizes: the data frames (canvases) have drawn with the loaded font and the last layout pass is done.
+STABLE_FRAMES = 3
+LAYOUT_TIMEOUT_MS = 30_000
+LAYOUT_STABLE = """(frames) => {
+  const state = window.__docmindLayout || (window.__docmindLayout = { last: '', same: 0 });
+  const boxes = [...document.querySelectorAll('[data-testid=stElementContainer], canvas')].map((element) => {
+    const box = element.getBoundingClientRect();
+    return [box.x, box.y, box.width, box.height].map(Math.round).join(',');
+  }).join(';');
+  const ready = document.fonts.status === 'loaded' && !document.querySelector('[data-testid=stSkeleton]');
+  state.same = ready && boxes === state.last ? state.same + 1 : 0;
+  state.last = boxes;
+  return state.same >= frames;
+}"""
 
 MATCH, MISMATCH, MISSING, UPDATED = "match", "mismatch", "missing", "updated"
 
@@ -100,6 +117,12 @@ def compare(actual: Image.Image, expected: Image.Image) -> tuple[int, Image.Imag
     return mismatched, diff
 
 
+def wait_for_stable_layout(page: Page) -> None:
+    """Wait until nothing on ``page`` has moved or resized for `STABLE_FRAMES` frames, fonts loaded."""
+    page.evaluate("window.__docmindLayout = undefined")
+    page.wait_for_function(LAYOUT_STABLE, arg=STABLE_FRAMES, polling="raf", timeout=LAYOUT_TIMEOUT_MS)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
@@ -125,6 +148,7 @@ class Snapshots:
         page.mouse.move(*MOUSE_PARK)
         page.evaluate("document.activeElement instanceof HTMLElement && document.activeElement.blur()")
         page.evaluate("document.fonts.ready.then(() => true)")
+        wait_for_stable_layout(page)
         out = self.review.output_dir
         out.mkdir(parents=True, exist_ok=True)
         actual_path = out / f"{name}.actual.png"

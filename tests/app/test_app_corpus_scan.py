@@ -44,6 +44,11 @@ def test_scan_classifies_files(tmp_path: Path) -> None:
     assert reasons["escape.txt"] == "symlink leaves the source"
     assert any(r == "symlink loop" for r in reasons.values())
     assert not any("hidden" in n or ".git" in n for n in names + list(reasons))
+    # A skipped regular file keeps its real size; a link that leaves or loops has none.
+    sizes = {s.rel: s.size for s in corpus.skipped}
+    assert sizes["image.png"] == 3 and sizes["big.txt"] == 200
+    assert sizes["escape.txt"] is None
+    assert all(size is None for rel, size in sizes.items() if reasons[rel] == "symlink loop")
 
 
 def test_missing_source_is_reported(tmp_path: Path) -> None:
@@ -88,3 +93,19 @@ def test_a_source_root_that_cannot_be_scanned_says_why(tmp_path: Path) -> None:
     assert unavailable_reason(tmp_path / "gone") == "no such folder"
     assert unavailable_reason(tmp_path / "loop") == "symlink loop or dangling link"
     assert unavailable_reason(tmp_path / "pipe") == "not a folder or a regular file"
+
+
+def test_the_corpus_table_lists_skipped_files_with_size_and_whole_reason(tmp_path: Path) -> None:
+    docs, store = tmp_path / "documents", SnapshotStore(tmp_path / "index")
+    docs.mkdir()
+    (docs / "notes.md").write_text("text")
+    (docs / "archive.tar.gz").write_bytes(b"x" * 5000)
+    (docs / "huge.txt").write_bytes(b"y" * 3000)
+    rows = corpus_rows([Source(docs, "documents")], store, max_file_bytes=2048)
+    skipped = {row.name: row for row in rows if row.status == FileStatus.SKIPPED}
+    assert skipped["archive.tar.gz"].size == 5000
+    assert skipped["archive.tar.gz"].note == "unsupported file type .gz"
+    assert skipped["huge.txt"].size == 3000
+    assert skipped["huge.txt"].note == "larger than the limit of 2 KiB"
+    missing = corpus_rows([Source(tmp_path / "gone", "gone")], store, max_file_bytes=2048)
+    assert [(row.size, row.note) for row in missing] == [(None, "source not found")]

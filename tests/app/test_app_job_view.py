@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from docmind.job_view import format_seconds, panel_view
+from docmind.job_view import (
+    JobOutcome,
+    PhaseUnits,
+    format_seconds,
+    job_outcome,
+    outcome_sentence,
+    panel_view,
+    phase_units,
+)
 from docmind_jobs import InFlightItem, JobRecord, JobState, ProgressEvent
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -117,3 +125,55 @@ def test_the_embed_phase_counts_windows() -> None:
     assert view.percent == 25
     assert view.progress_text == "250 / 1,000 windows embedded · 11.5 windows/s"
     assert view.throughput == "11.5 windows/s"
+
+
+def test_the_parse_bar_moves_by_bytes_read_and_counts_files() -> None:
+    counts = {"files_done": 0, "files_total": 1, "bytes_done": 2_500, "bytes_total": 10_000}
+    view = panel_view(_record(JobState.RUNNING, counts), now=T0)
+    assert (view.percent, view.progress_text) == (25, "0 / 1 files")
+
+
+def test_the_index_phase_counts_chunks() -> None:
+    counts = {"files_done": 20, "files_total": 20, "index_done": 300, "index_total": 1200}
+    view = panel_view(_record(JobState.RUNNING, counts, phase="index"), now=T0)
+    assert (view.percent, view.progress_text) == (25, "300 / 1,200 chunks indexed")
+    ended = panel_view(_record(JobState.CANCELLED, counts, phase="index"), now=T0)
+    assert (ended.percent, ended.progress_text) == (100, "20 / 20 files")
+
+
+def test_phase_units_are_shared_by_the_panel_and_the_cli() -> None:
+    counts: dict[str, int | float] = {"files_done": 3, "files_total": 4, "chunks": 1234}
+    counts |= {"windows_done": 5, "windows_total": 10}
+    assert phase_units("parse", counts) == PhaseUnits(3, 4, "files", "1,234 chunks", 0.75)
+    embed = phase_units("embed", counts | {"windows_per_s": 2.5})
+    assert embed == PhaseUnits(5, 10, "windows embedded", "2.5 windows/s", 0.5)
+    assert phase_units("scan", {}).fraction is None
+
+
+def test_an_item_without_a_size_shows_only_its_running_time() -> None:
+    model = InFlightItem(name="loading the model", size=0, running_s=1.5)
+    record = _record(JobState.RUNNING, {"files_done": 1, "files_total": 1}, in_flight=(model,))
+    assert panel_view(record, now=T0 + timedelta(seconds=1)).in_flight == ("loading the model · 2.5s",)
+
+
+def test_the_end_counts_name_what_was_added_changed_skipped_and_found_empty() -> None:
+    counts = {"files_done": 5, "files_total": 5, "files_added": 1, "files_changed": 2}
+    counts |= {"files_skipped": 3, "sources_empty": 1}
+    view = panel_view(_record(JobState.SUCCEEDED, counts, result="snap-3", phase="publish"))
+    assert (view.files_added, view.files_changed, view.files_skipped, view.sources_empty) == (1, 2, 3, 1)
+
+
+def test_the_job_outcome_tells_a_publication_from_nothing_changed() -> None:
+    published = _record(JobState.SUCCEEDED, {"changed": 1}, result="snap-2")
+    unchanged = _record(JobState.SUCCEEDED, {"changed": 0}, result="snap-2")
+    failed = _record(JobState.FAILED, {}, error="NothingToPublishError: no file")
+    running = _record(JobState.RUNNING, {})
+    assert [job_outcome(r) for r in (published, unchanged, failed, running)] == [
+        JobOutcome.PUBLISHED,
+        JobOutcome.UNCHANGED,
+        JobOutcome.NOTHING,
+        JobOutcome.RUNNING,
+    ]
+    assert outcome_sentence(published) == "published snap-2"
+    assert outcome_sentence(unchanged) == "nothing changed, snap-2 stays"
+    assert outcome_sentence(failed) == "nothing published"

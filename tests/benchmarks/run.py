@@ -210,6 +210,13 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             "<=",
             1.0,
         ),
+        (
+            "ray_ctrl_c",
+            "Ctrl-C (SIGINT to the group) → `uv run docmind ingest --executor ray` exited, worst",
+            " s",
+            "<=",
+            3.0,
+        ),
     ],
     "quality": [
         ("quality_mrr", "MRR@5 on paraphrased questions: hybrid − BM25", "", ">=", 0.1),

@@ -4,21 +4,15 @@ and output fields named for what they count (real subprocesses)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from e2e.server import free_port
-from tests.support.cli import docmind_argv, docmind_env, json_lines, run_docmind
+from tests.support.app_process import START_TIMEOUT, start_app, stop_app, wait_serving
+from tests.support.cli import json_lines, run_docmind
 from tests.support.corpus import make_pdf, make_text
-
-START_TIMEOUT = 60.0
+from tests.support.sockets import unused_port
 
 
 def test_data_dir_is_accepted_before_or_after_the_command(tmp_path: Path) -> None:
@@ -61,7 +55,7 @@ def test_jobs_search_and_snapshots_report_what_they_count(tmp_path: Path) -> Non
     snapshot_id = json_lines(ingest.stdout)[-1]["snapshot_id"]
 
     line = run_docmind(data, "jobs").stdout.splitlines()[0]
-    assert "files 3/3" in line and "failed 1" in line and f"snapshot {snapshot_id}" in line
+    assert "files 3/3" in line and "failed 1" in line and f"published {snapshot_id}" in line
 
     hits = {h["file"]: h["page"] for h in json.loads(run_docmind(data, "search", "pelican", "--json").stdout)}
     assert hits == {"shelf/paper.pdf": 2, "shelf/notes.md": None}
@@ -73,49 +67,9 @@ def test_jobs_search_and_snapshots_report_what_they_count(tmp_path: Path) -> Non
     assert "file_count" not in snapshot
 
 
-def _start_app(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
-    log = (tmp_path / f"app-{time.monotonic_ns()}.log").open("wb")
-    return subprocess.Popen(
-        docmind_argv("app", *args),
-        env=docmind_env(tmp_path / "data", **(env or {})),
-        cwd=cwd or tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    ), Path(log.name)
-
-
-def _serving(port: int, proc: subprocess.Popen[bytes], log: Path) -> str:
-    """Wait until the app answers its health check on ``port`` and has printed that URL; return the log."""
-    deadline = time.monotonic() + START_TIMEOUT
-    url = f"http://127.0.0.1:{port}"
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                healthy = reply.read() == b"ok"
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            healthy = False
-        if healthy and f"URL: {url}" in log.read_text():
-            return log.read_text()
-        # A health poll needs some pause between attempts; this is not synchronisation with the app.
-        time.sleep(0.05)
-    raise AssertionError(f"nothing served on port {port}:\n{log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=20)
-
-
 @pytest.mark.parametrize("how", ["environment", "config file", "passed option", "--port"])
 def test_app_honours_streamlit_configuration(tmp_path: Path, how: str) -> None:
-    port = free_port()
+    port = unused_port()
     env: dict[str, str] = {}
     args: list[str] = ["--server.address", "127.0.0.1"]
     if how == "environment":
@@ -129,25 +83,25 @@ def test_app_honours_streamlit_configuration(tmp_path: Path, how: str) -> None:
         args += ["--server.port", str(port)]
     else:
         args += ["--port", str(port)]
-    proc, log = _start_app(tmp_path, *args, env=env)
+    proc, log = start_app(tmp_path, *args, env=env)
     try:
-        output = _serving(port, proc, log)
+        output = wait_serving(port, proc, log, printed=f"URL: http://127.0.0.1:{port}")
     finally:
-        _stop(proc)
+        stop_app(proc)
     assert f"data dir: {tmp_path / 'data'}" in output
     assert "8501" not in output
 
 
 def test_app_prints_one_url_and_asks_no_web_service_for_an_address(tmp_path: Path) -> None:
-    port = free_port()
-    proc, log = _start_app(tmp_path, "--port", str(port))
+    port = unused_port()
+    proc, log = start_app(tmp_path, "--port", str(port))
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while f"URL: http://localhost:{port}" not in log.read_text():
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)  # polling a log file, not synchronising with the app
     finally:
-        _stop(proc)
+        stop_app(proc)
     output = log.read_text()
     assert "external IP" not in output and "External URL" not in output and "Network URL" not in output
     assert output.count("Stopping...") <= 1

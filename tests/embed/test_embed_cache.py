@@ -1,6 +1,7 @@
 """The embedding cache keeps vectors per embedder and writes each batch in one transaction."""
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,11 @@ def test_a_failed_batch_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_many_keys_are_looked_up_in_batches(tmp_path: Path) -> None:
-    keys = [i.to_bytes(16, "big") for i in range(1300)]
+    # More keys than this SQLite takes variables in one statement (compiled in: 999 to 250,000).
+    with closing(sqlite3.connect(":memory:")) as probe:
+        limit = probe.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    total = limit + 1000
+    keys = [i.to_bytes(16, "big") for i in range(total)]
     with EmbeddingCache(tmp_path, "m") as cache:
-        cache.put(keys, np.ones((1300, 2), dtype=np.float32))
-        assert len(cache.known(keys)) == 1300 and len(cache.vectors(keys)) == 1300
+        cache.put(keys, np.ones((total, 2), dtype=np.float32))
+        assert len(cache.known(keys)) == total and len(cache.vectors(keys)) == total

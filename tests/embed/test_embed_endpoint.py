@@ -42,7 +42,7 @@ def test_an_endpoint_makes_a_searchable_snapshot(tmp_path: Path) -> None:
         question, target = next(iter(QUESTIONS.items()))
         result = search(SnapshotStore(tmp_path / "data" / "index"), question, k=1, mode="dense")
     assert summary.embed_model == "all-minilm" and summary.coverage == 1.0
-    assert behaviour.texts == 1 + summary.windows_embedded + 1  # the probe, the windows, the query
+    assert behaviour.texts == 1 + summary.windows_embedded + 2  # the probe; the windows; canary + query
     assert result.hits[0].file == target
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,21 @@ def test_a_signal_stops_a_command_that_chose_to_stop() -> None:
     finally:
         interrupts.restore()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the previous handler is back
+
+
+def test_a_signal_after_the_command_is_over_is_only_remembered() -> None:
+    # `uv run` forwards a terminal's Ctrl-C a second time: it must not act while the process ends.
+    interrupts = Interrupts.install()
+    try:
+        interrupts.stop_on_signal()
+        interrupts.settle()
+        os.kill(os.getpid(), signal.SIGINT)  # would raise CommandInterrupted in this thread if acted on
+        deadline = time.monotonic() + 10
+        while interrupts.received is None and time.monotonic() < deadline:
+            threading.Event().wait(0.01)  # the handler runs in this thread, between instructions
+        assert interrupts.received == signal.SIGINT
+    finally:
+        interrupts.restore()
 
 
 def test_ingest_signalled_before_its_job_starts_records_it_cancelled(

@@ -22,6 +22,13 @@ def test_system_pdfs_parse_per_page_with_page_numbers(pdf: Path) -> None:
     assert sum(len(text) for _, text in pages) > 10_000
 
 
+def test_every_pdf_page_read_is_told_with_the_page_count(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", pages=3)
+    read: list[tuple[int, int]] = []
+    parse_file(pdf, never_cancelled, lambda done, total: read.append((done, total)))
+    assert read == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_generated_pdf_keeps_phrase_on_last_page(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "a.pdf", pages=4, phrase="zebra crossing phrase")
     pages = parse_file(pdf, never_cancelled)

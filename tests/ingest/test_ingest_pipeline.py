@@ -65,6 +65,14 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     assert in_flight, "no event listed a file in flight"
     assert all(sizes[name] == size and running >= 0 for name, size, running in in_flight)
     assert recorder.events[-1]["in_flight"] == []
+    # The index build counts its chunks; the summary names what it added and what it skipped.
+    last = recorder.events[-1]["counts"]
+    assert last["index_done"] == last["index_total"] == summary.chunks > 0
+    assert summary.files_added == 6 and summary.files_added_sample == sorted(listing.added)[:10]
+    assert [(n.path, n.reason) for n in summary.files_skipped_sample] == [
+        ("image.png", "unsupported file type .png")
+    ]
+    assert (last["files_added"], last["files_skipped"], last["sources_empty"]) == (6, 1, 0)
 
 
 def test_bad_files_are_listed_and_the_rest_indexed(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 from docmind.ingest.cache import ChunkCache, fingerprint
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import (
     IngestCancelled,
     WorkerCrashedError,
@@ -19,6 +20,7 @@ from docmind.ingest.parallel import (
     WorkerStartError,
     WorkerTaskError,
 )
+from docmind.ingest.task_progress import TaskProgress
 from docmind.ingest.worker import FileTask
 from docmind.ingest.worker_lifecycle import WORKER_NICENESS
 from docmind.ingest.worker_server import warm_worker_server
@@ -31,12 +33,47 @@ from tests.support.fifo_gate import release
 REPO = Path(__file__).resolve().parents[2]
 
 
+def test_progress_notes_of_a_call_arrive_in_order_before_its_result() -> None:
+    notes: list[TaskProgress] = []
+    with WorkerPool(1, threading.Event()) as pool:
+        pool.prepare(worker_tasks.count_with_notes, 2)  # a preparation's notes are not its result
+        assert list(pool.process_files([])) == []
+        assert pool.call(worker_tasks.count_with_notes, 3, notes.append) == 3
+        assert pool.call(worker_tasks.echo, 4) == 4
+    assert notes == [TaskProgress(1, 3), TaskProgress(2, 3), TaskProgress(3, 3)]
+
+
 def test_a_crashed_worker_is_replaced() -> None:
     with WorkerPool(2, threading.Event()) as pool:
         assert pool.call(worker_tasks.echo, 7) == 7
         with pytest.raises(WorkerCrashedError, match="exit code 9"):
             pool.call(worker_tasks.crash, 9)
         assert pool.call(worker_tasks.echo, 8) == 8
+
+
+def _kill_idle_worker(pid: int) -> None:
+    """SIGKILL a worker that holds no task, as the OOM killer would, and wait until it is gone."""
+    worker = psutil.Process(pid)
+    worker.kill()
+    worker.wait(timeout=60)
+
+
+def test_a_worker_killed_while_idle_is_replaced_for_the_next_call() -> None:
+    with WorkerPool(1, threading.Event()) as pool:
+        pid = pool.call(worker_tasks.own_pid, None)
+        _kill_idle_worker(pid)
+        assert pool.worker_count == 1  # the pool cannot know yet: the next send finds out
+        replacement = pool.call(worker_tasks.own_pid, None)
+        assert replacement != pid and pool.worker_count == 1
+
+
+def test_a_worker_killed_while_idle_is_replaced_for_the_next_file(tmp_path: Path) -> None:
+    doc = make_text(tmp_path / "notes.md", phrase="after the kill")
+    task = FileTask(doc, doc.name, tmp_path / "cache", fingerprint(1024, 200), 1024, 200)
+    with WorkerPool(1, threading.Event()) as pool:
+        _kill_idle_worker(pool.call(worker_tasks.own_pid, None))
+        [outcome] = list(pool.process_files([task]))
+    assert (outcome.status, outcome.error) == (FileStatus.INDEXED, "")
 
 
 def test_a_raising_task_reports_type_and_text() -> None:

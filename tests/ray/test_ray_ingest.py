@@ -6,12 +6,14 @@ connection), as it serves the app for its lifetime.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from docmind.ingest.cache import ChunkCache, fingerprint
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.ray_runtime import RayUnavailableError
@@ -25,6 +27,7 @@ from tests.support.prose import QUESTIONS, write_prose
 from tests.support.ray_processes import running_ray_tasks
 from tests.support.recorder import Recorder
 from tests.support.run_engine import ingest, listing
+from tests.support.saved_meanwhile import ORIGINAL, REWRITTEN, save_after_the_job_hashes, sha
 from tests.support.slow_texts import write_slow_texts
 from tests.support.sockets import unused_port
 
@@ -56,7 +59,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def local_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("local")
-    ingest(data, corpus, executor="local")
+    assert ingest(data, corpus, executor="local").ray_workers == []  # parsed here, by no Ray worker
     return data
 
 
@@ -74,6 +77,9 @@ def test_ray_builds_the_snapshot_the_local_pool_builds(
     messages = [e["message"] for e in recorder.events]
     assert messages.index("connecting to Ray") < messages.index("building the search index")
     assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in listing(local_run).files)
+    parsed_on_ray = sum(worker.files for worker in summary.ray_workers)  # the driver's pid is not among them
+    assert summary.files_indexed <= parsed_on_ray <= summary.files_indexed + len(summary.files_failed)
+    assert os.getpid() not in {worker.pid for worker in summary.ray_workers}
 
 
 def test_a_second_ray_run_takes_every_file_from_the_cache(corpus: Path, tmp_path: Path) -> None:
@@ -81,6 +87,28 @@ def test_a_second_ray_run_takes_every_file_from_the_cache(corpus: Path, tmp_path
     shutil.rmtree(tmp_path / "index")  # no snapshot to take counts from: only the chunk cache answers
     again = ingest(tmp_path, corpus, executor="ray")
     assert again.files_indexed == 0 and again.files_cached > 0
+
+
+@pytest.mark.parametrize("documents", ["store", "shared"])
+def test_a_file_saved_between_hash_and_parse_is_cached_under_the_hash_of_what_was_parsed(
+    documents: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    make_text(docs / "other.md", seed=1)
+    target = docs / "saved.md"
+    target.write_text(ORIGINAL, encoding="utf-8")
+    hashed = save_after_the_job_hashes(monkeypatch, target)
+    ingest(data, docs, executor="ray", ray_documents=documents)
+    assert hashed == [sha(ORIGINAL)], "the seam did not run between the driver's hash and the parse"
+    published = listing(data)
+    assert {f.path: f.sha256 for f in published.files}["saved.md"] == sha(REWRITTEN)
+    cache = ChunkCache(data / "cache", fingerprint(published.chunk_size, published.chunk_overlap))
+    entry = cache.get(sha(REWRITTEN))
+    assert cache.get(sha(ORIGINAL)) is None and entry is not None and "narwhal" in entry.chunks[0].text
+    monkeypatch.undo()
+    target.write_text(ORIGINAL, encoding="utf-8")
+    assert ingest(data, docs, executor="ray", ray_documents=documents).files_indexed == 1
+    assert [h.file for h in search(SnapshotStore(data / "index"), "albatross").hits] == ["saved.md"]
 
 
 def test_cancel_stops_the_ray_tasks_and_publishes_nothing(tmp_path: Path) -> None:

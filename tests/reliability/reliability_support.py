@@ -12,8 +12,6 @@ import io
 import json
 import os
 import queue
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -290,36 +288,3 @@ def newest_job(data_dir: Path) -> dict[str, Any]:
     jobs = json.loads(result.stdout)
     assert jobs, "no job recorded"
     return jobs[0]
-
-
-# -- private mount namespaces (a real read-only or full filesystem, invisible to the host) ----------------
-
-
-def in_mount_namespace(setup: str, argv: list[str]) -> list[str]:
-    """Argv running ``argv`` in a private mount namespace, after the ``sh`` commands ``setup`` succeed.
-
-    The mounts made by ``setup`` vanish with the namespace when the process exits; nothing to clean up.
-    """
-    return [
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        f'{setup} && exec "$@"',
-        "sh",
-        *argv,
-    ]
-
-
-def mount_namespaces_available(scratch: Path) -> bool:
-    """Whether this machine lets us create a mount namespace and mount a tmpfs in it (root, CAP_SYS_ADMIN)."""
-    if shutil.which("unshare") is None or shutil.which("mount") is None:
-        return False
-    scratch.mkdir(parents=True, exist_ok=True)
-    argv = in_mount_namespace(f"mount -t tmpfs -o size=64k tmpfs {shlex.quote(str(scratch))}", ["true"])
-    try:
-        return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False

@@ -5,8 +5,9 @@
   manifest write, the publish rename, or the ``CURRENT`` replace (the `docmind_snapshots.fsops` seam). The
   job must end Failed with the OS reason in ``JobRecord.error``; the previous snapshot stays active and
   verifies; no workspace or trash is left; the next ingestion succeeds.
-* A real full disk (root only, skipped elsewhere): ``index/`` is a small tmpfs in a private mount namespace
-  and the index is rebuilt by a worker process, so ENOSPC hits a write the in-process seam cannot reach.
+* A real full disk: ``index/`` is a small tmpfs in a private mount namespace (as root, in a user
+  namespace or through passwordless sudo: ``tests.support.mount_namespace``) and the index is rebuilt
+  by a worker process, so ENOSPC hits a write the in-process seam cannot reach.
 * Unusable data dirs — a regular file, a path under a file, ``index`` or ``index/snapshots`` being a file,
   a corrupt or unopenable ``jobs.sqlite``, a read-only filesystem (a read-only bind mount in a private mount
   namespace, since root ignores permission bits) — are refused at start with a clear message: `DataDirError`
@@ -39,12 +40,11 @@ from tests.reliability.reliability_support import (
     REPO,
     cli,
     cli_env,
-    in_mount_namespace,
-    mount_namespaces_available,
 )
 from tests.support.cli import docmind_argv, run_docmind
 from tests.support.corpus import make_mixed_corpus, make_text
 from tests.support.datadir import workspaces_left
+from tests.support.mount_namespace import in_mount_namespace
 
 FAULT_POINTS = ("workspace write", "file fsync", "manifest write", "publish rename", "CURRENT replace")
 ERRNOS = {"ENOSPC": errno.ENOSPC, "EIO": errno.EIO}
@@ -197,17 +197,20 @@ def test_cli_reports_a_disk_fault_in_one_line(
 
 
 def test_real_enospc_from_the_index_worker(tmp_path: Path) -> None:
-    if not mount_namespaces_available(tmp_path / "probe"):
-        pytest.skip("needs root: a tmpfs in a private mount namespace (unshare --mount)")
     src = tmp_path / "src"
     made = make_mixed_corpus(src, pdfs=2, pages=3, texts=2, seed=9)
     data = tmp_path / "data"
     (data / "index").mkdir(parents=True)
     setup = f"mount -t tmpfs -o size=16m tmpfs {shlex.quote(str(data / 'index'))}"
     child = Path(__file__).with_name("enospc_child.py")
-    argv = in_mount_namespace(setup, [sys.executable, str(child), str(data), str(src), str(made[0])])
+    argv = [sys.executable, str(child), str(data), str(src), str(made[0])]
     done = subprocess.run(
-        argv, env=cli_env(data), cwd=REPO, capture_output=True, text=True, timeout=600, check=False
+        in_mount_namespace(setup, argv, cli_env(data)),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -283,8 +286,6 @@ def test_unusable_data_dir_cli_subprocess_has_no_traceback(tmp_path: Path) -> No
 
 
 def test_read_only_data_dir_is_refused_at_start(tmp_path: Path) -> None:
-    if not mount_namespaces_available(tmp_path / "probe"):
-        pytest.skip("needs root: a read-only bind mount in a private mount namespace (unshare --mount)")
     src = tmp_path / "src"
     make_mixed_corpus(src, pdfs=0, pages=1, texts=2, seed=3)
     data = tmp_path / "data"
@@ -293,10 +294,8 @@ def test_read_only_data_dir_is_refused_at_start(tmp_path: Path) -> None:
     quoted = shlex.quote(str(data))
     read_only = f"mount --bind {quoted} {quoted} && mount -o remount,bind,ro {quoted}"
     for args in (("ingest", str(src), "--json"), ("verify",), ("jobs", "--json")):
-        argv = in_mount_namespace(read_only, docmind_argv(*args, "--data-dir", str(data)))
-        result = subprocess.run(
-            argv, env=cli_env(data), cwd=REPO, capture_output=True, text=True, timeout=120, check=False
-        )
+        argv = in_mount_namespace(read_only, docmind_argv(*args, "--data-dir", str(data)), cli_env(data))
+        result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
         assert result.returncode == 1, (args, result)
         assert "Read-only file system" in result.stderr and str(data) in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr, result.stderr

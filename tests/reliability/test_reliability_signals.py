@@ -11,9 +11,10 @@
   process of the group survives.
 * SIGKILL of the CLI alone while a worker builds the index: the worker dies with it, so nothing re-creates
   the workspace that recovery removes.
-* A real ``streamlit run`` of the app, driven by the system Chromium through Playwright ("Start ingestion"),
-  gets the signal while its job panel shows Running: the server exits within 3 s, the job is recorded
-  Cancelled or Interrupted (never left Running), and the reopened data dir holds no workspace.
+* A real ``streamlit run`` of the app, driven by Chromium (``tests.support.browser``) through Playwright
+  ("Start ingestion"), gets the signal while its job panel shows Running: the server exits within 3 s,
+  the job is recorded Cancelled or Interrupted (never left Running), and the reopened data dir holds no
+  workspace.
 * A cancel that arrives once the snapshot is being published (during the commit, or after it and before
   the worker pool closes) on a run that rebuilt its index: the job is Succeeded with its snapshot, never
   Cancelled ("nothing was published") while its snapshot became active.
@@ -51,6 +52,7 @@ from tests.reliability.reliability_support import (
     running_child,
     wait_group_gone,
 )
+from tests.support.browser import chromium_executable
 from tests.support.corpus import make_mixed_corpus, make_pdf
 from tests.support.datadir import assert_store_whole, workspaces_left
 from tests.support.fifo_gate import release
@@ -190,18 +192,11 @@ def test_sigkill_of_the_cli_mid_index_build_leaves_no_process_and_no_workspace(
 # -- a real Streamlit server ------------------------------------------------------------------------------
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("no system Chromium (run `make browser`)")
-    return path
-
-
 @pytest.mark.parametrize("signame", SERVER_SIGNALS)
 def test_streamlit_server_signal_mid_job(tmp_path: Path, signame: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    chromium = _chromium()
+    executable = chromium_executable()
     data = tmp_path / "data"
     documents = data / "documents"
     make_mixed_corpus(documents, pdfs=6, pages=25, texts=2, seed=41)
@@ -211,7 +206,7 @@ def test_streamlit_server_signal_mid_job(tmp_path: Path, signame: str) -> None:
         server.start()
         group = server.pid
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=["--disable-gpu"])
+            browser = playwright.chromium.launch(executable_path=executable, args=["--disable-gpu"])
             try:
                 page = browser.new_page()
                 page.goto(server.url)

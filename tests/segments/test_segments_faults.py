@@ -67,8 +67,8 @@ def test_verify_moves_current_off_a_damaged_active_snapshot(tmp_path: Path) -> N
     data, _, first, second = _two_snapshots(tmp_path)
     store = SnapshotStore(data / "index")
     _flip_a_byte(_new_segment(store, first, second) / layout.RECORDS)
-    opened = SnapshotStore(data / "index")
-    assert opened.current() is not None and opened.current().id == second  # opening reads no checksum
+    active = SnapshotStore(data / "index").current()
+    assert active is not None and active.id == second  # opening reads no checksum
     report = run_docmind(data, "verify", "--json")
     payload = json.loads(report.stdout)
     assert report.returncode == 1 and payload["current"] == first

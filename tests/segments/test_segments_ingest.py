@@ -160,4 +160,6 @@ def search_chunks(data: Path) -> int:
     """Chunks the active snapshot lists (from its summary)."""
     current = _store(data).current()
     assert current is not None
-    return int(current.metadata["chunks"])
+    chunks = current.metadata["chunks"]
+    assert isinstance(chunks, int)
+    return chunks

@@ -63,3 +63,42 @@ def test_seal_refuses_what_commit_refuses_and_a_closed_workspace(
         ws.abort()
         with pytest.raises(SnapshotError, match="already committed or aborted"):
             ws.seal_all()
+
+
+class _Stop(Exception):
+    """What a writer's checkpoint raises to stop the sealing (its cancel)."""
+
+
+def test_a_checkpoint_stops_the_seal_between_files_and_commit_hashes_the_rest(
+    store: SnapshotStore, root: Path
+) -> None:
+    files = {f"part-{n}.bin": bytes([n]) * 4096 for n in range(5)}
+    calls: list[int] = []
+
+    def stop_before_the_third_file() -> None:
+        calls.append(len(calls))
+        if len(calls) == 3:
+            raise _Stop
+
+    with store.begin("me") as ws:
+        for name, data in files.items():
+            (ws.path / name).write_bytes(data)
+        with pytest.raises(_Stop):
+            ws.seal_all(stop_before_the_third_file)
+        assert len(calls) == 3  # checked before each file, and nothing after the stop
+        assert ws.seal_all() == len(files)  # a writer that goes on anyway seals the rest
+        info = ws.commit()
+    assert _manifest_digests(root, info.id) == {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}
+    assert store.verify(info.id).ok
+
+
+def test_a_seal_stopped_by_an_exception_leaves_nothing_when_the_workspace_unwinds(
+    store: SnapshotStore, root: Path
+) -> None:
+    def stop() -> None:
+        raise _Stop
+
+    with pytest.raises(_Stop), store.begin("me") as ws:
+        (ws.path / "index.bin").write_bytes(b"index")
+        ws.seal_all(stop)
+    assert store.current() is None and list((root / "tmp").iterdir()) == []

@@ -11,10 +11,16 @@ from typing import Any
 
 
 def docmind_env(data_dir: Path | None, **extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess on ``data_dir`` (``None``: no ``DOCMIND_DATA_DIR`` at all)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    """The environment for a CLI subprocess on ``data_dir`` (``None``: no ``DOCMIND_DATA_DIR`` at all).
+
+    Streamlit's own variables (``STREAMLIT_*``) and ``DOCMIND_APP_TOKEN`` of the calling shell are
+    left out: a test of ``docmind app`` states the configuration it means in ``extra``.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("STREAMLIT_")}
+    env["PYTHONUNBUFFERED"] = "1"
     env.pop("DOCMIND_LIBRARY_DIRS", None)
     env.pop("DOCMIND_DATA_DIR", None)
+    env.pop("DOCMIND_APP_TOKEN", None)
     if data_dir is not None:
         env["DOCMIND_DATA_DIR"] = str(data_dir)
     return {**env, **extra}

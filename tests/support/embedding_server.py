@@ -1,7 +1,11 @@
 """A real OpenAI-compatible ``/v1/embeddings`` server on loopback, backed by the packaged model.
 
 It stands for the embedding servers people run (Ollama, TEI, vLLM) and can be told to misbehave
-after a number of requests: answer HTTP 500, or answer vectors of another size.
+after a number of requests: answer HTTP 500, or answer vectors of another size. It can also be
+"restarted with another model" at the same address (``other_model``: the packaged model's vectors
+with their dimensions shuffled and half their signs flipped, a model of the same size whose vectors
+mean something else) or add float noise to every answer (``jitter``), as a server batching requests
+on a GPU does.
 """
 
 from __future__ import annotations
@@ -21,16 +25,23 @@ from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedSpec, packaged_model_dir
 
 @dataclass
 class Behaviour:
-    """How the server answers: ``fail_after`` / ``resize_after`` requests (``None``: never)."""
+    """How the server answers: ``fail_after`` / ``resize_after`` requests (``None``: never).
+
+    ``other_model`` and ``jitter`` may be changed between requests (a restart behind the same URL).
+    """
 
     fail_after: int | None = None
     resize_after: int | None = None
+    other_model: bool = False
+    jitter: float = 0.0
     requests: int = 0
     texts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _encoder: LocalEncoder | None = None
+_SHUFFLE = np.random.default_rng(7).permutation(384)
+_SIGNS = np.where(np.arange(384) % 2 == 0, 1.0, -1.0).astype(np.float32)
 
 
 def _model() -> LocalEncoder:
@@ -57,6 +68,10 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
                 self._send(500, {"error": "model crashed"})
                 return
             vectors = _model().encode(texts)
+            if behaviour.other_model:
+                vectors = vectors[:, _SHUFFLE] * _SIGNS
+            if behaviour.jitter:
+                vectors = vectors + np.random.default_rng().normal(0, behaviour.jitter, vectors.shape)
             if behaviour.resize_after is not None and count > behaviour.resize_after:
                 vectors = np.hstack([vectors, vectors])
             with behaviour.lock:

@@ -8,11 +8,19 @@ import time
 from pathlib import Path
 
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
+from docmind.ingest.task_progress import report_progress
 
 
 def echo(value: int) -> int:
     """Return ``value``."""
     return value
+
+
+def count_with_notes(steps: int) -> int:
+    """Send a progress note per step (each one final, so none is throttled away), then return ``steps``."""
+    for step in range(1, steps + 1):
+        report_progress(step, steps, final=True)
+    return steps
 
 
 def note_pid_after_a_pause(path: str) -> None:

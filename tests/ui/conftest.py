@@ -1,4 +1,8 @@
-"""AppTest fixtures: a fresh data dir and a fresh process service per test."""
+"""AppTest fixtures: a fresh data dir and a fresh process service per test.
+
+The test's own folder is the allowed source root (``DOCMIND_SOURCE_ROOTS``), so the pages may add
+the folders a test makes; a test about the roots sets the variable itself before the first run.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data = tmp_path / "data"
     monkeypatch.setenv("DOCMIND_DATA_DIR", str(data))
     monkeypatch.delenv("DOCMIND_LIBRARY_DIRS", raising=False)
+    monkeypatch.setenv("DOCMIND_SOURCE_ROOTS", str(tmp_path))
     close_process_service()
     st.cache_resource.clear()
     yield data

@@ -87,3 +87,8 @@ def test_job_history_lists_jobs(data_dir: Path) -> None:
     assert snapshot is not None
     assert list(frame["snapshot"]) == [f"snapshots?snapshot={snapshot.id}"]
     assert str(frame["started"][0]).endswith(" UTC")
+    assert list(frame["outcome"]) == ["published"]
+    assert _ingest() == snapshot.id  # nothing changed: the same snapshot stays
+    frame = at.run().dataframe[0].value
+    assert list(frame["outcome"]) == ["nothing changed", "published"]
+    assert list(frame["snapshot"]) == [f"snapshots?snapshot={snapshot.id}"] * 2

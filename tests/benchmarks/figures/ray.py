@@ -12,7 +12,8 @@ running Ray runtime. Two overheads, each a cold keyword-only ingest of the corpu
   start and import the parsers anew.
 ``tests.benchmarks.ray_probe`` measures the per-task costs from a separate driver. Cancel: an
 in-process ``run_ingestion`` on Ray is cancelled once its first file is done and timed until it
-raises (the driver has regained control), three times per round.
+raises (the driver has regained control), three times per round. Ctrl-C on the command
+(``ray_ctrl_c``): ``figures/ray_ctrl_c.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from tests.benchmarks.figures import Context
 from tests.benchmarks.figures.engine_limit import cold_cli_run
 from tests.benchmarks.figures.ingest import RunFailedError, run_info
+from tests.benchmarks.figures.ray_ctrl_c import ctrl_c_figure
 from tests.benchmarks.measure import RunResult, bench_env, median, percentile, run_measured
 from tests.benchmarks.ray_head import RayHead, ray_head
 from tests.benchmarks.report import Figure
@@ -136,10 +138,12 @@ def ray_figures(ctx: Context) -> list[Figure]:
             cancels = [_cancel_trial(ctx, head.address) for _ in range(ctx.rounds * CANCEL_TRIALS)]
         finally:
             ray_runtime.disconnect()
+        ctrl_c = ctrl_c_figure(ctx, head)
     return [
         _app_figure(head, probe, app_local, app_ray),
         _cli_figure(cli_local, cli_ray),
         _cancel_figure(cancels),
+        ctrl_c,
     ]
 
 

@@ -55,10 +55,14 @@ hash_memo = HashMemo()
 
 @dataclass(frozen=True)
 class DocumentRow:
-    """One row of the corpus table."""
+    """One row of the corpus table.
+
+    ``size`` is in bytes; ``None`` for a skipped entry that is not a regular file (a missing source,
+    a link that leaves its source). ``note`` is the whole reason of a skipped or failed file.
+    """
 
     name: str
-    size: int
+    size: int | None
     source: str
     status: FileStatus
     note: str
@@ -76,9 +80,9 @@ def snapshot_listing(store: SnapshotStore, snapshot_id: str | None) -> CorpusLis
 
 
 def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: int) -> list[DocumentRow]:
-    """Scan ``sources`` and compare each file with the active snapshot."""
-    current = store.current()
-    listing = snapshot_listing(store, current.id if current else None)
+    """Scan ``sources`` and compare each file with the active snapshot (read through its retrying open)."""
+    with store.open_current() as active:
+        listing = snapshot_listing(store, active.name if active else None)
     published = {f.path: f for f in listing.files} if listing else {}
     corpus = scan(sources, max_file_bytes=max_file_bytes)
     known = hash_memo.lookup()
@@ -103,6 +107,6 @@ def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: 
         else:
             status, note = FileStatus.CHANGED, ""
         rows.append(DocumentRow(file.rel, file.size, file.source, status, note))
-    rows.extend(DocumentRow(s.rel, 0, s.source, FileStatus.SKIPPED, s.reason) for s in corpus.skipped)
+    rows.extend(DocumentRow(s.rel, s.size, s.source, FileStatus.SKIPPED, s.reason) for s in corpus.skipped)
     hash_memo.keep(used)
     return rows

@@ -1,11 +1,13 @@
 """What the job panel shows, computed from a job record (no Streamlit here, so it is unit-tested).
 
-The bar follows the phase's own units: files (``files done / files total``) until the embed phase,
-windows (``windows done / windows total``) during it; within a phase it never goes down, and it
-is 100 once the work units are done (index and publish phases) and on success. ``changed`` is
-false for a job that found nothing to publish (its ``snapshot_id`` is the snapshot that stays
-active). ``activity`` says what the job is doing ("scanning sources", "starting workers"…) and
-``in_flight`` has one line per file a worker holds, with its size and running time.
+The bar follows the phase's own units (``phase_units``, shared with the CLI's bar): files until
+the embed phase, windows during it, chunks while the index is built; within a phase it never goes
+down, and it is 100 on success. In the parse phase the bar moves by bytes (a file a worker holds
+counts the pages it has read), the label counts files. ``changed`` is false for a job that found
+nothing to publish (its ``snapshot_id`` is the snapshot that stays active). ``activity`` says what
+the job is doing ("scanning sources", "loading the embedding model"…) and ``in_flight`` has one
+line per item a worker holds (a file, the embedding model while it loads), with its size when it
+has one and its running time, which keeps counting between events.
 
 A cancel the viewer has just asked for (``cancel_requested``) shows as ``Cancelling`` at once,
 before the job record says so.
@@ -13,13 +15,16 @@ before the job record says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from docmind_jobs import JobRecord, JobState
 from pydantic import BaseModel, ConfigDict
 
 from docmind.ingest.corpus import format_size
-from docmind.ingest.progress import PHASE_EMBED
+from docmind.ingest.progress import PHASE_EMBED, PHASE_INDEX
+from docmind.ingest.summary import FailedFile, SkippedNote
 
 _END_NOTES = {
     JobState.CANCELLED: "Cancelled: nothing was published; the active snapshot is unchanged.",
@@ -41,11 +46,16 @@ class PanelView(BaseModel):
     activity: str = ""
     in_flight: tuple[str, ...] = ()
     chunks: int
+    files_done: int = 0
     files_total: int = 0
     files_indexed: int = 0
     files_cached: int = 0
     files_failed: int
     files_removed: int
+    files_skipped: int = 0
+    files_added: int = 0
+    files_changed: int = 0
+    sources_empty: int = 0
     windows_embedded: int = 0
     windows_cached: int = 0
     changed: bool
@@ -57,6 +67,24 @@ class PanelView(BaseModel):
     snapshot_id: str | None
     error: str
     end_note: str
+
+
+class EndDetails(BaseModel):
+    """The names behind an ended job's counts, from the snapshot it left active (``corpus.json``).
+
+    ``added``, ``changed`` and ``removed`` are empty for a job that found nothing changed; ``skipped``
+    holds the first ``summary.SAMPLE`` skipped files with their reasons; ``empty_sources`` the source
+    folders that are empty now (the job counted them in ``sources_empty``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    failures: tuple[FailedFile, ...] = ()
+    skipped: tuple[SkippedNote, ...] = ()
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    empty_sources: tuple[str, ...] = ()
 
 
 def panel_view(
@@ -88,11 +116,16 @@ def panel_view(
         activity=(event.message if event and active else ""),
         in_flight=_in_flight(record, now) if active else (),
         chunks=int(counts.get("chunks", 0)),
+        files_done=int(counts.get("files_done", 0)),
         files_total=int(counts.get("files_total", 0)),
         files_indexed=max(int(counts.get("files_done", 0)) - files_cached - files_failed, 0),
         files_cached=files_cached,
         files_failed=files_failed,
         files_removed=int(counts.get("files_removed", 0)),
+        files_skipped=int(counts.get("files_skipped", 0)),
+        files_added=int(counts.get("files_added", 0)),
+        files_changed=int(counts.get("files_changed", 0)),
+        sources_empty=int(counts.get("sources_empty", 0)),
         windows_embedded=max(int(counts.get("windows_done", 0)) - windows_cached, 0),
         windows_cached=windows_cached,
         changed=bool(counts.get("changed", 1)),
@@ -107,6 +140,36 @@ def panel_view(
     )
 
 
+class JobOutcome(StrEnum):
+    """What a job left behind, as the job history says it."""
+
+    PUBLISHED = "published"
+    UNCHANGED = "nothing changed"
+    """The job found nothing to publish; its result is the snapshot that stayed active."""
+    NOTHING = "nothing published"
+    RUNNING = "running"
+
+
+def job_outcome(record: JobRecord) -> JobOutcome:
+    """The outcome of ``record`` (a job that found nothing to publish has ``changed`` 0 in its counts)."""
+    if record.state.is_active:
+        return JobOutcome.RUNNING
+    if record.state != JobState.SUCCEEDED or not record.result:
+        return JobOutcome.NOTHING
+    counts = record.progress.counts if record.progress else {}
+    return JobOutcome.PUBLISHED if counts.get("changed", 1) else JobOutcome.UNCHANGED
+
+
+def outcome_sentence(record: JobRecord) -> str:
+    """``published snap-X``, ``nothing changed, snap-X stays``, ``nothing published`` or ``running``."""
+    outcome = job_outcome(record)
+    if outcome == JobOutcome.PUBLISHED:
+        return f"published {record.result}"
+    if outcome == JobOutcome.UNCHANGED:
+        return f"nothing changed, {record.result} stays"
+    return outcome.value
+
+
 def format_seconds(seconds: float) -> str:
     """``75.2`` → ``1m 15s``; ``4.2`` → ``4.2s``."""
     if seconds < 10:
@@ -115,17 +178,52 @@ def format_seconds(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def _bar(counts: dict[str, int | float], phase: str, state: JobState) -> tuple[int, str]:
+@dataclass(frozen=True)
+class PhaseUnits:
+    """What the current phase counts: ``done`` of ``total`` ``unit``, a detail, the bar's fraction.
+
+    ``fraction`` is ``None`` while the total is unknown (the scan).
+    """
+
+    done: int
+    total: int
+    unit: str
+    detail: str
+    fraction: float | None
+
+
+def phase_units(phase: str, counts: dict[str, int | float]) -> PhaseUnits:
+    """The units of ``phase`` from an event's ``counts``: windows (embed), chunks (index), else files."""
     windows_total = int(counts.get("windows_total", 0))
-    if phase == PHASE_EMBED and windows_total and state.is_active:
+    if phase == PHASE_EMBED and windows_total:
         done = int(counts.get("windows_done", 0))
-        rate = float(counts.get("windows_per_s", 0))
-        return (
-            done * 100 // windows_total,
-            f"{done:,} / {windows_total:,} windows embedded · {rate:.1f} windows/s",
-        )
+        rate = f"{float(counts.get('windows_per_s', 0)):.1f} windows/s"
+        return PhaseUnits(done, windows_total, "windows embedded", rate, done / windows_total)
+    index_total = int(counts.get("index_total", 0))
+    if phase == PHASE_INDEX and index_total:
+        done = int(counts.get("index_done", 0))
+        return PhaseUnits(done, index_total, "chunks indexed", "", done / index_total)
     done, total = int(counts.get("files_done", 0)), int(counts.get("files_total", 0))
-    percent = 100 if state == JobState.SUCCEEDED else (done * 100 // total if total else 0)
+    bytes_total = int(counts.get("bytes_total", 0))
+    if bytes_total:
+        fraction: float | None = min(int(counts.get("bytes_done", 0)) / bytes_total, 1.0)
+    else:
+        fraction = done / total if total else None
+    return PhaseUnits(done, total, "files", f"{int(counts.get('chunks', 0)):,} chunks", fraction)
+
+
+def _bar(counts: dict[str, int | float], phase: str, state: JobState) -> tuple[int, str]:
+    units = phase_units(phase, counts)
+    if units.unit != "files" and state.is_active:
+        text = f"{units.done:,} / {units.total:,} {units.unit}"
+        return int((units.fraction or 0) * 100), f"{text} · {units.detail}" if units.detail else text
+    done, total = int(counts.get("files_done", 0)), int(counts.get("files_total", 0))
+    if state == JobState.SUCCEEDED:
+        percent = 100
+    elif units.unit == "files":
+        percent = int((units.fraction or 0) * 100)
+    else:  # a job that ended in the embed or index phase: its bar shows the files parsed
+        percent = done * 100 // total if total else 0
     return percent, f"{done} / {total} files"
 
 
@@ -135,7 +233,13 @@ def _in_flight(record: JobRecord, now: datetime) -> tuple[str, ...]:
         return ()
     since_event = max((now - event.at).total_seconds(), 0.0)
     return tuple(
-        f"{item.name} · {format_size(item.size)} · {format_seconds(item.running_s + since_event)}"
+        " · ".join(
+            [
+                item.name,
+                *([format_size(item.size)] if item.size else []),
+                format_seconds(item.running_s + since_event),
+            ]
+        )
         for item in event.in_flight
     )
 

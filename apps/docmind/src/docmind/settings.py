@@ -21,6 +21,10 @@ class Settings(BaseSettings):
 
     ``DOCMIND_LIBRARY_DIRS`` is a list of folders separated by ``os.pathsep`` (``:`` on Linux).
 
+    ``DOCMIND_SOURCE_ROOTS`` (same form) are the folders under which a source may be added from the
+    browser (``docmind.sources.SourceRegistry.add``); the default is the home directory of the user
+    running the app, and an empty value allows none. The CLI is not restricted.
+
     Dense embeddings (``docmind.embed``): ``DOCMIND_EMBED=off`` keeps the keyword-only engine.
     ``DOCMIND_EMBED_MODEL`` is a local sentence-transformers folder (default: the packaged
     all-MiniLM-L6-v2), or, with ``DOCMIND_EMBED_URL`` (an OpenAI-compatible ``/v1/embeddings``
@@ -39,6 +43,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_DATA_DIR
     library_dirs: Annotated[tuple[Path, ...], NoDecode] = ()
+    source_roots: Annotated[tuple[Path, ...], NoDecode] = Field(default_factory=lambda: (Path.home(),))
     chunk_size: int = Field(default=1024, ge=64, le=16384)
     chunk_overlap: int = Field(default=200, ge=0)
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
@@ -55,9 +60,9 @@ class Settings(BaseSettings):
     ray_documents: Literal["store", "shared"] = "store"
     ray_retries: int = Field(default=1, ge=0, le=10)
 
-    @field_validator("library_dirs", mode="before")
+    @field_validator("library_dirs", "source_roots", mode="before")
     @classmethod
-    def _split_library_dirs(cls, value: object) -> object:
+    def _split_folder_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(Path(part) for part in value.split(os.pathsep) if part.strip())
         return value

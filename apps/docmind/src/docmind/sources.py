@@ -10,7 +10,10 @@ Rules, checked by ``SourceRegistry.add`` (a refusal is one line and changes noth
 - it is neither inside the data dir nor contains it;
 - no source is, lies inside or contains another one, so each file belongs to one source;
 - its label, the prefix of its files' names in the index, is unique in the corpus and fixed when
-  the folder is added, so a file keeps its name from one snapshot to the next.
+  the folder is added, so a file keeps its name from one snapshot to the next;
+- when the caller gives ``roots`` (the app: ``DOCMIND_SOURCE_ROOTS``), the folder, symlinks
+  resolved, lies in one of them. This is checked before anything else, so a refusal says nothing
+  about a path outside the roots (not even whether it exists). The CLI gives no roots.
 
 Concurrency: the checks and the insert run in one ``BEGIN IMMEDIATE`` transaction, so two processes
 adding overlapping folders at once cannot both succeed. SQLite keeps the file whole through crashes.
@@ -26,12 +29,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from docmind.ingest.corpus import Source, scan, unavailable_reason
+from docmind.ingest.corpus import DOCUMENTS_LABEL, Source, scan, unavailable_reason
 
-DOCUMENTS_LABEL = "documents"
 REGISTERED = "registered"
 ENVIRONMENT = "environment"
 ENVIRONMENT_VARIABLE = "DOCMIND_LIBRARY_DIRS"
+ROOTS_VARIABLE = "DOCMIND_SOURCE_ROOTS"
 _BUSY_TIMEOUT_S = 10.0
 _SCHEMA = """CREATE TABLE IF NOT EXISTS sources (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -103,10 +106,15 @@ class SourceRegistry:
             SourceRefusedError: ``path`` breaks a rule (see the module docstring); the message says which.
         """
         with self._connection() as connection:
-            return self._check(path, self._all(connection))
+            return self._check(path, self._all(connection), None)
 
-    def add(self, path: Path) -> LibrarySource:
+    def add(self, path: Path, *, roots: Sequence[Path] | None = None) -> LibrarySource:
         """Register the folder ``path`` and return it with its label.
+
+        Args:
+            path: The folder, as typed (``~`` is expanded; a relative path is taken from the working folder).
+            roots: When given, the folder (symlinks resolved) must lie in one of these folders; ``None``
+                allows any folder (the CLI, run by the local user).
 
         Raises:
             SourceRefusedError: ``path`` breaks a rule; nothing was stored.
@@ -115,7 +123,7 @@ class SourceRegistry:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 sources = self._all(connection)
-                folder = self._check(path, sources)
+                folder = self._check(path, sources, roots)
                 label = free_label(folder, {DOCUMENTS_LABEL, *(s.label for s in sources)})
                 connection.execute(
                     "INSERT INTO sources (path, label, added) VALUES (?, ?, ?)",
@@ -184,8 +192,10 @@ class SourceRegistry:
             sources.append(LibrarySource(folder, label, ENVIRONMENT))
         return sources
 
-    def _check(self, path: Path, sources: list[LibrarySource]) -> Path:
+    def _check(self, path: Path, sources: list[LibrarySource], roots: Sequence[Path] | None) -> Path:
         shown = absolute_path(path)
+        if roots is not None:
+            _require_inside(roots, _lenient_resolve(path), shown)
         try:
             folder = path.expanduser().resolve(strict=True)
         except RuntimeError:  # Path.resolve raises it for a loop of symlinks
@@ -196,6 +206,8 @@ class SourceRegistry:
             raise SourceRefusedError(
                 f"cannot add {shown}: {(exc.strerror or 'unreadable').lower()}"
             ) from None
+        if roots is not None:
+            _require_inside(roots, folder, shown)  # the folder registered, not only the one first seen
         if not folder.is_dir():
             what = "a file" if folder.is_file() else "not a regular folder"
             raise SourceRefusedError(f"cannot add {shown}: it is {what}, not a folder")
@@ -224,6 +236,21 @@ def status_of(source: LibrarySource, max_file_bytes: int) -> SourceStatus:
     problem = unavailable_reason(source.path)
     files = None if problem else len(scan([source.as_source()], max_file_bytes=max_file_bytes).files)
     return SourceStatus(source, problem, files)
+
+
+def _require_inside(roots: Sequence[Path], folder: Path, shown: Path) -> None:
+    """Refuse ``folder`` (resolved) unless it is one of ``roots`` or lies inside one (roots resolved too)."""
+    resolved = [_lenient_resolve(root) for root in roots]
+    if any(folder == root or root in folder.parents for root in resolved):
+        return
+    if not resolved:
+        raise SourceRefusedError(
+            f"cannot add {shown}: {ROOTS_VARIABLE} is empty, so no folder may be added here"
+        )
+    allowed = ", ".join(str(root) for root in resolved)
+    raise SourceRefusedError(
+        f"cannot add {shown}: it is not under the allowed source roots {allowed} ({ROOTS_VARIABLE})"
+    )
 
 
 def absolute_path(path: Path) -> Path:

@@ -13,7 +13,7 @@ import os
 import shutil
 import stat
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -131,7 +131,7 @@ class Workspace:
                 count += 1
         return count
 
-    def seal_all(self) -> int:
+    def seal_all(self, checkpoint: Callable[[], None] = lambda: None) -> int:
         """Fsync and hash every file now in the workspace, so that `commit` need not; return how many.
 
         For writers that have finished their files before they commit: the bytes are hashed while still
@@ -140,6 +140,10 @@ class Workspace:
         hashed again at commit, so sealing saves work but never puts a stale checksum in a manifest.
         Files added after the call are hashed at commit as usual; files sealed before (by an earlier call or
         `adopt`) whose stamp has not changed are not read again.
+
+        Args:
+            checkpoint: Called before each file; whatever it raises stops the sealing and propagates
+                (a writer's cancel). Files sealed so far stay sealed, the others are hashed at commit.
 
         Raises:
             SnapshotCommitError: The workspace holds an entry `commit` would refuse (see its step 1).
@@ -151,6 +155,7 @@ class Workspace:
         for relative in _check_tree(self.path):
             sealed = self._sealed.get(relative)
             if sealed is None or sealed[1] != _stamp(self.path / relative):
+                checkpoint()
                 self._sealed[relative] = (_fsync_and_hash(self.path, relative), _stamp(self.path / relative))
         return len(self._sealed)
 

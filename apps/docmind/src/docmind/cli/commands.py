@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from docmind_jobs import JobRecord, JobState
 from docmind_snapshots import (
     RecoveryReport,
     SnapshotError,
@@ -17,8 +18,7 @@ from docmind_snapshots import (
 )
 
 from docmind.cli.context import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, open_service
-from docmind.embed.encoders import EmbedRequestError
-from docmind.embed.spec import EmbedderUnavailableError
+from docmind.job_view import outcome_sentence
 from docmind.search import NoSnapshotError, SearchModeError
 from docmind.search import search as run_search
 from docmind.segments import layout
@@ -86,7 +86,7 @@ def search(args: argparse.Namespace) -> int:
     service = open_service(args)
     try:
         result = run_search(service.store, args.query, k=args.k, mode=args.mode)
-    except (NoSnapshotError, SearchModeError, EmbedderUnavailableError, EmbedRequestError) as exc:
+    except (NoSnapshotError, SearchModeError) as exc:
         return fail(str(exc))
     finally:
         service.close()
@@ -94,6 +94,8 @@ def search(args: argparse.Namespace) -> int:
         print(f"docmind: {result.warning}", file=sys.stderr)
     if result.keyword_only:
         print("note: the active snapshot is keyword-only (no vectors): BM25 search", file=sys.stderr)
+    if result.fallback:
+        print(f"note: {result.fallback}: BM25 search only", file=sys.stderr)
     if args.json:
         _emit_json([hit.model_dump(mode="json") for hit in result.hits])
         return EXIT_OK
@@ -252,14 +254,20 @@ def jobs(args: argparse.Namespace) -> int:
             f"{r.id}  {r.kind:<7} {r.state.value:<11} {r.created:%Y-%m-%d %H:%M:%S}  "
             f"files {int(counts.get('files_done', 0))}/{int(counts.get('files_total', 0))}  "
             f"failed {int(counts.get('files_failed', 0))}  removed {int(counts.get('files_removed', 0))}  "
-            f"chunks {int(counts.get('chunks', 0))}  snapshot {r.result or '-'}"
+            f"chunks {int(counts.get('chunks', 0))}  {outcome_sentence(r)}"
         )
         print(line + (f"  error: {r.error}" if r.error else ""))
     return EXIT_OK
 
 
-def _job_json(record: Any) -> dict[str, Any]:
+def _job_json(record: JobRecord) -> dict[str, Any]:
+    """``result`` is the snapshot the job left active; ``changed`` says whether it published it.
+
+    ``changed`` is ``None`` for a job that did not succeed (it published nothing); ``outcome`` says
+    it in words (``job_view.outcome_sentence``).
+    """
     counts = record.progress.counts if record.progress else {}
+    succeeded = record.state == JobState.SUCCEEDED
     return {
         "id": record.id,
         "kind": record.kind,
@@ -270,4 +278,6 @@ def _job_json(record: Any) -> dict[str, Any]:
         "counts": counts,
         "error": record.error,
         "result": record.result,
+        "changed": bool(counts.get("changed", 1)) if succeeded else None,
+        "outcome": outcome_sentence(record),
     }

@@ -5,7 +5,8 @@ server's preload (parsing and splitting, ``docmind.ingest.worker_server``) takes
 here, on the other core, it is ready when the first file is handed to a worker (ADR-055). It is only
 a head start: a guess that misses (an ingest that finds nothing to parse, or runs on Ray) costs the
 preload's CPU in the background, never a different result. Ray runs (``--executor ray``,
-``--ray-address``, ``DOCMIND_EXECUTOR=ray``) start their own local server, with the index libraries.
+``--ray-address``, ``DOCMIND_EXECUTOR=ray``) start their own local server, with the index libraries;
+that one too ends with the command.
 
 This module imports only the standard library: ``docmind.cli.main`` enters it before anything heavy.
 """
@@ -51,14 +52,15 @@ def _executor(argv: Sequence[str]) -> str:
 
 @contextlib.contextmanager
 def worker_server_started_early(argv: Sequence[str]) -> Iterator[None]:
-    """Around the command: start the worker server early if ``docmind ARGV`` parses locally; end it after.
+    """Around an ingest: start the worker server early if ``docmind ARGV`` parses locally; end it after.
 
-    The server is started in the background and ended with the command if it was started here. Ending
-    it matters when the command found nothing to parse: the preload may still be running, and
-    the server holds the command's standard output open until it exits. A server this process
-    already ran (a test calling the command in its own process) is left alone.
+    The server is started in the background, and whichever server the command started (here, or
+    for the index build of a Ray job) ends with the command. Ending it matters when the command found
+    nothing to parse or was cancelled: the preload may still be running, and the server holds the
+    command's standard output open until it exits. A server this process already ran (a test calling
+    the command in its own process) is left alone.
     """
-    if not parses_locally(argv):
+    if command_of(argv) != "ingest":
         yield
         return
     from docmind.ingest.worker_server import stop_worker_server, warm_worker_server, worker_server_running
@@ -66,9 +68,10 @@ def worker_server_started_early(argv: Sequence[str]) -> Iterator[None]:
     if worker_server_running():
         yield
         return
-    starting = warm_worker_server(with_index_libraries=False)
+    starting = warm_worker_server(with_index_libraries=False) if parses_locally(argv) else None
     try:
         yield
     finally:
-        starting.join()  # the start itself takes milliseconds: the preload runs in the server
+        if starting is not None:
+            starting.join()  # the start itself takes milliseconds: the preload runs in the server
         stop_worker_server()

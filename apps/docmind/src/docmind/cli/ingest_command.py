@@ -30,7 +30,7 @@ from docmind.cli.context import (
 )
 from docmind.cli.progress_view import JsonView, PlainView, ProgressView, RichView
 from docmind.corpus_additions import add_to_corpus
-from docmind.ingest.summary import REMOVED_SAMPLE, IngestSummary, removed_phrase
+from docmind.ingest.summary import SAMPLE, IngestSummary, count_phrase
 from docmind.service import DocMind, IngestionBusyError
 from docmind.sources import SourceRefusedError
 
@@ -91,12 +91,12 @@ def _join_corpus(service: DocMind, paths: list[Path], as_json: bool) -> None:
 
 def _state_drops(removed: list[str], as_json: bool) -> None:
     if as_json:
-        _emit(event="dropping", files_removed=len(removed), files_removed_sample=removed[:REMOVED_SAMPLE])
+        _emit(event="dropping", files_removed=len(removed), files_removed_sample=removed[:SAMPLE])
         return
     if not removed:
         print("--only: the new snapshot keeps every file of the active one", flush=True)
         return
-    names = ", ".join(removed[:REMOVED_SAMPLE]) + ("…" if len(removed) > REMOVED_SAMPLE else "")
+    names = ", ".join(removed[:SAMPLE]) + ("…" if len(removed) > SAMPLE else "")
     print(f"--only: publishing drops {len(removed)} file(s) of the active snapshot: {names}", flush=True)
 
 
@@ -131,27 +131,49 @@ def _finish(service: DocMind, job_id: str, state: JobState, as_json: bool, error
 
 
 def _print_summary(summary: IngestSummary, as_json: bool) -> None:
+    """Print the summary: one JSON line, or the counts with what changed, then the files that failed.
+
+    The text also lists the first ``SAMPLE`` skipped files with their reasons, and warns on stderr
+    of each empty source folder (in JSON they are ``files_skipped_sample`` and ``empty_sources``).
+    """
     if as_json:
         print(json.dumps(summary.model_dump(mode="json")), flush=True)
         return
-    removed = removed_phrase(summary.files_removed, summary.files_removed_sample)
+    removed = count_phrase(summary.files_removed, summary.files_removed_sample, "removed")
+    skipped = f"{summary.files_skipped} skipped"
     if not summary.changed:
         print(
             f"nothing changed; {summary.snapshot_id} stays active: {summary.files_total} files, "
-            f"{removed}, {summary.chunks} chunks (checked in {summary.seconds:.1f} s)"
+            f"{removed}, {skipped}, {summary.chunks} chunks (checked in {summary.seconds:.1f} s)"
         )
-        return
-    print(
-        f"published {summary.snapshot_id}: {summary.files_total} files "
-        f"({summary.files_indexed} indexed, {summary.files_cached} cached, "
-        f"{len(summary.files_failed)} failed), {removed}, "
-        f"{summary.chunks} chunks in {summary.seconds:.1f} s"
-    )
-    if summary.embed_model:
+    else:
+        added = count_phrase(summary.files_added, summary.files_added_sample, "added")
+        changed = count_phrase(summary.files_changed, summary.files_changed_sample, "changed")
         print(
-            f"  vectors: {summary.windows_total} windows of {summary.embed_window} word pieces "
-            f"({summary.windows_embedded} embedded, {summary.windows_cached} from the cache) "
-            f"by {summary.embed_model}, {summary.coverage or 0:.0%} of the text covered"
+            f"published {summary.snapshot_id}: {summary.files_total} files "
+            f"({summary.files_indexed} indexed, {summary.files_cached} cached, "
+            f"{len(summary.files_failed)} failed), {added}, {changed}, {removed}, {skipped}, "
+            f"{summary.chunks} chunks in {summary.seconds:.1f} s"
         )
+        if summary.embed_model:
+            print(
+                f"  vectors: {summary.windows_total} windows of {summary.embed_window} word pieces "
+                f"({summary.windows_embedded} embedded, {summary.windows_cached} from the cache) "
+                f"by {summary.embed_model}, {summary.coverage or 0:.0%} of the text covered"
+            )
+    if summary.ray_workers:
+        workers = summary.ray_workers
+        files = sum(worker.files for worker in workers)
+        nodes = len({worker.node_id for worker in workers})
+        print(f"  on Ray: {files} files parsed by {len(workers)} worker processes on {nodes} node(s)")
     for failed in summary.files_failed:
         print(f"  failed: {failed.path}: {failed.error}")
+    for note in summary.files_skipped_sample:
+        print(f"  skipped: {note.path}: {note.reason}")
+    if summary.files_skipped > len(summary.files_skipped_sample):
+        print(f"  … and {summary.files_skipped - len(summary.files_skipped_sample)} more skipped")
+    sys.stdout.flush()
+    for folder in summary.empty_sources:
+        print(
+            f"docmind: warning: source folder {folder} is empty: nothing in it was ingested", file=sys.stderr
+        )

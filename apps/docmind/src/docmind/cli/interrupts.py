@@ -9,6 +9,10 @@ death. Until the command chooses, a signal is only remembered; then:
   the job as soon as it exists, so every ingestion is recorded, Cancelled, whenever the signal came.
 - every other command stops at once (`stop_on_signal`): `CommandInterrupted` unwinds it and ``main``
   prints one line and exits 130.
+
+Once the command is over, signals are only remembered again (`settle`) until the process is gone
+(``docmind.cli.process_exit``): ``uv run`` forwards a terminal's Ctrl-C to the command a second time,
+a moment after the first, and that one must not interrupt the process's own ending.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class Interrupts:
         self._action = action
         if self.received is not None:
             action()
+
+    def settle(self) -> None:
+        """Only remember signals from now on (`received`): the command is over, there is nothing to stop."""
+        self._action = None
 
     def restore(self) -> None:
         """Put back the handlers found at `install`."""

@@ -6,18 +6,21 @@ Exit codes: 0 success; 1 failure (nothing published, damage found, bad input); 2
 Signals are caught before anything else happens: this module imports only what catching them
 needs, and everything else inside the functions, after `Interrupts.install` (see
 ``docmind.cli.interrupts``). Right after it, an ingest that will parse locally starts the worker
-server in the background (``docmind.cli.early_start``), while the command imports the rest, and ends
-it with the command.
+server in the background (``docmind.cli.early_start``), while the command imports the rest; the
+worker server an ingest started ends with the command. The program (`run`, the ``docmind`` entry
+point) then ends the process as ``docmind.cli.process_exit`` says; `main` is the same command for a
+caller in the same process.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from docmind.cli.early_start import worker_server_started_early
 from docmind.cli.interrupts import CommandInterrupted, Interrupts
+from docmind.cli.process_exit import exit_process
 
 if TYPE_CHECKING:
     import argparse
@@ -140,9 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         allow_abbrev=False,
         help="start the Streamlit app",
-        description="Start the Streamlit app. Streamlit's configuration applies (.streamlit/config.toml, "
-        "STREAMLIT_* variables); Streamlit options such as --server.port 8502 or --server.address 0.0.0.0 "
-        "are passed through.",
+        description="Start the Streamlit app, on 127.0.0.1 (this machine only) unless --server.address says "
+        "otherwise; an address that is not loopback needs DOCMIND_APP_TOKEN, which every browser must then "
+        "enter. Streamlit's configuration applies (.streamlit/config.toml, STREAMLIT_* variables); Streamlit "
+        "options such as --server.port 8502 are passed through.",
     )
     app.add_argument("--port", type=int, default=None, help="shorthand for --server.port")
     app.set_defaults(handler=app_command.run)
@@ -150,16 +154,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command and return its exit code."""
+    """Run one command and return its exit code, for a caller that goes on (its signal handlers come back)."""
     interrupts = Interrupts.install()
+    try:
+        return _command(argv, interrupts)
+    finally:
+        interrupts.restore()
+
+
+def run() -> NoReturn:
+    """The ``docmind`` program: run the command of ``sys.argv``, then end the process with its exit code.
+
+    Signals stay caught until the process is gone (``docmind.cli.process_exit``).
+    """
+    interrupts = Interrupts.install()
+    exit_process(_command(None, interrupts), interrupts)
+
+
+def _command(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
     try:
         with worker_server_started_early(sys.argv[1:] if argv is None else argv):
             return _run(argv, interrupts)
     except CommandInterrupted:
         print("docmind: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    finally:
-        interrupts.restore()
 
 
 def _run(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
@@ -193,4 +211,4 @@ def _run(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -123,15 +123,6 @@ def release_encoder() -> None:
         _current = None
 
 
-def probe(spec: EmbedSpec) -> int:
-    """Check that the endpoint answers; return its vector size.
-
-    Raises:
-        EmbedRequestError: unreachable, an error answer, or unusable vectors.
-    """
-    return int(EndpointEncoder(spec, timeout=PROBE_TIMEOUT_S).encode(["probe"]).shape[1])
-
-
 def _reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -2,9 +2,11 @@
 
 ``embed_spec(settings)`` turns the settings into an :class:`EmbedSpec` (``None`` when embeddings
 are off) and refuses, with one line, a model folder that is missing or is not a
-sentence-transformers model. ``EmbedSpec.fingerprint`` names everything that changes a vector
-(model identity, window, windowing rules): the embedding cache and the settings signature of a
-snapshot are keyed by it, so a change of model or window never reuses a stale vector.
+sentence-transformers model. The spec it returns names the model but is not yet identified:
+``docmind.embed.identity.identified`` adds what identifies the model (a content digest of a local
+folder; an endpoint's vector size and canary). ``EmbedSpec.fingerprint`` names everything that
+changes a vector (model identity, window, windowing rules): the embedding cache and the settings
+signature of a snapshot are keyed by it, so a change of model or window never reuses a stale vector.
 """
 
 from __future__ import annotations
@@ -24,12 +26,6 @@ WINDOWING_VERSION = "words-overlap-1/8-v1"
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ENDPOINT_WINDOW = 256
 """Window, in word pieces of the packaged tokenizer, for an endpoint whose tokenizer DocMind cannot see."""
-_IDENTITY_FILES = (
-    "config.json",
-    "modules.json",
-    "sentence_bert_config.json",
-    "config_sentence_transformers.json",
-)
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
@@ -46,10 +42,11 @@ class EmbedSpec:
         model: The model folder (``local``) or the model name sent to the endpoint (``http``).
         url: The endpoint's ``/v1/embeddings`` address (``http`` only).
         name: The model's name for people and manifests.
-        identity: A digest of the model's identity (configs and weight sizes; the endpoint and name).
+        identity: A digest of the model's identity (``docmind.embed.identity``); empty until identified.
         window: The window in word pieces, special tokens included (the model's sequence limit).
         batch: Windows per model call or request.
         tokenizer_dir: The folder whose ``tokenizer.json`` cuts windows.
+        canary: An endpoint's vector for ``identity.CANARY_TEXT``, rounded (empty for a local model).
     """
 
     kind: Literal["local", "http"]
@@ -60,10 +57,17 @@ class EmbedSpec:
     window: int
     batch: int
     tokenizer_dir: Path
+    canary: tuple[float, ...] = ()
 
     @property
     def fingerprint(self) -> str:
-        """What a cached vector depends on, as a short digest."""
+        """What a cached vector depends on, as a short digest.
+
+        Raises:
+            ValueError: the spec is not identified yet (a vector must never be cached under a name alone).
+        """
+        if not self.identity:
+            raise ValueError(f"the embedder {self.name} is not identified yet")
         text = json.dumps([self.kind, self.name, self.identity, self.window, WINDOWING_VERSION])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -76,7 +80,7 @@ def packaged_model_dir() -> Path:
 
 
 def embed_spec(settings: Settings) -> EmbedSpec | None:
-    """The embedder the settings name, or ``None`` when embeddings are off.
+    """The embedder the settings name (not identified yet), or ``None`` when embeddings are off.
 
     Raises:
         EmbedderUnavailableError: the model folder is missing or not a sentence-transformers model.
@@ -94,7 +98,7 @@ def embed_spec(settings: Settings) -> EmbedSpec | None:
         model=str(folder.resolve()),
         url="",
         name=_model_name(folder) if settings.embed_model else DEFAULT_MODEL_NAME,
-        identity=_folder_identity(folder),
+        identity="",
         window=window,
         batch=settings.embed_batch,
         tokenizer_dir=folder.resolve(),
@@ -119,13 +123,12 @@ def _endpoint_spec(settings: Settings) -> EmbedSpec:
         )
     name = settings.embed_model or "all-minilm"
     window = settings.embed_window or ENDPOINT_WINDOW
-    identity = hashlib.sha256(f"{address}\n{name}".encode()).hexdigest()[:16]
     return EmbedSpec(
         kind="http",
         model=name,
         url=address,
         name=name,
-        identity=identity,
+        identity="",
         window=window,
         batch=settings.embed_batch,
         tokenizer_dir=packaged_model_dir(),
@@ -166,16 +169,3 @@ def _model_name(folder: Path) -> str:
         return str(config.get("_name_or_path") or folder.name)
     except (OSError, ValueError):
         return folder.name
-
-
-def _folder_identity(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for name in _IDENTITY_FILES:
-        path = folder / name
-        if path.is_file():
-            digest.update(name.encode() + b"\0" + path.read_bytes())
-    for name in _WEIGHT_FILES:
-        path = folder / name
-        if path.is_file():
-            digest.update(f"{name}:{path.stat().st_size}".encode())
-    return digest.hexdigest()[:16]

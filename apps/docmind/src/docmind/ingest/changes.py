@@ -69,6 +69,24 @@ def removed_paths(previous: CorpusListing | None, kept: Iterable[str]) -> list[s
     return sorted(f.path for f in previous.files if f.status in IN_INDEX and f.path not in keep)
 
 
+def added_and_changed(
+    previous: CorpusListing | None, indexed: Iterable[tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    """Split the new index's ``(path, content hash)`` pairs ``indexed`` into added and changed paths.
+
+    Added: ``previous`` did not index the path; changed: it indexed it with other content. Both
+    lists are sorted; without an active listing every path is added.
+    """
+    before = {f.path: f.sha256 for f in previous.files if f.status in IN_INDEX} if previous else {}
+    added, changed = [], []
+    for path, sha in indexed:
+        if path not in before:
+            added.append(path)
+        elif before[path] != sha:
+            changed.append(path)
+    return sorted(added), sorted(changed)
+
+
 def _index_content(listing: CorpusListing) -> frozenset[tuple[str, str]]:
     return frozenset((f.path, f.sha256) for f in listing.files if f.status in IN_INDEX)
 

@@ -3,17 +3,23 @@
 Sources are folders (walked recursively) or single files. Hidden files and folders are
 skipped; symlinks are followed only while they stay inside their source; symlink loops,
 unsupported extensions and files over the size limit are reported as skipped with a reason.
-Scanning never reads file contents.
+A source folder in which the walk finds no file at all is reported as empty (the managed
+``documents`` folder excepted: it is empty whenever everything lives in sources).
+Scanning never reads file contents. A scan of a large tree takes seconds: the caller's
+``checkpoint`` runs before each folder and each file, and may raise to stop it (a cancel).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 SUPPORTED_EXTENSIONS = frozenset({".pdf", ".txt", ".md", ".rst", ".html", ".htm", ".docx"})
+DOCUMENTS_LABEL = "documents"
+"""The label of the managed documents folder, whose files are named without a prefix."""
 
 
 @dataclass(frozen=True)
@@ -42,19 +48,26 @@ class CorpusFile:
 
 @dataclass(frozen=True)
 class SkippedFile:
-    """A file that is not ingested, with a human reason."""
+    """A file that is not ingested, with a human reason.
+
+    ``size`` is the file's size in bytes when it is a regular file the scan could stat (an
+    unsupported type, a file over the limit), else ``None`` (a missing source, a link that leaves
+    the source or loops, an unreadable folder).
+    """
 
     rel: str
     source: str
     reason: str
+    size: int | None = None
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """The result of a scan: files in a stable order, plus what was skipped."""
+    """The result of a scan: files in a stable order, what was skipped, and the empty source folders."""
 
     files: tuple[CorpusFile, ...]
     skipped: tuple[SkippedFile, ...]
+    empty_sources: tuple[str, ...] = ()
 
     @property
     def total_bytes(self) -> int:
@@ -62,30 +75,63 @@ class Corpus:
         return sum(f.size for f in self.files)
 
 
-def scan(sources: Iterable[Source], *, max_file_bytes: int) -> Corpus:
+def scan(
+    sources: Iterable[Source],
+    *,
+    max_file_bytes: int,
+    on_found: Callable[[int], None] | None = None,
+    checkpoint: Callable[[], None] = lambda: None,
+) -> Corpus:
     """Walk every source and classify each file found.
 
     Args:
         sources: roots to scan; a missing root is reported as skipped, not raised.
         max_file_bytes: files larger than this are skipped with a reason (never read).
+        on_found: told how many files were found so far, after each one (a long walk shows it moves).
+        checkpoint: called before each folder and each file; whatever it raises stops the scan.
 
     Returns:
         The corpus with files sorted by their relative name.
     """
     files: dict[str, CorpusFile] = {}
     skipped: list[SkippedFile] = []
+    empty: list[str] = []
     for source in sources:
-        for entry in _walk(source, skipped):
+        before = len(files) + len(skipped)
+        for entry in _walk(source, skipped, checkpoint):
+            checkpoint()
             rel = _display_name(source, entry)
             reason = _reject_reason(entry, max_file_bytes)
             if reason:
-                skipped.append(SkippedFile(rel, source.label, reason))
+                skipped.append(SkippedFile(rel, source.label, reason, _regular_file_size(entry)))
             elif rel not in files:
                 stat = entry.stat()
                 stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
                 changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
                 files[rel] = CorpusFile(entry, rel, source.label, stat.st_size, stamp, changed)
-    return Corpus(tuple(files[k] for k in sorted(files)), tuple(skipped))
+            if on_found is not None:
+                on_found(len(files) + len(skipped))
+        found = len(files) + len(skipped) > before
+        if not found and source.label != DOCUMENTS_LABEL and source.path.is_dir():
+            empty.append(str(source.path))
+    return Corpus(tuple(files[k] for k in sorted(files)), tuple(skipped), tuple(empty))
+
+
+def is_empty_folder(root: Path) -> bool:
+    """True when walking the folder ``root`` finds no file (hidden ones aside), as ``scan`` reports it.
+
+    Stops at the first file, so it is cheap for a folder that is not empty.
+    """
+    if not root.is_dir():
+        return False
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        stat = Path(dirpath).stat()
+        if any(not name.startswith(".") for name in filenames) or (stat.st_dev, stat.st_ino) in seen:
+            return False  # a file, or a symlink loop (which the scan reports as skipped)
+        seen.add((stat.st_dev, stat.st_ino))
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+    return True
 
 
 def unavailable_reason(root: Path) -> str:
@@ -105,7 +151,7 @@ def unavailable_reason(root: Path) -> str:
     return "not a folder or a regular file" if root.exists() else "no such folder"
 
 
-def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
+def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], None]) -> Iterator[Path]:
     root = source.path
     if not root.exists():
         skipped.append(SkippedFile(str(root), source.label, "source not found"))
@@ -121,6 +167,7 @@ def _walk(source: Source, skipped: list[SkippedFile]) -> Iterator[Path]:
         skipped.append(SkippedFile(where, source.label, err.strerror or "unreadable"))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
+        checkpoint()
         current = Path(dirpath)
         stat = current.stat()
         if (stat.st_dev, stat.st_ino) in seen_dirs:
@@ -164,6 +211,14 @@ def _reject_reason(path: Path, max_file_bytes: int) -> str:
     return ""
 
 
+def _regular_file_size(path: Path) -> int | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size if S_ISREG(stat.st_mode) else None
+
+
 def format_size(size: int) -> str:
     """A size for people: ``209715200`` → ``200 MiB``, ``65536`` → ``64 KiB``, ``900`` → ``900 bytes``."""
     for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
@@ -195,7 +250,7 @@ def _rel(root: Path, path: Path) -> str:
 
 def _display_name(source: Source, path: Path) -> str:
     base = _rel(source.path, path) if source.path.is_dir() else _safe_name(path.name)
-    return base if source.label == "documents" else f"{source.label}/{base}"
+    return base if source.label == DOCUMENTS_LABEL else f"{source.label}/{base}"
 
 
 def _safe_name(name: str) -> str:

@@ -1,21 +1,23 @@
 """The embed phase: every window of every indexed chunk gets a vector in the embedding cache.
 
 Planning (in the job's thread) cuts each chunk into windows (``docmind.embed.windows``) and asks
-the cache which windows it already has; only the missing ones are embedded, longest-last in
-batches of similar length (little padding), one batch per worker call. Each finished batch is
-stored at once, so a cancel, a crash or a failing endpoint keeps everything embedded before it,
-and the next run starts where this one stopped. The vectors themselves go into the snapshot in
-the index build, which reads them back from the cache.
+the cache which windows it already has; meanwhile the model loads in the worker that will embed
+(``load_encoder``, started by the pipeline while the last files were parsed). Only the missing
+windows are embedded, longest-last in batches of similar length (little padding), one batch per
+worker call, each call sized to last about 0.5 s (``embed_batches``) so that the progress moves
+several times a second and the windows-per-second rate is known from the first call on. Each
+finished batch is stored at once, so a cancel, a crash or a failing endpoint keeps everything
+embedded before it, and the next run starts where this one stopped. The vectors themselves go
+into the snapshot in the index build, which reads them back from the cache.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-import numpy as np
 from docmind_jobs import JobFailed
 
 from docmind.embed.cache import EmbeddingCache
@@ -23,12 +25,16 @@ from docmind.embed.encoders import EmbedRequestError
 from docmind.embed.spec import EmbedSpec
 from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
 from docmind.ingest.cache import CacheEntry, ChunkCache
-from docmind.ingest.embed_worker import EncodeRequest, encode_windows
+from docmind.ingest.embed_batches import BatchSizer
+from docmind.ingest.embed_worker import EncodeRequest, encode_windows, load_encoder
 from docmind.ingest.executor import TaskExecutor
 from docmind.ingest.index_build import IndexedFile
 from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerTaskError
 from docmind.ingest.progress import PHASE_EMBED, IngestProgress
 from docmind.ingest.worker import FileTask
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class EmbedFailedError(JobFailed):
@@ -58,6 +64,7 @@ class _Plan:
     windows: int = 0
     tokens: int = 0
     covered: int = 0
+    seconds: float = 0.0
 
 
 def embed_corpus(
@@ -76,17 +83,30 @@ def embed_corpus(
         IngestCancelled: the cancel event was set (the batches finished before it stay cached).
         EmbedFailedError: the model or endpoint failed, or answered vectors of the wrong shape.
     """
-    started = time.monotonic()
+    started = progress.clock()
     plan = _plan(files, chunk_cache, chunk_settings, spec, cache, progress, executor, cancel)
     cached = plan.windows - len(plan.pending)
-    progress.start_embedding(plan.windows, cached)
+    if plan.pending:  # the model loads (or finishes loading) now; its line counts the seconds
+        progress.item = None
+        model = f"embedding model {spec.name}"
+        progress.start_item(model, 0)
+        progress.emit(f"loading the embedding model {spec.name}", force=True)
+        _call(executor, load_encoder, spec, f"could not load the embedding model {spec.name}")
+        progress.finish_item(model)
+    progress.start_embedding(plan.windows, cached, plan.seconds)
     progress.emit(f"embedding {len(plan.pending)} windows ({cached} cached)", force=True)
     order = sorted(plan.pending.items(), key=lambda item: len(item[1][0]))
-    dims = 0
-    for start in range(0, len(order), spec.batch):
-        batch = order[start : start + spec.batch]
+    lengths = [len(text) for _, (text, _) in order]
+    sizer = BatchSizer(spec.batch)
+    dims = start = 0
+    while start < len(order):
+        size = sizer.next_size(lengths[start : start + spec.batch])
+        batch = order[start : start + size]
         file = batch[-1][1][1]
-        vectors = _encode(executor, spec, [text for _, (text, _) in batch], file)
+        called = progress.clock()
+        request = EncodeRequest(spec, [text for _, (text, _) in batch])
+        vectors = _call(executor, encode_windows, request, f"embedding failed at {file}")
+        sizer.measured(sum(lengths[start : start + size]), progress.clock() - called)
         if vectors.ndim != 2 or vectors.shape[0] != len(batch) or (dims and vectors.shape[1] != dims):
             raise EmbedFailedError(
                 f"embedding failed at {file}: the embedder returned vectors of shape {vectors.shape}"
@@ -95,7 +115,8 @@ def embed_corpus(
         cache.put([key for key, _ in batch], vectors)
         progress.windows_done += len(batch)
         progress.item = file
-        progress.emit()
+        progress.emit(force=start == 0)  # the rate shows from the first call on
+        start += size
     progress.emit(f"embedded {len(plan.pending)} windows", force=True)
     executor.release_idle(keep=0)  # the embedding worker holds the model: free it now
     return EmbedResult(
@@ -104,7 +125,7 @@ def embed_corpus(
         windows_cached=cached,
         tokens=plan.tokens,
         tokens_covered=plan.covered,
-        seconds=round(time.monotonic() - started, 3),
+        seconds=round(progress.clock() - started, 3),
     )
 
 
@@ -119,6 +140,7 @@ def _plan(
     cancel: threading.Event,
 ) -> _Plan:
     progress.phase = PHASE_EMBED
+    started = progress.clock()
     tokenizer = load_tokenizer(spec.tokenizer_dir)
     plan = _Plan(pending={})
     for position, file in enumerate(files):
@@ -137,6 +159,7 @@ def _plan(
         plan.pending.update((key, (text, file.path)) for key, text in fresh.items() if key not in known)
         progress.item = file.path
         progress.emit(f"planning embedding windows ({position + 1} / {len(files)} files)")
+    plan.seconds = progress.clock() - started
     return plan
 
 
@@ -154,11 +177,15 @@ def _rebuilt_entry(
     return entry
 
 
-def _encode(executor: TaskExecutor, spec: EmbedSpec, texts: list[str], file: str) -> np.ndarray:
+def _call(executor: TaskExecutor, fn: Callable[[T], R], argument: T, failing: str) -> R:
+    """Return ``fn(argument)`` run in the embedding worker; a failure raises ``EmbedFailedError``.
+
+    Its message is ``failing``, a colon and why (the worker crashed, the embedder's own message).
+    """
     try:
-        return executor.call(encode_windows, EncodeRequest(spec, texts))
+        return executor.call(fn, argument)
     except WorkerCrashedError as exc:
-        raise EmbedFailedError(f"embedding failed at {file}: the embedding process crashed ({exc})") from exc
+        raise EmbedFailedError(f"{failing}: the embedding process crashed ({exc})") from exc
     except WorkerTaskError as exc:
         reason = str(exc).removeprefix(f"{EmbedRequestError.__name__}: ")
-        raise EmbedFailedError(f"embedding failed at {file}: {reason}") from exc
+        raise EmbedFailedError(f"{failing}: {reason}") from exc

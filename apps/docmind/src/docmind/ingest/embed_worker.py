@@ -1,8 +1,9 @@
-"""The embedding call, run inside a worker process: a batch of window texts → their vectors.
+"""The embedding calls, run inside a worker process: load the model, then batches of window texts → vectors.
 
-The model is loaded by the first call and stays loaded in that worker for the rest of the phase;
-the pipeline stops the worker when the phase ends, which frees the model's memory. A cancel
-kills the worker mid-batch (``WorkerPool``), so a batch never delays a cancel.
+``load_encoder`` loads the model (the pipeline runs it while the last files are parsed, in the
+worker that will embed); it stays loaded in that worker for the rest of the phase, and the
+pipeline stops the worker when the phase ends, which frees the model's memory. A cancel kills the
+worker mid-batch (``WorkerPool``), so a batch never delays a cancel.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ class EncodeRequest:
 
     spec: EmbedSpec
     texts: list[str]
+
+
+def load_encoder(spec: EmbedSpec) -> None:
+    """Load the embedder of ``spec`` in this process (a model from its folder; an endpoint's client)."""
+    encoder_for(spec)
 
 
 def encode_windows(request: EncodeRequest) -> np.ndarray:

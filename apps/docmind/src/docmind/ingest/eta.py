@@ -1,16 +1,19 @@
-"""The ETA of an ingestion: remaining work divided by the rate measured for each kind of work, smoothed.
+"""The ETA of an ingestion: the seconds each phase has left, added up, then smoothed.
 
-Two kinds of work are counted: bytes to parse (parse phase) and windows to embed (embed phase).
-Each kind's rate is measured while its phase runs (units done there / seconds spent there), so
-the fixed cost before the first file (scanning, starting workers) and cache hits that finish at
-once do not inflate it. The raw estimate is the sum, over the kinds with work left, of remaining
-/ rate; it is ``None`` ("–") until every kind with work left has a meaningful rate (at least
-``MIN_SECONDS`` of its phase and ``MIN_FRACTION`` of its units measured).
+``IngestProgress`` computes the raw estimate phase by phase: parsing from per-format costs scaled to
+what this job measured (``docmind.ingest.work_costs``), embedding from the windows left at the
+windows per second measured since the phase's first batch, the index build from the chunks (a
+prediction until the build reports its own rate). The raw estimate is ``None`` ("–") until every
+phase with work left can be estimated.
 
 The shown value follows the raw estimate through exponential smoothing of a countdown: between
 two updates the previous ETA counts down by the time that passed, then moves towards the new raw
-estimate by ``1 - exp(-dt / TAU_SECONDS)``. A single fast or slow file therefore nudges the ETA
-instead of making it jump, and a stalled file lets it count down rather than freeze.
+estimate by ``1 - exp(-dt / tau)``. A single fast or slow file therefore nudges the ETA instead of
+making it jump, and a stalled file lets it count down rather than freeze. ``tau`` grows with the
+time the estimate has been known, half of it, up to ``TAU_SECONDS``: the first estimates rest on
+little and are followed closely, later ones are smoothed. When the estimate's *basis* changes (a
+new phase, or the index build's own rate replacing its prediction) the shown value starts again
+from the new estimate: a new measurement is not one file's noise.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-MIN_SECONDS = 2.0
-MIN_FRACTION = 0.05
-TAU_SECONDS = 4.0
+MIN_SECONDS = 1.0
+MIN_FRACTION = 0.02
+TAU_SECONDS = 2.0
 
 
 @dataclass
@@ -41,32 +44,49 @@ class WorkRate:
 
 
 @dataclass
+class RateWindow:
+    """A rate measured from ``start`` on (the phase's start, or its first sample when that is ``None``).
+
+    Starting at the first sample leaves out a fixed cost before it (workers starting).
+    """
+
+    start_at: float | None = None
+    start_units: float = 0.0
+
+    def rate(self, now: float, units: float) -> WorkRate:
+        """The rate at ``now`` with ``units`` done in all."""
+        if self.start_at is None:
+            if units > 0:
+                self.start_at, self.start_units = now, units
+            return WorkRate()
+        return WorkRate(done=units - self.start_units, seconds=now - self.start_at)
+
+
+@dataclass
 class EtaEstimator:
     """Feeds on ``update`` calls; ``update`` returns the smoothed ETA in seconds, or ``None``."""
 
     _shown: float | None = None
     _last_at: float | None = field(default=None)
+    _since: float = 0.0
+    _basis: str = ""
 
-    def update(self, now: float, remaining: list[tuple[float, float, WorkRate]]) -> float | None:
-        """Return the ETA at ``now`` for ``remaining`` = [(units left, units total, rate of that kind)].
+    def update(self, now: float, raw: float | None, basis: str = "") -> float | None:
+        """Return the ETA at ``now`` given the ``raw`` estimate made on ``basis``.
 
-        Kinds with nothing left are ignored; if any kind with work left has no meaningful rate yet,
-        the ETA is unknown (``None``) and the smoothing starts again once it is known.
+        ``None`` (unknown) or another basis than the last one's starts the smoothing again.
         """
-        raw = 0.0
-        for left, total, rate in remaining:
-            if left <= 0:
-                continue
-            if not rate.meaningful(total):
-                self._shown, self._last_at = None, None
-                return None
-            raw += left / rate.per_second
-        if self._shown is None or self._last_at is None:
+        if raw is None:
+            self._shown, self._last_at = None, None
+            return None
+        if self._shown is None or self._last_at is None or basis != self._basis:
+            self._basis, self._since = basis, now
             self._shown = raw
         else:
             dt = max(now - self._last_at, 0.0)
             countdown = max(self._shown - dt, 0.0)
-            weight = 1.0 - math.exp(-dt / TAU_SECONDS)
+            tau = max(min(TAU_SECONDS, (now - self._since) / 2), 1e-3)
+            weight = 1.0 - math.exp(-dt / tau)
             self._shown = countdown + weight * (raw - countdown)
         self._last_at = now
         return self._shown

@@ -14,6 +14,9 @@ Contract of every executor, bound to one job's cancel event:
   driver's chunk cache. A worker (or node) that dies fails only its own file.
 - ``call`` runs ``fn(argument)`` in a long-lived worker (a model loaded by one call stays loaded for
   the next) and returns the result, or raises ``WorkerTaskError`` / ``WorkerCrashedError``.
+- Progress from inside a task (``task_progress``: the pages of a long PDF) reaches the ``on_progress``
+  callbacks where the executor has a way back from its workers: the local pool does; Ray tasks do
+  not (a file moves when it is done, and embedding calls are kept short instead).
 - Both raise :class:`~docmind.ingest.parallel.IngestCancelled` as soon as the cancel event is set,
   after stopping what is in flight; finished files stay cached.
 """
@@ -25,9 +28,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
-from docmind.ingest.parallel import WorkerPool
+from docmind.ingest.parallel import FileProgress, WorkerPool
 from docmind.ingest.progress import IngestProgress
 from docmind.ingest.ray_runtime import RAY_MISSING, RayUnavailableError
+from docmind.ingest.task_progress import TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask
 from docmind.ingest.worker_server import warm_worker_server
 from docmind.settings import Settings
@@ -44,11 +48,15 @@ class TaskExecutor(Protocol):
         """How many workers hold or will soon hold tasks (0: the first task starts them)."""
         ...
 
-    def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
         """Yield one outcome per task, in completion order."""
         ...
 
-    def call(self, fn: Callable[[T], R], argument: T) -> R:
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
         """Run ``fn(argument)`` in a long-lived worker and return its result."""
         ...
 

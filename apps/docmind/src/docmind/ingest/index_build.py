@@ -27,6 +27,7 @@ from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
 from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CacheEntry, ChunkCache
 from docmind.ingest.node_records import corpus_record, metadata_str
+from docmind.ingest.task_progress import report_progress
 from docmind.ingest.worker import FileTask, process_file
 from docmind.segments import layout
 from docmind.segments.meta import SegmentMeta
@@ -63,7 +64,8 @@ class IndexTask:
     """Everything a worker needs to write new segments into a workspace (small and picklable).
 
     ``names`` are the segment names to use, in order (the driver allots them); a build uses one per
-    ``segment_chunks`` chunks and never more than it is given.
+    ``segment_chunks`` chunks and never more than it is given. ``chunks`` is how many chunks the files
+    hold (the build reports its progress against it).
     """
 
     workspace: Path
@@ -72,6 +74,7 @@ class IndexTask:
     chunk_overlap: int
     files: tuple[IndexedFile, ...]
     names: tuple[str, ...]
+    chunks: int
     vectors: VectorSource | None = None
     segment_chunks: int = SEGMENT_CHUNKS
 
@@ -118,12 +121,15 @@ class MissingVectorsError(RuntimeError):
 def build_index(task: IndexTask) -> IndexResult:
     """Write every chunk of ``task.files`` into new segments; see the module docstring.
 
-    A missing or damaged cache entry is rebuilt from the file (same content hash required).
+    A missing or damaged cache entry is rebuilt from the file (same content hash required). The
+    chunks taken in so far are reported after each file (``task_progress``), and once more before
+    the index files are written.
     """
     dense = _DenseFeed(task.vectors) if task.vectors else None
     written: list[SegmentMeta] = []
     names: Iterator[str] = iter(task.names)
     writer: SegmentWriter | None = None
+    taken = 0  # chunks in the segments finished so far
     try:
         for file in task.files:
             entry = chunk_entry(EntryRequest(task.cache, file, task.chunk_size, task.chunk_overlap))
@@ -133,10 +139,13 @@ def build_index(task: IndexTask) -> IndexResult:
                 name = next(names)
                 writer = SegmentWriter(task.workspace / layout.segment_dir(name), name)
             writer.add_file(_file_input(file, entry), _chunks(file, entry, dense))
+            report_progress(taken + writer.docs, task.chunks)
             if writer.docs >= task.segment_chunks:
+                taken += writer.docs
                 written.append(writer.finish())
                 writer = None
         if writer is not None:
+            report_progress(taken + writer.docs, task.chunks, final=True)
             written.append(writer.finish())
     except OSError as exc:
         # numpy reports a short write on a full disk as "N requested and M written", without an errno.

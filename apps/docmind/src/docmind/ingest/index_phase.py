@@ -32,8 +32,9 @@ from docmind.ingest.index_update import (
     update_index,
 )
 from docmind.ingest.parallel import WorkerCrashedError, WorkerPool, WorkerTaskError
-from docmind.ingest.progress import PHASE_INDEX, PHASE_MERGE, IngestProgress
+from docmind.ingest.progress import PHASE_MERGE, IngestProgress
 from docmind.ingest.summary import CorpusListing, FileRecord
+from docmind.ingest.task_progress import TaskProgress
 from docmind.segments.meta import SegmentMeta
 
 T = TypeVar("T")
@@ -100,7 +101,7 @@ def index_phase(
                 inputs.executor,
                 inputs.cancel,
             )
-    progress.phase = PHASE_INDEX
+    progress.start_index(sum(f.chunks for f in to_write))
     kept = len(files) - len(to_write)
     progress.emit(f"writing {len(to_write)} files into new segments ({kept} kept as they are)", force=True)
     inputs.pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
@@ -115,12 +116,19 @@ def index_phase(
                 *inputs.chunk_settings,
                 group,
                 names[i :: len(groups)],
+                sum(f.chunks for f in group),
                 source,
             )
             for i, group in enumerate(groups)
         ]
+        taken = [0] * len(tasks)
+
+        def moved(position: int, note: TaskProgress) -> None:
+            taken[position] = note.done
+            progress.index_moved(TaskProgress(sum(taken), progress.index_total))
+
         try:
-            results: list[IndexResult] = inputs.pool.call_each(build_index, tasks)
+            results: list[IndexResult] = inputs.pool.call_each(build_index, tasks, moved)
         except (WorkerTaskError, WorkerCrashedError) as exc:
             raise IndexBuildError(f"could not build the search index: {exc}") from exc
         return tuple(meta for result in results for meta in result.segments)

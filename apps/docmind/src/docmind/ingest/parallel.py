@@ -7,8 +7,10 @@ are still parsed (``WorkerPool.prepare``). How workers start, treat stop signals
 parent is in :mod:`docmind.ingest.worker_lifecycle`.
 
 Each worker owns a pipe and runs one task at a time, so the parent always knows which task a
-worker holds: a worker that dies (a parser crash, the OOM killer) fails only its own file and is
-replaced; nothing waits forever. Every wait of the caller checks the cancel event, starting a
+worker holds, and whose progress notes (``task_progress.TaskProgress``) it reads before the reply:
+a worker that dies (a parser crash, the OOM killer) fails only its own file and is replaced; one
+that died while idle is replaced when the next task is sent to it, and that task runs in the new
+worker; nothing waits forever. Every wait of the caller checks the cancel event, starting a
 worker included (the first start of a program waits for the forkserver's preload, seconds): a
 cancel abandons the work at once, and busy workers are killed. Killing is safe because every
 write a worker makes is an atomic rename into the chunk cache or lands inside the job's snapshot
@@ -25,6 +27,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from docmind.ingest.file_status import FileStatus
+from docmind.ingest.task_progress import TAKEN, TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask, TaskError, process_file, serve
 from docmind.ingest.worker_lifecycle import starting_worker
 from docmind.ingest.worker_server import forkserver_context
@@ -33,6 +36,8 @@ _POLL_SECONDS = 0.05
 _STOP_GRACE_SECONDS = 0.2
 T = TypeVar("T")
 R = TypeVar("R")
+FileProgress = Callable[[str, TaskProgress], None]
+"""Told (file's relative name, its progress) while a worker reads a long file."""
 
 
 class IngestCancelled(Exception):
@@ -228,15 +233,40 @@ class WorkerPool:
         idle = next((w for w in self._workers if w.task is None), None)
         return idle if idle is not None else self._spawn()
 
-    def _dispatch(self, worker: _Worker, fn: Callable[[Any], Any], argument: Any) -> None:
-        worker.task = argument
-        worker.conn.send((fn, argument))
+    def _dispatch(self, worker: _Worker, fn: Callable[[Any], Any], argument: Any) -> _Worker:
+        """Hand ``fn(argument)`` to ``worker``; return the worker that took it.
 
-    def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
+        A worker that died while idle (the OOM killer, a kill by hand) is found by the send: it is
+        reaped and a new worker takes the task. A new worker that cannot take it either fails the
+        call with ``WorkerStartError``.
+        """
+        try:
+            worker.conn.send((fn, argument))
+        except OSError:  # BrokenPipeError, ConnectionResetError: nobody reads the other end
+            self._discard(worker)
+            worker = self._spawn()
+            try:
+                worker.conn.send((fn, argument))
+            except OSError as exc:
+                self._discard(worker)
+                raise WorkerStartError(f"a new worker process died before its first task: {exc}") from exc
+        worker.task = argument
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        """Forget a worker whose pipe is broken, reaping its process."""
+        self._workers.remove(worker)
+        _reap(worker)
+
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
         """Yield one outcome per task in completion order.
 
         Tasks are pulled lazily (the caller may hash files while workers parse); no process is
         started when ``tasks`` is empty. A worker crash becomes a failed outcome for its file.
+        ``on_progress`` hears when a worker takes a file (``TAKEN``: a worker that had to start
+        first took its time) and, between outcomes, how far a worker is into a long file.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
@@ -251,12 +281,18 @@ class WorkerPool:
                     exhausted = True
                     break
                 self._dispatch(self._idle_worker(), process_file, task)
+                if on_progress is not None:
+                    on_progress(task.rel, TAKEN)
             if exhausted:
                 self._start_preparation()
             busy = [w for w in self._workers if w.task is not None and w.task is not _PREPARING]
             if not busy:
                 return
             for worker, result in self._finished(busy):
+                if isinstance(result, TaskProgress):
+                    if on_progress is not None:
+                        on_progress(worker.task.rel, result)
+                    continue
                 task, worker.task = worker.task, None
                 if isinstance(result, WorkerCrashedError):
                     yield FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=str(result))
@@ -265,8 +301,10 @@ class WorkerPool:
                 else:
                     yield result
 
-    def call(self, fn: Callable[[T], R], argument: T) -> R:
-        """Run ``fn(argument)`` in a worker and return its result.
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
+        """Run ``fn(argument)`` in a worker and return its result; ``on_progress`` hears its progress notes.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
@@ -274,10 +312,13 @@ class WorkerPool:
             WorkerCrashedError: the worker died.
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """
-        worker = self._prepared_worker() or self._idle_worker()
-        self._dispatch(worker, fn, argument)
+        worker = self._dispatch(self._prepared_worker() or self._idle_worker(), fn, argument)
         while True:
             for _, result in self._finished([worker]):
+                if isinstance(result, TaskProgress):
+                    if on_progress is not None:
+                        on_progress(result)
+                    continue
                 worker.task = None
                 if isinstance(result, WorkerCrashedError):
                     raise result
@@ -285,10 +326,16 @@ class WorkerPool:
                     raise WorkerTaskError(result.message)
                 return result
 
-    def call_each(self, fn: Callable[[T], R], arguments: Sequence[T]) -> list[R]:
+    def call_each(
+        self,
+        fn: Callable[[T], R],
+        arguments: Sequence[T],
+        on_progress: Callable[[int, TaskProgress], None] | None = None,
+    ) -> list[R]:
         """Run ``fn(argument)`` for every argument, in parallel on up to the pool's size of workers.
 
-        Returns the results in the order of ``arguments``.
+        Returns the results in the order of ``arguments``. ``on_progress`` hears each task's progress
+        notes with the position of its argument.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set (busy workers are killed).
@@ -303,13 +350,16 @@ class WorkerPool:
         while pending or running:
             while pending and len(running) < self._size and failure is None:
                 position, argument = pending.pop(0)
-                worker = self._prepared_worker() or self._idle_worker()
-                self._dispatch(worker, fn, argument)
+                worker = self._dispatch(self._prepared_worker() or self._idle_worker(), fn, argument)
                 running[id(worker)] = position
             if not running:
                 break
             busy = [w for w in self._workers if id(w) in running]
             for worker, result in self._finished(busy):
+                if isinstance(result, TaskProgress):
+                    if on_progress is not None:
+                        on_progress(running[id(worker)], result)
+                    continue
                 position = running.pop(id(worker))
                 worker.task = None
                 if isinstance(result, WorkerCrashedError):
@@ -333,7 +383,7 @@ class WorkerPool:
         if idle is None and len(self._workers) < self._size:
             idle = self._spawn()
         if idle is not None:
-            self._dispatch(idle, *self._preparation)
+            idle = self._dispatch(idle, *self._preparation)
             idle.task = _PREPARING
             self._preparation, self._prepared = None, idle
 
@@ -344,6 +394,8 @@ class WorkerPool:
             return None
         if worker.task is _PREPARING:
             ((_, result),) = self._finished([worker])
+            while isinstance(result, TaskProgress):  # a preparation that reports: only its end counts
+                ((_, result),) = self._finished([worker])
             worker.task = None
             if isinstance(result, WorkerCrashedError):
                 return None

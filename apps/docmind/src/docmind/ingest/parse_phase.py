@@ -7,7 +7,8 @@ hashed here, in the job thread, while the workers parse earlier files; a file wh
 the active snapshot recorded keeps that snapshot's hash and is not read at all.
 
 Progress names what is happening: "starting workers" while the first worker process starts,
-then every file handed to a worker (with its size and running time) until its outcome arrives.
+then every file handed to a worker (with its size and running time) until its outcome arrives;
+a long PDF moves page by page as the worker reads it (``task_progress``, local workers).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from docmind.ingest.executor import TaskExecutor
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.progress import IngestProgress
+from docmind.ingest.task_progress import TAKEN, TaskProgress
 from docmind.ingest.worker import FileOutcome, FileTask, file_sha256
 from docmind.settings import Settings
 
@@ -52,17 +54,22 @@ def parse_corpus(
     """
     by_rel = {f.rel: f for f in corpus.files}
     outcomes: dict[str, FileOutcome] = {}
+    # Files the active snapshot holds unchanged come from it without a worker: they cost no time.
+    progress.start_parse(
+        {f.rel: f.size for f in corpus.files}, (r for r, sha in hashes.items() if sha in known)
+    )
+    progress.emit(f"{len(corpus.files)} files to ingest", force=True)
 
     def record(outcome: FileOutcome) -> None:
         outcomes[outcome.rel] = outcome
-        progress.finish_item(outcome.rel)
-        progress.files_done += 1
-        progress.bytes_done += by_rel[outcome.rel].size
-        progress.files_cached += outcome.status == FileStatus.CACHED
-        progress.files_failed += outcome.status == FileStatus.FAILED
-        progress.chunks += outcome.chunks
-        progress.item = outcome.rel
-        progress.emit()
+        size = by_rel[outcome.rel].size
+        progress.file_done(outcome.rel, size, outcome.status, outcome.pages, outcome.chunks)
+
+    def page_read(rel: str, read: TaskProgress) -> None:
+        if read == TAKEN:
+            progress.item_taken(rel)
+        else:
+            progress.page_read(rel, read.done, read.total)
 
     def misses() -> Iterator[FileTask]:
         for file in corpus.files:
@@ -94,7 +101,7 @@ def parse_corpus(
                 sha,
             )
 
-    for outcome in executor.process_files(misses()):
+    for outcome in executor.process_files(misses(), page_read):
         if outcome.status == FileStatus.CANCELLED:
             raise IngestCancelled
         if progress.note == "starting workers":

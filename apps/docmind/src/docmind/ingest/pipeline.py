@@ -7,16 +7,23 @@ Contract:
   processes here, or Ray (``settings.executor``); the index build runs in a local worker process.
   This thread hashes files, looks up the cache, reports progress, decides on cancel and publishes.
   With Ray, the cluster is reached before anything is read (an unreachable address fails the job).
-- Cancellation (``cancel`` event) is honoured between files, between PDF pages (in workers) and
-  during the index build (its worker is killed); on cancel the workspace is removed, nothing is
-  published and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary
-  files of cache writes cut short by a kill are swept once the workers are gone.
+- Cancellation (``cancel`` event) is honoured at every step until the publish: between folders and
+  files of the scan, between blocks of a model file being hashed, between files (hashing, parsing),
+  between PDF pages (in workers), between embedding batches, during the index build (its worker is
+  killed) and between files of the seal. On cancel the workspace is removed, nothing is published
+  and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary files of
+  cache writes cut short by a kill are swept once the workers are gone. The publish itself (a
+  rename and the ``CURRENT`` replace) is the point of no return: a cancel that comes during it or
+  after it (during the retention that follows) changes nothing, the snapshot is published and
+  the job succeeds. The endpoint probe at the start is not interrupted (it times out after
+  ``PROBE_TIMEOUT_S``).
 - A file that cannot be read is listed as failed with its reason; the rest are indexed. When no
   file could be indexed, :class:`NothingToPublishError` is raised and nothing is published.
 - A source root that is missing or unreadable fails the job (:class:`SourceUnavailableError`)
   before anything is read: its files are never dropped silently.
-- With embeddings on, the embedder is checked before anything is read (a missing model folder, an
-  unreachable endpoint or one that answers unusable vectors fails the job with one line). When the
+- With embeddings on, the embedder is checked and identified before anything is read (a missing
+  model folder, an unreachable endpoint or one that answers unusable vectors fails the job with one
+  line; ``docmind.embed.identity`` says what identifies a model). When the
   index is rebuilt, the embed phase (``embed_phase``) gives every window of every chunk a vector,
   embedding only what the embedding cache lacks, and the index build writes them beside BM25. An
   embedder that fails midway fails the job (nothing published; finished batches stay cached).
@@ -24,25 +31,36 @@ Contract:
   (``changes.change_between``), nothing is published: the summary has ``changed=False`` and the
   active snapshot's id, and retention does not run.
 - The summary and the published ``corpus.json`` name the files the active snapshot had in its
-  index that the new snapshot no longer has (``files_removed``).
+  index that the new snapshot no longer has (``files_removed``), those it did not have
+  (``files_added``) and those whose content changed (``files_changed``). The summary also names the
+  skipped files with their reasons and the source folders in which the scan found nothing; when
+  no file could be indexed at all, the failure names those folders. The summary (also the
+  snapshot's metadata) names the Ray workers that parsed files (``ray_workers``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
-from docmind.embed.encoders import EmbedRequestError, probe
-from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec, embed_spec
+from docmind.embed.identity import identified
+from docmind.embed.spec import EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
-from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
+from docmind.ingest.changes import (
+    Change,
+    added_and_changed,
+    change_between,
+    removed_paths,
+    settings_signature,
+)
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
 from docmind.ingest.embed_phase import EmbedResult
+from docmind.ingest.embed_worker import load_encoder
 from docmind.ingest.executor import task_executor
 from docmind.ingest.file_status import FileStatus
 from docmind.ingest.index_build import warm_index_imports
@@ -56,19 +74,35 @@ from docmind.ingest.listing import (
 )
 from docmind.ingest.parallel import IngestCancelled, WorkerPool
 from docmind.ingest.parse_phase import parse_corpus
-from docmind.ingest.progress import PHASE_INDEX, PHASE_PARSE, PHASE_PUBLISH, IngestProgress, Reporter
+from docmind.ingest.progress import PHASE_INDEX, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import (
-    REMOVED_SAMPLE,
+    SAMPLE,
     CorpusListing,
     EmbeddingInfo,
     FailedFile,
     FileRecord,
     IngestSummary,
+    SkippedNote,
+    ray_workers_of,
 )
 from docmind.ingest.worker import FileOutcome
+from docmind.ingest.worker_server import preloads_index_libraries
 from docmind.segments.manifest import IndexManifest
 from docmind.settings import Settings
+
+_NOT_IN_MANIFEST = {
+    "event",
+    "snapshot_id",
+    "changed",
+    "files_failed",
+    "files_removed_sample",
+    "files_added_sample",
+    "files_changed_sample",
+    "files_skipped_sample",
+    "empty_sources",
+}
+"""Summary fields left out of the snapshot's manifest metadata (lists: ``corpus.json`` holds them whole)."""
 
 
 class NothingToPublishError(JobFailed):
@@ -100,16 +134,26 @@ def run_ingestion(
         WorkerPool(settings.workers, cancel) as pool,
         task_executor(settings, pool, cancel, progress) as executor,
     ):
+        checkpoint = _checkpoint(cancel)
         _check_sources(sources)
-        spec = _checked_embedder(settings)
-        if spec is None:  # with embeddings, the model's worker comes first and the parse workers go
-            pool.prepare(warm_index_imports, None)  # the index build's imports overlap the last files
+        spec = _checked_embedder(settings, cache_root, checkpoint)
+        # The last files' parsing overlaps what comes next: the embedding model loads in the worker
+        # that will embed, or the index build's imports in the one that will build.
+        if spec is not None:
+            pool.prepare(load_encoder, spec)
+        else:
+            pool.prepare(warm_index_imports, None)
+        if not preloads_index_libraries():  # the build's worker imports them: the ETA counts it
+            progress.index_needs_imports("vectors" if spec is not None else "bm25")
         chunk_settings = (settings.chunk_size, settings.chunk_overlap)
         scanned_ns = time.time_ns()
-        corpus = scan(sources, max_file_bytes=settings.max_file_bytes)
-        progress.files_total, progress.bytes_total = len(corpus.files), corpus.total_bytes
-        progress.phase = PHASE_PARSE
-        progress.emit(f"{len(corpus.files)} files to ingest", force=True)
+        corpus = scan(
+            sources,
+            max_file_bytes=settings.max_file_bytes,
+            on_found=lambda found: progress.emit(f"scanning sources ({found:,} files found)"),
+            checkpoint=checkpoint,
+        )
+        progress.files_skipped, progress.sources_empty = len(corpus.skipped), len(corpus.empty_sources)
         active = active_listing(store)
         previous = active[1] if active else None
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
@@ -118,10 +162,15 @@ def run_ingestion(
         records = _records(corpus, outcomes, scanned_ns)
         ingested = [r for r in records if r.status.is_ingested]
         if not ingested:
-            raise NothingToPublishError(_nothing_reason(records))
+            raise NothingToPublishError(_nothing_reason(records, corpus.empty_sources))
         progress.phase = PHASE_INDEX
         removed = removed_paths(previous, (r.path for r in records if r.status != FileStatus.SKIPPED))
-        progress.files_removed = len(removed)
+        added, changed = added_and_changed(previous, ((r.path, r.sha256) for r in ingested))
+        progress.files_removed, progress.files_added, progress.files_changed = (
+            len(removed),
+            len(added),
+            len(changed),
+        )
         listing = CorpusListing(
             splitter=SPLITTER,
             chunk_size=settings.chunk_size,
@@ -130,13 +179,15 @@ def run_ingestion(
             scanned_ns=scanned_ns,
             files=tuple(records),
             removed=tuple(removed),
+            added=tuple(added),
+            changed=tuple(changed),
         )
         change = change_between(previous, listing)
         if change is Change.NONE and active is not None:
             if cancel.is_set():
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
-            return _unchanged(active[0], active[1], records, progress, started)
+            return _unchanged(active[0], active[1], records, outcomes, corpus, progress, started)
         inputs = IndexInputs(
             store, workspace, cache, cache_root, chunk_settings, spec, pool, executor, progress, cancel
         )
@@ -147,16 +198,15 @@ def run_ingestion(
             embedding = _embedding_info(spec, embedded, indexed.change.manifest, previous)
             listing = listing.model_copy(update={"embedding": embedding})
         write_listing(workspace.path, listing)
-        workspace.seal_all()  # hash the finished files now: publishing is then renames, not reads
+        progress.emit("checksumming the snapshot's files", force=True)
+        workspace.seal_all(checkpoint)  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
         progress.item = None
         progress.emit("publishing the snapshot", force=True)
         if cancel.is_set():
             raise IngestCancelled
-        summary = _summary(records, removed, progress, started, listing.embedding, embedded)
-        metadata = summary.model_dump(
-            exclude={"event", "snapshot_id", "changed", "files_failed", "files_removed_sample"}
-        )
+        summary = _summary(records, outcomes, listing, corpus, progress, started, embedded)
+        metadata = summary.model_dump(exclude=_NOT_IN_MANIFEST)
         info = workspace.commit(metadata)
     summary = summary.model_copy(
         update={"snapshot_id": info.id, "seconds": round(time.monotonic() - started, 3)}
@@ -174,15 +224,22 @@ def _check_sources(sources: Sequence[Source]) -> None:
             )
 
 
-def _checked_embedder(settings: Settings) -> EmbedSpec | None:
-    """The job's embedder, checked before any work (an endpoint must answer a probe)."""
+def _checkpoint(cancel: threading.Event) -> Callable[[], None]:
+    """A check for the steps that take no cancel event (scan, model hashing, seal): raises on cancel."""
+
+    def checkpoint() -> None:
+        if cancel.is_set():
+            raise IngestCancelled
+
+    return checkpoint
+
+
+def _checked_embedder(
+    settings: Settings, cache_root: Path, checkpoint: Callable[[], None]
+) -> EmbedSpec | None:
+    """The job's embedder, checked and identified before any work (an endpoint must answer a probe)."""
     spec = embed_spec(settings)
-    if spec is not None and spec.kind == "http":
-        try:
-            probe(spec)
-        except EmbedRequestError as exc:
-            raise EmbedderUnavailableError(f"{exc} (DOCMIND_EMBED_URL)") from exc
-    return spec
+    return identified(spec, cache_root, checkpoint) if spec is not None else None
 
 
 def _embedding_info(
@@ -201,6 +258,7 @@ def _embedding_info(
         fingerprint=spec.fingerprint,
         window=spec.window,
         tokenizer_dir=str(spec.tokenizer_dir),
+        canary=spec.canary,
         dims=manifest.dims,
         windows=manifest.live_windows,
         coverage=coverage,
@@ -211,6 +269,8 @@ def _unchanged(
     active_id: str,
     previous: CorpusListing,
     records: list[FileRecord],
+    outcomes: dict[str, FileOutcome],
+    corpus: Corpus,
     progress: IngestProgress,
     started: float,
 ) -> IngestSummary:
@@ -218,7 +278,8 @@ def _unchanged(
     progress.item = None
     progress.changed = False
     progress.emit(f"nothing changed; {active_id} stays active", force=True)
-    summary = _summary(records, [], progress, started, previous.embedding, None)
+    nothing_new = previous.model_copy(update={"added": (), "changed": (), "removed": ()})
+    summary = _summary(records, outcomes, nothing_new, corpus, progress, started, None)
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
@@ -249,14 +310,17 @@ def _record(file: CorpusFile, outcome: FileOutcome, scanned_ns: int) -> FileReco
 
 def _summary(
     records: list[FileRecord],
-    removed: list[str],
+    outcomes: dict[str, FileOutcome],
+    listing: CorpusListing,
+    corpus: Corpus,
     progress: IngestProgress,
     started: float,
-    embedding: EmbeddingInfo | None,
     embedded: EmbedResult | None,
 ) -> IngestSummary:
     """The job's summary; without an embed phase (reuse, nothing changed) every window counts as cached."""
+    embedding = listing.embedding
     windows = embedding.windows if embedding else 0
+    skipped = [r for r in records if r.status == FileStatus.SKIPPED]
     return IngestSummary(
         snapshot_id=None,
         changed=True,
@@ -266,9 +330,15 @@ def _summary(
         files_failed=[
             FailedFile(path=r.path, error=r.error) for r in records if r.status == FileStatus.FAILED
         ],
-        files_skipped=sum(r.status == FileStatus.SKIPPED for r in records),
-        files_removed=len(removed),
-        files_removed_sample=removed[:REMOVED_SAMPLE],
+        files_skipped=len(skipped),
+        files_skipped_sample=[SkippedNote(path=r.path, reason=r.error) for r in skipped[:SAMPLE]],
+        files_added=len(listing.added),
+        files_added_sample=list(listing.added[:SAMPLE]),
+        files_changed=len(listing.changed),
+        files_changed_sample=list(listing.changed[:SAMPLE]),
+        files_removed=len(listing.removed),
+        files_removed_sample=list(listing.removed[:SAMPLE]),
+        empty_sources=list(corpus.empty_sources),
         chunks=sum(r.chunks for r in records if r.status.is_ingested),
         embed_model=embedding.name if embedding else None,
         embed_window=embedding.window if embedding else 0,
@@ -277,15 +347,23 @@ def _summary(
         windows_cached=windows - (embedded.windows_embedded if embedded else 0),
         coverage=embedding.coverage if embedding else None,
         embed_seconds=embedded.seconds if embedded else 0.0,
+        ray_workers=ray_workers_of(outcomes.values()),
         seconds=round(time.monotonic() - started, 3),
     )
 
 
-def _nothing_reason(records: list[FileRecord]) -> str:
+def _nothing_reason(records: list[FileRecord], empty_sources: Sequence[str]) -> str:
     failed = [r for r in records if r.status == FileStatus.FAILED]
+    empty = (
+        f" ({'; '.join(f'source folder {path} is empty' for path in empty_sources)})" if empty_sources else ""
+    )
     if not records:
-        return "nothing to ingest: no supported documents were found"
+        return f"nothing to ingest: no supported documents were found{empty}"
     if failed:
         first = failed[0]
         return f"no file could be indexed ({len(failed)} failed; first: {first.path}: {first.error})"
-    return "nothing to ingest: every file found was skipped"
+    skipped = records[0]
+    return (
+        f"nothing to ingest: every file found was skipped ({len(records)}; first: {skipped.path}: "
+        f"{skipped.error}){empty}"
+    )

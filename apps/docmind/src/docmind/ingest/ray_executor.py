@@ -4,7 +4,9 @@ Per-file tasks are Ray tasks (``ray_tasks.parse_remote``), spread over the nodes
 would fill the driver's node first): the driver submits them lazily from
 the pipeline's task stream, holds at most ``2 × the cluster's CPUs`` in flight and at most
 ``MAX_BYTES_IN_FLIGHT`` of document bytes in the object store, and writes each returned file's
-chunks into its own chunk cache before yielding the outcome, so outcomes come back bounded.
+chunks into its own chunk cache before yielding the outcome, so outcomes come back bounded. The
+worker hashes the bytes it parses and the chunks are cached under that hash: a file saved after the
+driver hashed it is cached, and listed, under the hash of the version that was parsed.
 Calls (the embedding batches) go to one Ray actor that keeps its model loaded; it asks for a GPU
 when the cluster has one.
 
@@ -16,7 +18,6 @@ before stay cached. A worker or node that dies is retried ``settings.ray_retries
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
@@ -27,10 +28,11 @@ from ray.exceptions import RayActorError, RayError, RayTaskError
 
 from docmind.ingest.cache import ChunkCache
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerTaskError
+from docmind.ingest.parallel import FileProgress, IngestCancelled, WorkerCrashedError, WorkerTaskError
 from docmind.ingest.ray_runtime import connect
 from docmind.ingest.ray_tasks import BatchWorker, RemoteFile, parse_remote
-from docmind.ingest.worker import FileOutcome, FileTask, file_sha256
+from docmind.ingest.task_progress import TaskProgress
+from docmind.ingest.worker import FileOutcome, FileTask
 from docmind.settings import Settings
 
 MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
@@ -86,8 +88,12 @@ class RayExecutor:
             ray.kill(self._actor, no_restart=True)
             self._actor = None
 
-    def process_files(self, tasks: Iterable[FileTask]) -> Iterator[FileOutcome]:
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
         """Yield one outcome per task in completion order; see the module docstring.
+
+        ``on_progress`` is never called: a Ray task has no way back before its result.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set (tasks in flight are cancelled).
@@ -106,7 +112,7 @@ class RayExecutor:
                         ref, size = self._submit(task)
                     except OSError as exc:
                         reason = f"cannot read: {exc.strerror or type(exc).__name__}"
-                        yield FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=reason)
+                        yield FileOutcome(task.rel, FileStatus.FAILED, error=reason)
                         continue
                     in_flight[ref] = (task, size)
                     self._in_flight = len(in_flight)
@@ -121,8 +127,12 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
             self._in_flight = 0
 
-    def call(self, fn: Callable[[T], R], argument: T) -> R:
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
         """Run ``fn(argument)`` in the batch actor (started on first use) and return the result.
+
+        ``on_progress`` is never called (see ``process_files``).
 
         Raises:
             IngestCancelled: as soon as the cancel event is set (the actor is killed).
@@ -160,12 +170,8 @@ class RayExecutor:
         """
         if self._cancel.is_set():
             raise IngestCancelled
-        data = task.path.read_bytes() if self._send_bytes else None
-        if task.sha256:
-            sha = task.sha256
-        else:
-            sha = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(task.path)
-        file = RemoteFile(task.path, task.rel, sha, task.chunk_size, task.chunk_overlap)
+        data = task.path.read_bytes() if self._send_bytes else None  # the worker hashes what it parses
+        file = RemoteFile(task.path, task.rel, task.chunk_size, task.chunk_overlap)
         options = _parse_task.options(
             max_retries=self._retries, retry_exceptions=False, scheduling_strategy="SPREAD"
         )

@@ -13,11 +13,19 @@ Importing this module switches off Ray's ``uv run`` integration (``RAY_ENABLE_UV
 unless set): under ``uv run docmind …`` Ray would otherwise pack the whole working directory, a
 project's virtual environment included (gigabytes), into every job's runtime environment. Ray reads
 the switch when it is imported, so this module is imported before Ray (``docmind.ingest.executor``).
+It also switches off the stack dump Ray's core prints for signals
+(``RAY_DISABLE_FAILURE_SIGNAL_HANDLER=1``, unless set): Ray installs it in the connecting process for
+SIGTERM too, before the handler that cancels the job, so a service manager's stop (SIGTERM to the
+group) would put a C++ stack dump beside the command's one line.
 
 An address that no Ray answers fails at once with one line (:class:`RayUnavailableError`): a
 TCP probe runs first, because Ray itself retries an unreachable address for minutes. The caller
 can give up on a connection in progress (its cancel event); the connection then finishes in the
 background and the next job reuses it.
+
+A process that ends (a ``docmind`` command) ends its connection first, with `end_in_background` and
+a bound on the wait (``docmind.cli.process_exit``): Python's own exit, which would run Ray's
+``atexit`` ``ray.shutdown``, is not reliable beside Ray's threads (ADR-057, decision 11).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -33,6 +42,7 @@ from docmind_jobs import JobFailed
 from docmind.ingest.parallel import IngestCancelled
 
 os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
 
 PROBE_TIMEOUT_S = 3.0
 _POLL_SECONDS = 0.05
@@ -88,15 +98,49 @@ def start_connecting(address: str, workers: int) -> _Connection:
 
 def disconnect() -> None:
     """End this process's Ray connection (and the runtime it started, if any); the next job connects anew."""
+    connection = _take()
+    if connection is not None:
+        connection.done.wait()
+        _shut_down(connection)
+
+
+def end_in_background() -> threading.Event | None:
+    """As this process ends: start ending its Ray connection; return an event set once it has ended.
+
+    With no connection the event is already set. ``None``: a connection is still being made, and
+    ``ray.init`` cannot be interrupted (it may take many seconds more). The process must then end
+    without Python's finalization (``os._exit``), which would otherwise run beside ``ray.init``'s
+    threads (measured: an abort and a C++ stack dump). A local runtime's processes die with the
+    process whichever way it ends (their parent-death signal).
+    """
+    ended = threading.Event()
+    connection = _take()
+    if connection is None:
+        ended.set()
+        return ended
+    if not connection.done.is_set():
+        return None
+
+    def shut_down() -> None:
+        _shut_down(connection)
+        ended.set()
+
+    threading.Thread(target=shut_down, name="docmind-ray-shutdown", daemon=True).start()
+    return ended
+
+
+def _take() -> _Connection | None:
     global _current
     with _lock:
         connection, _current = _current, None
-    if connection is None:
-        return
-    connection.done.wait()
-    import ray
+    return connection
 
-    ray.shutdown()
+
+def _shut_down(connection: _Connection) -> None:
+    """``ray.shutdown`` (a local runtime stops, a cluster is left); the connecting thread may end."""
+    ray = sys.modules.get("ray")  # not there: Ray is not installed, so nothing of it runs
+    if ray is not None:
+        ray.shutdown()
     connection.released.set()
 
 

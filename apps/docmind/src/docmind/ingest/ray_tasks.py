@@ -1,22 +1,25 @@
 """What runs on a Ray worker: one file's parse + split, and the batch worker behind ``call``.
 
-A file reaches the worker either as a path every node can read (``shared``) or as its bytes,
-sent by the driver through Ray's object store (``store``), which the worker writes to a private
-temporary file under the document's own name (its suffix picks the parser). The worker returns
-the outcome and the chunks; the driver writes them into its chunk cache, so nothing on a worker's
+A file reaches the worker either as a path every node can read (``shared``), which the worker
+reads once, or as its bytes, sent by the driver through Ray's object store (``store``). Either
+way the worker hashes the bytes it parses, so the outcome and the chunks carry the hash of what
+was parsed, even for a file saved again after the driver hashed it. The worker returns the
+outcome and the chunks; the driver writes them into its chunk cache, so nothing on a worker's
 disk outlives the task. Workers run at the lower CPU priority of the local ones.
 """
 
 from __future__ import annotations
 
-import tempfile
+import os
+import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from docmind.ingest.cache import CacheEntry
-from docmind.ingest.worker import FileOutcome, parse_document
+from docmind.ingest.file_status import FileStatus
+from docmind.ingest.worker import FileOutcome, RayWorker, parse_document
 from docmind.ingest.worker_lifecycle import lower_priority
 
 _lowered = False
@@ -28,24 +31,33 @@ class RemoteFile:
 
     path: Path
     rel: str
-    sha256: str
     chunk_size: int
     chunk_overlap: int
 
 
 def parse_remote(file: RemoteFile, data: bytes | None) -> tuple[FileOutcome, CacheEntry | None]:
-    """Parse and split ``file``, from ``data`` when given, else from its path; never raises for a bad file."""
+    """Parse and split ``data`` (None: the bytes read from ``file.path``); never raises for a bad file.
+
+    The outcome names this worker (``FileOutcome.ray_worker``): the job's summary says which Ray
+    workers did the work.
+    """
     _lower_priority_once()
     if data is None:
-        return _parse(file, file.path)
-    with tempfile.TemporaryDirectory(prefix="docmind-ray-") as folder:
-        copy = Path(folder) / file.path.name
-        copy.write_bytes(data)
-        return _parse(file, copy)
+        try:
+            data = file.path.read_bytes()
+        except OSError as exc:
+            reason = f"cannot read: {exc.strerror or type(exc).__name__}"
+            return FileOutcome(file.rel, FileStatus.FAILED, error=reason), None
+    outcome, entry = parse_document(
+        file.path.name, data, file.rel, file.chunk_size, file.chunk_overlap, _never
+    )
+    return replace(outcome, ray_worker=_this_worker()), entry
 
 
-def _parse(file: RemoteFile, path: Path) -> tuple[FileOutcome, CacheEntry | None]:
-    return parse_document(path, file.rel, file.sha256, file.chunk_size, file.chunk_overlap, _never)
+def _this_worker() -> RayWorker:
+    import ray  # this module runs on Ray workers, where Ray is loaded already
+
+    return RayWorker(socket.gethostname(), ray.get_runtime_context().get_node_id(), os.getpid())
 
 
 def _never() -> bool:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from docmind.ingest.file_status import FileStatus
 
-REMOVED_SAMPLE = 10
-"""How many removed paths the summary names (``files_removed_sample``); the listing keeps them all."""
+if TYPE_CHECKING:
+    from docmind.ingest.worker import FileOutcome
+
+SAMPLE = 10
+"""How many paths the summary names per kind (``files_removed_sample``, ``files_added_sample``…);
+the listing keeps them all."""
 
 
 class FileRecord(BaseModel):
@@ -40,6 +46,8 @@ class EmbeddingInfo(BaseModel):
         fingerprint: The embedder fingerprint the vectors were cached under.
         window: Window size in word pieces, special tokens included.
         tokenizer_dir: The folder whose tokenizer cut the windows.
+        canary: An endpoint's vector for the canary text, rounded (``docmind.embed.identity``); a
+            search refuses the vectors when the endpoint answers another one. Empty for a local model.
         dims: Vector size.
         windows: Windows (vectors) in the snapshot.
         coverage: Fraction of the chunks' word pieces inside some window (1.0: nothing truncated).
@@ -55,6 +63,7 @@ class EmbeddingInfo(BaseModel):
     fingerprint: str
     window: int
     tokenizer_dir: str
+    canary: tuple[float, ...] = ()
     dims: int
     windows: int
     coverage: float
@@ -73,6 +82,8 @@ class CorpusListing(BaseModel):
         scanned_ns: When the scan began.
         files: Every file of the corpus with its status.
         removed: Paths the previously active snapshot had in its index and this one does not have at all.
+        added: Paths this snapshot has in its index and the previously active one did not.
+        changed: Paths in both indexes whose content differs.
         embedding: The embedder of the snapshot's vectors; ``None`` for a keyword-only snapshot.
     """
 
@@ -85,6 +96,8 @@ class CorpusListing(BaseModel):
     scanned_ns: int = 0
     files: tuple[FileRecord, ...]
     removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
     embedding: EmbeddingInfo | None = None
 
 
@@ -97,19 +110,54 @@ class FailedFile(BaseModel):
     error: str
 
 
+class SkippedNote(BaseModel):
+    """A file that was not ingested (unsupported, too large, a symlink leaving its source…) and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reason: str
+
+
+class RayWorkerFiles(BaseModel):
+    """A Ray worker process that parsed files of a job: its machine, Ray node and pid, and how many files."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    node_id: str
+    pid: int
+    files: int
+
+
+def ray_workers_of(outcomes: Iterable[FileOutcome]) -> list[RayWorkerFiles]:
+    """The Ray workers that parsed ``outcomes``, busiest first (empty: none was parsed on Ray)."""
+    counted = Counter(outcome.ray_worker for outcome in outcomes if outcome.ray_worker is not None)
+    return [
+        RayWorkerFiles(host=worker.host, node_id=worker.node_id, pid=worker.pid, files=files)
+        for worker, files in counted.most_common()
+    ]
+
+
 class IngestSummary(BaseModel):
     """The final line of ``docmind ingest --json`` and the result of an ingestion job.
 
     ``changed`` is false when the corpus indexed exactly what the active snapshot indexes: nothing was
-    published and ``snapshot_id`` is the active snapshot. ``files_removed`` counts the files the
-    active snapshot had in its index that the new snapshot does not have; ``files_removed_sample``
-    names the first ``REMOVED_SAMPLE`` of them.
+    published and ``snapshot_id`` is the active snapshot. Against the snapshot that was active,
+    ``files_added`` counts the files the new index has and it had not, ``files_changed`` those whose
+    content differs, ``files_removed`` those it had and the new one does not have; each ``*_sample``
+    names the first ``SAMPLE`` of them. ``files_skipped`` counts the files found but not ingested
+    (unsupported, too large…), ``files_skipped_sample`` names the first ``SAMPLE`` with the reason;
+    ``empty_sources`` are the source folders in which nothing was found.
 
     Embeddings: ``embed_model`` names the model (``None``: keyword-only); ``windows_total`` windows
     make up the snapshot's vectors, ``windows_embedded`` of them were embedded by this job and
     ``windows_cached`` came from the embedding cache; ``coverage`` is the fraction of the chunks'
     word pieces that some window covers (1.0 = nothing truncated); ``embed_window`` the window size
     in word pieces; ``embed_seconds`` the embed phase's duration.
+
+    ``ray_workers`` names the Ray worker processes that parsed this job's files (empty: the files were
+    parsed on this machine's workers, or none needed parsing), so the job history shows where the work ran.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -122,8 +170,14 @@ class IngestSummary(BaseModel):
     files_cached: int
     files_failed: list[FailedFile]
     files_skipped: int
+    files_skipped_sample: list[SkippedNote] = []
+    files_added: int = 0
+    files_added_sample: list[str] = []
+    files_changed: int = 0
+    files_changed_sample: list[str] = []
     files_removed: int
     files_removed_sample: list[str]
+    empty_sources: list[str] = []
     chunks: int
     embed_model: str | None = None
     embed_window: int = 0
@@ -132,13 +186,14 @@ class IngestSummary(BaseModel):
     windows_cached: int = 0
     coverage: float | None = None
     embed_seconds: float = 0.0
+    ray_workers: list[RayWorkerFiles] = []
     seconds: float
 
 
-def removed_phrase(count: int, names: Sequence[str], shown: int = 3) -> str:
-    """``"0 removed"``, ``"2 removed (a.pdf, b.pdf)"`` or ``"12 removed (a, b, c…)"`` for people."""
+def count_phrase(count: int, names: Sequence[str], what: str, shown: int = 3) -> str:
+    """``"0 removed"``, ``"2 removed (a.pdf, b.pdf)"`` or ``"12 added (a, b, c…)"`` for people."""
     if not count:
-        return "0 removed"
+        return f"0 {what}"
     listed = ", ".join(names[:shown])
     more = "…" if count > min(shown, len(names)) else ""
-    return f"{count} removed ({listed}{more})" if listed else f"{count} removed"
+    return f"{count} {what} ({listed}{more})" if listed else f"{count} {what}"

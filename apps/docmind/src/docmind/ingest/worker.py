@@ -1,10 +1,12 @@
-"""Work done inside a worker process for one file: hash, cache lookup, parse, split, cache write.
+"""Work done inside a worker process for one file: read, hash, cache lookup, parse, split, cache write.
 
-The worker returns only counts and the content hash, never the chunks: chunks go to the cache
-on disk and the index stage streams them back from there, so the parent's memory does not grow
-with the corpus. A stop flag shared with the parent (raised when the job is cancelled, just
-before the parent kills its busy workers) is checked between PDF pages; a stopped file returns
-``FileStatus.CANCELLED`` and writes nothing.
+The worker reads the file once and hashes, parses and caches those same bytes: the hash the
+outcome reports (and the listing records) is the hash of what was parsed, even when the file was
+saved again after the job hashed it. The worker returns only counts and the content hash, never
+the chunks: chunks go to the cache on disk and the index stage streams them back from there, so
+the parent's memory does not grow with the corpus. A stop flag shared with the parent (raised when
+the job is cancelled, just before the parent kills its busy workers) is checked between PDF pages;
+a stopped file returns ``FileStatus.CANCELLED`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from docmind.ingest import task_progress
 from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parsers import Page, ParseCancelled, ParseError, parse_file
+from docmind.ingest.parsers import Page, PageProgress, ParseCancelled, ParseError, parse_bytes
 from docmind.ingest.splitter import SentenceTokenSplitter
 from docmind.ingest.worker_lifecycle import die_with_parent, ignore_stop_signals
 
@@ -30,7 +33,11 @@ _splitter_cache: dict[tuple[int, int], SentenceTokenSplitter] = {}
 
 @dataclass(frozen=True)
 class FileTask:
-    """What a worker needs to process one file (small and picklable)."""
+    """What a worker needs to process one file (small and picklable).
+
+    ``sha256`` is the hash the job saw (empty if it did not read the file): an executor reports it
+    for a file whose worker died. The worker itself reports the hash of the bytes it read.
+    """
 
     path: Path
     rel: str
@@ -42,8 +49,22 @@ class FileTask:
 
 
 @dataclass(frozen=True)
+class RayWorker:
+    """The Ray worker process that parsed a file: the machine, the Ray node and the process id."""
+
+    host: str
+    node_id: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class FileOutcome:
-    """The result of one file; ``error`` is a human reason when ``status`` is failed."""
+    """The result of one file; ``error`` is a human reason when ``status`` is failed.
+
+    ``sha256`` is the hash of the bytes that were parsed or found in the cache (the one the listing
+    records); for a file whose worker died, the hash the job saw; empty when nothing could be read.
+    ``ray_worker`` names the Ray worker that parsed the file (``None``: a worker of this machine).
+    """
 
     rel: str
     status: FileStatus
@@ -51,6 +72,7 @@ class FileOutcome:
     pages: int = 0
     chunks: int = 0
     error: str = ""
+    ray_worker: RayWorker | None = None
 
 
 @dataclass(frozen=True)
@@ -63,19 +85,22 @@ class TaskError:
 def serve(conn: Connection, stop_flag: Any) -> None:
     """Worker main loop: run ``(fn, argument)`` requests from ``conn`` until it closes.
 
-    Every request gets exactly one reply: the result, or a :class:`TaskError`. Stop signals are
-    ignored (the parent decides) and the process exits when the parent goes (``worker_lifecycle``).
+    Every request gets exactly one reply: the result, or a :class:`TaskError`; before it, the task
+    may send progress notes (``task_progress.TaskProgress``). Stop signals are ignored (the parent
+    decides) and the process exits when the parent goes (``worker_lifecycle``).
     """
     global _stop_flag
     ignore_stop_signals()
     die_with_parent(conn)
     _stop_flag = stop_flag
+    task_progress.attach(conn)
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
         fn, argument = request
+        task_progress.task_started()
         try:
             reply = fn(argument)
         except Exception as exc:  # the parent decides what a failure means
@@ -91,33 +116,62 @@ def _cancelled() -> bool:
 
 
 def process_file(task: FileTask) -> FileOutcome:
-    """Process one file; never raises for a bad file (the reason goes into the outcome)."""
+    """Process one file; never raises for a bad file (the reason goes into the outcome).
+
+    The file is read once; the cache is looked up and written under the hash of those bytes.
+    """
     try:
-        sha = task.sha256 or file_sha256(task.path)
+        data = task.path.read_bytes()
     except OSError as exc:
-        return FileOutcome(
-            task.rel, FileStatus.FAILED, error=f"cannot read: {exc.strerror or type(exc).__name__}"
-        )
+        reason = f"cannot read: {exc.strerror or type(exc).__name__}"
+        return FileOutcome(task.rel, FileStatus.FAILED, error=reason)
+    sha = hashlib.sha256(data).hexdigest()
     cache = ChunkCache(task.cache_root, task.fingerprint)
     cached = cache.get(sha)
     if cached is not None:
         return FileOutcome(task.rel, FileStatus.CACHED, sha, cached.pages, len(cached.chunks))
-    outcome, entry = parse_document(task.path, task.rel, sha, task.chunk_size, task.chunk_overlap, _cancelled)
+    name, rel = task.path.name, task.rel
+    outcome, entry = _parsed(
+        name, data, sha, rel, task.chunk_size, task.chunk_overlap, _cancelled, task_progress.report_progress
+    )
     if entry is not None:
         cache.put(entry)
     return outcome
 
 
 def parse_document(
-    path: Path, rel: str, sha: str, chunk_size: int, chunk_overlap: int, cancelled: Callable[[], bool]
+    name: str,
+    data: bytes,
+    rel: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    cancelled: Callable[[], bool],
+    on_page: PageProgress | None = None,
 ) -> tuple[FileOutcome, CacheEntry | None]:
-    """Parse and split one file whose content hash is ``sha``; the entry is None unless it is indexed.
+    """Parse and split ``data``, the content of the file ``name``; the entry is None unless it is indexed.
 
-    Never raises for a bad file (the reason goes into the outcome); ``cancelled`` is checked between
-    PDF pages and makes the outcome ``FileStatus.CANCELLED``.
+    The outcome and the entry carry the sha256 of ``data``: whatever is cached is cached under the
+    hash of the bytes it came from. Never raises for a bad file (the reason goes into the outcome);
+    ``cancelled`` is checked between PDF pages and makes the outcome ``FileStatus.CANCELLED``;
+    ``on_page`` hears of every PDF page read.
     """
+    sha = hashlib.sha256(data).hexdigest()
+    return _parsed(name, data, sha, rel, chunk_size, chunk_overlap, cancelled, on_page)
+
+
+def _parsed(
+    name: str,
+    data: bytes,
+    sha: str,
+    rel: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    cancelled: Callable[[], bool],
+    on_page: PageProgress | None = None,
+) -> tuple[FileOutcome, CacheEntry | None]:
+    """``parse_document`` for a caller that already hashed ``data`` (``sha`` is its sha256)."""
     try:
-        pages = parse_file(path, cancelled)
+        pages = parse_bytes(name, data, cancelled, on_page)
     except ParseCancelled:
         return FileOutcome(rel, FileStatus.CANCELLED, sha), None
     except ParseError as exc:

@@ -37,6 +37,7 @@ INDEX_PRELOAD: tuple[str, ...] = ("docmind.ingest.index_preload",)
 
 _context_lock = threading.Lock()
 _context: Any = None
+_index_libraries = True
 
 
 def forkserver_context(with_index_libraries: bool = True) -> Any:
@@ -44,14 +45,21 @@ def forkserver_context(with_index_libraries: bool = True) -> Any:
 
     The lock is held for an instant: the forkserver itself starts with the first worker (or warm-up).
     """
-    global _context
+    global _context, _index_libraries
     with _context_lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
+            _index_libraries = with_index_libraries
             extra = INDEX_PRELOAD if with_index_libraries else ()
             ctx.set_forkserver_preload([*extra, *FORKSERVER_PRELOAD])
             _context = ctx
         return _context
+
+
+def preloads_index_libraries() -> bool:
+    """Whether workers come with the index build's libraries loaded (else the build imports them)."""
+    with _context_lock:
+        return _index_libraries
 
 
 def warm_worker_server(with_index_libraries: bool = True) -> threading.Thread:

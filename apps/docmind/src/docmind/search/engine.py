@@ -7,7 +7,9 @@
 - ``hybrid``: both candidate lists (``CANDIDATES_PER_HIT`` × k each) fused by reciprocal rank.
 The default is ``hybrid`` when the snapshot has vectors and ``bm25`` when it is keyword-only; a
 keyword-only snapshot answers a ``hybrid`` request with BM25 and says so (``keyword_only``), and
-refuses ``dense`` (:class:`SearchModeError`).
+refuses ``dense`` (:class:`SearchModeError`). A snapshot whose embedder cannot embed the query
+(``query_vector``: its model folder gone, its endpoint down or serving another model) does the
+same: ``hybrid`` runs BM25 and ``fallback`` says why in one line; ``dense`` is refused with that line.
 
 The active snapshot is read through pins that retry when a writer switches it meanwhile. A
 snapshot found damaged (a file that does not match its checksum) is reported: CURRENT falls back to
@@ -24,12 +26,13 @@ from typing import Any, Literal
 
 from docmind_snapshots import SnapshotError, SnapshotNotFoundError, SnapshotStore, WriterBusyError
 
-from docmind.embed.encoders import encoder_for
+from docmind.embed.spec import EmbedderUnavailableError
 from docmind.excerpts import best_passage
 from docmind.ingest.bm25_terms import query_terms
 from docmind.search.fusion import reciprocal_rank_fusion
 from docmind.search.hits import EXCERPT_CHARS, NoSnapshotError, SearchHit, SearchModeError
 from docmind.search.loaded import LoadedSnapshot, forget, loaded_snapshot
+from docmind.search.query_vector import query_vector
 from docmind.segments.reader import SegmentDamagedError
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -62,6 +65,7 @@ class Retrieval:
     found: list[Found]
     snapshot_id: str
     warning: str | None
+    fallback: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class SearchResult:
         hits: Best first.
         snapshot_id: The snapshot searched.
         warning: One line when it is not the active one (the active one was found damaged).
+        fallback: Why a hybrid search ran BM25 only although the snapshot has vectors (one line: its
+            embedder cannot embed the query); empty otherwise.
     """
 
     mode: Mode
@@ -81,6 +87,7 @@ class SearchResult:
     hits: list[SearchHit]
     snapshot_id: str = ""
     warning: str | None = None
+    fallback: str = ""
 
 
 def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> SearchResult:
@@ -88,11 +95,14 @@ def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = Non
 
     Raises:
         NoSnapshotError: nothing has been published yet.
-        SearchModeError: ``dense`` was asked of a keyword-only snapshot.
+        SearchModeError: ``dense`` was asked of a keyword-only snapshot, or of one whose embedder
+            cannot embed the query.
     """
     found = retrieve(store, query, k, mode)
     hits = [_hit(item, query) for item in found.found]
-    return SearchResult(found.mode, found.keyword_only, hits, found.snapshot_id, found.warning)
+    return SearchResult(
+        found.mode, found.keyword_only, hits, found.snapshot_id, found.warning, found.fallback
+    )
 
 
 def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> Retrieval:
@@ -100,7 +110,8 @@ def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = N
 
     Raises:
         NoSnapshotError: nothing has been published yet.
-        SearchModeError: ``dense`` was asked of a keyword-only snapshot.
+        SearchModeError: ``dense`` was asked of a keyword-only snapshot, or of one whose embedder
+            cannot embed the query.
     """
     snapshot, warning = _open_active(store)
     try:
@@ -127,24 +138,29 @@ def _retrieve(
     k = max(1, k)
     pool = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
     index = snapshot.index
+    vector, fallback = None, ""
+    if chosen != "bm25":
+        assert snapshot.spec is not None
+        try:
+            vector = query_vector(snapshot.spec, query)
+        except EmbedderUnavailableError as exc:
+            if chosen == "dense":
+                raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
+            chosen, fallback = "bm25", str(exc)
     if chosen == "bm25":
         ranked = [((p, d), s, ("bm25",)) for p, d, s in index.bm25(query_terms(query), k)]
     elif chosen == "dense":
-        ranked = [((p, d), s, ("dense",)) for p, d, s in _dense(snapshot, query, k)]
+        assert vector is not None
+        ranked = [((p, d), s, ("dense",)) for p, d, s in index.dense(vector, k)]
     else:
+        assert vector is not None
         rankings = {
             "bm25": [(p, d) for p, d, _ in index.bm25(query_terms(query), pool)],
-            "dense": [(p, d) for p, d, _ in _dense(snapshot, query, pool)],
+            "dense": [(p, d) for p, d, _ in index.dense(vector, pool)],
         }
         ranked = [(f.item, f.score, f.sources) for f in reciprocal_rank_fusion(rankings)[:k]]
     found = [Found(index.record(*ref), score, retrievers) for ref, score, retrievers in ranked]
-    return Retrieval(chosen, keyword_only, found, snapshot.snapshot_id, warning)
-
-
-def _dense(snapshot: LoadedSnapshot, query: str, wanted: int) -> list[tuple[int, int, float]]:
-    assert snapshot.spec is not None
-    vector = encoder_for(snapshot.spec).encode([query])[0]
-    return snapshot.index.dense(vector, wanted)
+    return Retrieval(chosen, keyword_only, found, snapshot.snapshot_id, warning, fallback)
 
 
 def _open_active(store: SnapshotStore) -> tuple[LoadedSnapshot, str | None]:

@@ -39,7 +39,8 @@ class LoadedSnapshot:
         return self.index.chunks
 
 
-_loaded: OrderedDict[tuple[str, str], LoadedSnapshot] = OrderedDict()
+_loaded: OrderedDict[tuple[Path, str], LoadedSnapshot] = OrderedDict()
+"""Opened snapshots by (store root, id): two data dirs may hold snapshots of the same id."""
 _loaded_lock = threading.Lock()
 
 
@@ -51,7 +52,7 @@ def loaded_snapshot(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
         SegmentDamagedError: a mapped file does not match its checksum.
         OSError: a file cannot be read.
     """
-    key = (str(store.root), snapshot_id)
+    key = (store.root, snapshot_id)
     with _loaded_lock:
         if key in _loaded:
             _loaded.move_to_end(key)
@@ -67,7 +68,7 @@ def loaded_snapshot(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
 def forget(store: SnapshotStore, snapshot_id: str) -> None:
     """Drop an opened snapshot from the cache (it closes once no search uses it)."""
     with _loaded_lock:
-        _loaded.pop((str(store.root), snapshot_id), None)
+        _loaded.pop((store.root, snapshot_id), None)
 
 
 def _open(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
@@ -98,4 +99,5 @@ def _spec(info: EmbeddingInfo | None) -> EmbedSpec | None:
         window=info.window,
         batch=1,
         tokenizer_dir=Path(info.tokenizer_dir),
+        canary=info.canary,
     )

@@ -14,10 +14,11 @@ import streamlit as st
 
 from docmind.corpus_status import snapshot_listing
 from docmind.datadir import DataDirError
+from docmind.ingest.corpus import DOCUMENTS_LABEL, is_empty_folder
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.summary import FailedFile
-from docmind.job_view import panel_view
-from docmind.service import IngestionBusyError
+from docmind.ingest.summary import SAMPLE, FailedFile, SkippedNote
+from docmind.job_view import EndDetails, PanelView, panel_view
+from docmind.service import DocMind, IngestionBusyError
 from docmind.ui import session_keys as keys
 from docmind.ui.components.job_panel import job_panel
 from docmind.ui.runtime import service
@@ -44,6 +45,30 @@ def _cancel(job_id: str) -> None:
     service().jobs.cancel(job_id)
 
 
+def _end_details(svc: DocMind, view: PanelView) -> EndDetails:
+    """The names behind an ended job's counts: its snapshot's listing, and the empty source folders.
+
+    Source folders are looked at only when the job found some empty (a look stops at the first file).
+    """
+    empty: tuple[str, ...] = ()
+    if view.sources_empty:
+        folders = [s.path for s in svc.sources() if s.label != DOCUMENTS_LABEL]
+        empty = tuple(str(folder) for folder in folders if is_empty_folder(folder))
+    listing = snapshot_listing(svc.store, view.snapshot_id) if view.snapshot_id else None
+    if listing is None:
+        return EndDetails(empty_sources=empty)
+    failed = [f for f in listing.files if f.status == FileStatus.FAILED]
+    skipped = [f for f in listing.files if f.status == FileStatus.SKIPPED][:SAMPLE]
+    return EndDetails(
+        failures=tuple(FailedFile(path=f.path, error=f.error) for f in failed),
+        skipped=tuple(SkippedNote(path=f.path, reason=f.error) for f in skipped),
+        added=listing.added if view.changed else (),
+        changed=listing.changed if view.changed else (),
+        removed=listing.removed if view.changed else (),
+        empty_sources=empty,
+    )
+
+
 def render_job_panel() -> None:
     """Render the panel inside a fragment that polls while a job is active."""
     record = service().latest_ingestion()
@@ -60,20 +85,12 @@ def render_job_panel() -> None:
             st.rerun()
         asked = current is not None and st.session_state[keys.DOCUMENTS_CANCEL_REQUESTED] == current.id
         view = panel_view(current, cancel_requested=asked) if current else None
-        failures: tuple[FailedFile, ...] = ()
-        removed: tuple[str, ...] = ()
-        if view is not None and view.snapshot_id:
-            listing = snapshot_listing(svc.store, view.snapshot_id)
-            if listing:
-                failed = [f for f in listing.files if f.status == FileStatus.FAILED]
-                failures = tuple(FailedFile(path=f.path, error=f.error) for f in failed)
-                removed = listing.removed if view.changed else ()
+        details = _end_details(svc, view) if view is not None and not view.active else None
         job_id = current.id if current else ""
         job_panel(
             "job_panel",
             view,
-            failures=failures,
-            removed=removed,
+            details=details,
             message=st.session_state[keys.DOCUMENTS_PANEL_MESSAGE],
             on_start=_start,
             on_cancel=lambda: _cancel(job_id),

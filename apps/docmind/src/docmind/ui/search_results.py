@@ -2,7 +2,8 @@
 
 The passage is shown as plain text (HTML-escaped, never Markdown: "1. Introduction", backticks and
 URLs stay as written) with each query term wrapped in ``<mark>``. The download serves the source
-document as it is on disk now, read only when the button is clicked.
+document as it is on disk now, read only when the button is clicked, and only a file of the active
+snapshot's corpus (``docmind.source_files``); otherwise a caption says why there is none.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from pathlib import Path
 import streamlit as st
 
 from docmind.excerpts import highlight_spans
-from docmind.ingest.corpus import Source
 from docmind.search import SearchHit
-from docmind.source_files import source_file
+from docmind.source_files import NotServedError, SnapshotFiles, read_served
 
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>$~|#"})
 
@@ -33,8 +33,8 @@ def marked_excerpt(excerpt: str, query: str) -> str:
     return "".join(parts)
 
 
-def search_results(key: str, hits: Sequence[SearchHit], query: str, sources: Sequence[Source]) -> None:
-    """Render ``hits`` for ``query`` inside ``st.container(key=key)``; ``sources`` locate the files."""
+def search_results(key: str, hits: Sequence[SearchHit], query: str, files: SnapshotFiles) -> None:
+    """Render ``hits`` for ``query`` inside ``st.container(key=key)``; ``files`` may be downloaded."""
     with st.container(key=key):
         for number, hit in enumerate(hits):
             with st.container(border=True, key=f"{key}_{number}"):
@@ -43,9 +43,10 @@ def search_results(key: str, hits: Sequence[SearchHit], query: str, sources: Seq
                 name = hit.file.translate(_MARKDOWN_SPECIALS)
                 st.markdown(f"**{name}**{page} · score {hit.score:.3g} · found by {found}")
                 st.html(f'<div class="docmind-excerpt">{marked_excerpt(hit.excerpt, query)}</div>')
-                path = source_file(sources, hit.file)
-                if path is None:
-                    st.caption("The source file is no longer on disk.")
+                try:
+                    path = files.file(hit.file)
+                except NotServedError as exc:
+                    st.caption(str(exc))
                 else:
                     _download(path, f"{key}_download_{number}")
 
@@ -53,7 +54,7 @@ def search_results(key: str, hits: Sequence[SearchHit], query: str, sources: Seq
 def _download(path: Path, key: str) -> None:
     st.download_button(
         "Download the document",
-        data=lambda: path.read_bytes(),
+        data=lambda: read_served(path),
         file_name=path.name,
         mime=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
         key=key,

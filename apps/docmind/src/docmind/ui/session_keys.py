@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+ACCESS_GRANTED = "access_granted"
+ACCESS_REFUSED = "access_refused"
 DOCUMENTS_UPLOADER_GEN = "documents_uploader_gen"
 DOCUMENTS_NOTES = "documents_notes"
 DOCUMENTS_PANEL_MESSAGE = "documents_panel_message"
@@ -15,6 +17,8 @@ SNAPSHOTS_MESSAGE = "snapshots_message"
 SNAPSHOTS_VERIFIED = "snapshots_verified"
 
 _DEFAULTS: dict[str, object] = {
+    ACCESS_GRANTED: False,
+    ACCESS_REFUSED: False,
     DOCUMENTS_UPLOADER_GEN: 0,
     DOCUMENTS_NOTES: [],
     DOCUMENTS_PANEL_MESSAGE: None,

@@ -3,10 +3,15 @@
 Lists every source (registered here or by the CLI, and those from ``DOCMIND_LIBRARY_DIRS``) with
 its number of documents or why it cannot be read, adds a folder by its path on the server's disk
 and removes a registered one. A refusal is one line; it changes nothing.
+
+A folder added here must lie under ``DOCMIND_SOURCE_ROOTS`` (default: the home directory of the
+user running the app), symlinks resolved: whoever reaches the page must not be able to make, say,
+``/etc`` searchable and downloadable. The CLI, run by the local user, is not restricted.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -15,6 +20,7 @@ from docmind.service import DocMind
 from docmind.sources import ENVIRONMENT, ENVIRONMENT_VARIABLE, REGISTERED, SourceRefusedError
 from docmind.ui import session_keys as keys
 from docmind.ui.runtime import service
+from docmind.ui.slots import slot
 
 SECTION_KEY = "documents_sources"
 PATH_KEY = "documents_source_path"
@@ -50,12 +56,17 @@ def sources_section(svc: DocMind) -> None:
         if message:
             kind, text = message
             (st.success if kind == "ok" else st.error)(text)
+        else:
+            st.empty()  # the message's position, kept so the fields below never move
         st.text_input(PATH_LABEL, key=PATH_KEY, placeholder="/srv/library/reports")
         st.button(ADD_LABEL, key="documents_source_add", on_click=_add)
         registered = [str(s.source.path) for s in statuses if s.source.origin == REGISTERED]
-        if registered:
-            st.selectbox("Registered source", registered, key=CHOICE_KEY)
-            st.button(REMOVE_LABEL, key="documents_source_remove", on_click=_remove)
+        slot(f"{SECTION_KEY}_removal", partial(_removal, registered) if registered else None)
+
+
+def _removal(registered: list[str]) -> None:
+    st.selectbox("Registered source", registered, key=CHOICE_KEY)
+    st.button(REMOVE_LABEL, key="documents_source_remove", on_click=_remove)
 
 
 def _add() -> None:
@@ -64,7 +75,8 @@ def _add() -> None:
         st.session_state[keys.DOCUMENTS_SOURCES_MESSAGE] = ("error", "Type the path of a folder first.")
         return
     try:
-        added = service().library.add(Path(typed))
+        svc = service()
+        added = svc.library.add(Path(typed), roots=svc.settings.source_roots)
     except SourceRefusedError as exc:
         st.session_state[keys.DOCUMENTS_SOURCES_MESSAGE] = ("error", f"Refused: {exc}")
         return

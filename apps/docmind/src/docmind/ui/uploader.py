@@ -7,11 +7,14 @@ job panel below the fold. The next upload replaces it.
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from docmind.ingest.corpus import SUPPORTED_EXTENSIONS
 from docmind.service import DocMind
 from docmind.ui import session_keys as keys
+from docmind.ui.slots import slot
 from docmind.upload_summary import upload_summary
 from docmind.uploads import REFUSED, save_upload
 
@@ -41,15 +44,14 @@ def upload_section(service: DocMind) -> None:
         st.session_state[keys.DOCUMENTS_UPLOADER_GEN] = generation + 1
         st.rerun()
     notes = st.session_state[keys.DOCUMENTS_NOTES]
-    if notes:
-        _batch_summary(notes)
+    # A fixed position before and after the first batch, so the job panel below never moves.
+    slot("documents_upload_summary", partial(_batch_summary, notes) if notes else None)
 
 
 def _batch_summary(notes: list[tuple[str, str]]) -> None:
     """One collapsed expander whose label is the summary; opening it lists one note per file."""
-    with st.container(key="documents_upload_summary"):
-        summary = upload_summary([status for status, _ in notes])
-        refused = any(status == REFUSED for status, _ in notes)
-        icon = ":material/error:" if refused else ":material/check_circle:"
-        with st.expander(f"Upload: {summary}", icon=icon):
-            st.text("\n".join(note for _, note in notes))
+    summary = upload_summary([status for status, _ in notes])
+    refused = any(status == REFUSED for status, _ in notes)
+    icon = ":material/error:" if refused else ":material/check_circle:"
+    with st.expander(f"Upload: {summary}", icon=icon):
+        st.text("\n".join(note for _, note in notes))

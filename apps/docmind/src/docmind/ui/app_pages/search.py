@@ -1,9 +1,9 @@
 """Search page: a text box over the active snapshot, the retrieval mode, hits with the matching passage."""
 
 import streamlit as st
-from docmind.embed.encoders import EmbedRequestError
-from docmind.embed.spec import EmbedderUnavailableError
+from docmind.ingest.listing import active_listing
 from docmind.search import MODES, NoSnapshotError, SearchModeError, search
+from docmind.source_files import SnapshotFiles
 from docmind.ui.active_snapshot import active_snapshot_badge
 from docmind.ui.runtime import service
 from docmind.ui.search_results import search_results
@@ -25,13 +25,15 @@ if query.strip():
         st.info("Nothing to search yet: ingest some documents on the Documents page first.")
     except SearchModeError as exc:
         st.warning(f"{exc}.")
-    except (EmbedderUnavailableError, EmbedRequestError) as exc:
-        st.error(f"The query could not be embedded: {exc}")
     except SnapshotError as exc:
         st.error(f"The active snapshot cannot be searched: {exc}")
     else:
         if result.keyword_only:
             st.caption("This snapshot is keyword-only (ingested without embeddings): BM25 search.")
+        if result.fallback:
+            st.warning(f"Keyword (BM25) results only: {result.fallback}.")
         if not result.hits:
             st.caption(f"No matches for “{query}”.")
-        search_results("search_results", result.hits, query, service().sources())
+        active = active_listing(service().store)
+        files = SnapshotFiles(active[1] if active else None, service().sources())
+        search_results("search_results", result.hits, query, files)
