@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from docmind.ingest.listing import read_listing
+
 from e2e.server import REPO
 
 CLI_TIMEOUT = 120
@@ -73,11 +75,9 @@ def workspaces(data_dir: Path) -> list[str]:
 
 
 def corpus_statuses(data_dir: Path, snapshot_id: str) -> dict[str, str]:
-    """File path → status (indexed, cached, failed, skipped) from a snapshot's ``corpus.json``."""
-    listing = json.loads(
-        (data_dir / "index" / "snapshots" / snapshot_id / "corpus.json").read_text(encoding="utf-8")
-    )
-    return {record["path"]: record["status"] for record in listing["files"]}
+    """File path → status (indexed, cached, failed, skipped) from a snapshot's listing."""
+    listing = read_listing(data_dir / "index" / "snapshots" / snapshot_id)
+    return {record.path: record.status.value for record in listing.files}
 
 
 def recorded_job_state(data_dir: Path, job_id: str) -> str | None:

@@ -9,7 +9,10 @@ from docmind import corpus_status
 from docmind.corpus_status import corpus_rows
 from docmind.ingest.corpus import Source, scan, unavailable_reason
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FileRecord
+from docmind.ingest.listing import write_listing
+from docmind.ingest.summary import CorpusListing, FileRecord
+from docmind.segments import layout
+from docmind.segments.manifest import IndexManifest
 from docmind_snapshots import SnapshotStore
 
 
@@ -66,7 +69,8 @@ def test_the_corpus_table_hash_memo_never_outgrows_the_corpus(tmp_path: Path) ->
     record = FileRecord(path="doc.md", source="documents", sha256="0" * 64, status=FileStatus.INDEXED)
     listing = CorpusListing(chunk_size=1024, chunk_overlap=200, settings={}, files=(record,))
     with store.begin() as workspace:
-        (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json())
+        write_listing(workspace.path, listing)  # a file without chunks: recorded in corpus.json itself
+        (workspace.path / layout.INDEX_FILE).write_text(IndexManifest().model_dump_json())
         workspace.commit()
     docs.mkdir()
     for version in range(20):  # the file is rewritten between renders: each version is hashed once

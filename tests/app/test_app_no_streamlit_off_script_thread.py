@@ -14,8 +14,10 @@ JOB_SIDE_MODULES = [
     "docmind.ingest.pipeline",
     "docmind.ingest.parallel",
     "docmind.ingest.worker",
-    "docmind.ingest.index_stage",
-    "docmind.ingest.index_reuse",
+    "docmind.ingest.index_build",
+    "docmind.ingest.index_update",
+    "docmind.segments.snapshot_index",
+    "docmind.ingest.listing",
     "docmind.search",
     "docmind.cli.main",
 ]

@@ -7,7 +7,7 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality, ray. ``vectors`` compares vector stores
+ui_browser, eta, first_file, limit, vectors, embed, quality, ray, segments. ``vectors`` compares vector stores
 and needs no engine; ``embed`` and ``quality`` run DocMind with embeddings on (every other group
 runs it keyword-only, ``DOCMIND_EMBED=off``), and share one cold ingest when run together. A full run writes
 ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*`` (git-ignored) unless
@@ -55,6 +55,7 @@ GROUPS = (
     "embed",
     "quality",
     "ray",
+    "segments",
 )
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
@@ -67,6 +68,30 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
         ("reingest_add", "Re-ingest after adding one file / cold ingest of that file alone", "×", "<=", 2),
     ],
     "scale": [("scale_pss", "Peak memory (summed PSS) at 4× corpus / 1× corpus", "×", "<=", 1.5)],
+    "segments": [
+        ("seg_add", "Re-ingest after adding one file: 20× / 1×", "×", "<=", 1.3),
+        ("seg_add_vs_cold", "Cold ingest / re-ingest after adding one file, at 20×", "×", ">=", 50),
+        ("seg_growth", "Index growth for one added file / (2 MB + 10× the file), at 20×", "×", "<=", 1.0),
+        ("seg_noop", "Re-ingest with nothing changed: 20× / 1×", "×", "<=", 1.5),
+        ("seg_snapshots", "`docmind snapshots`: 20× / 1×", "×", "<=", 1.3),
+        ("seg_jobs", "`docmind jobs`: 20× / 1×", "×", "<=", 1.3),
+        ("seg_search_time", "`docmind search --mode bm25` (whole process): 20× / 1×", "×", "<=", 1.5),
+        ("seg_search_rss", "`docmind search --mode bm25` peak RSS: 20× / 1×", "×", "<=", 1.5),
+        (
+            "seg_retained",
+            "Disk of the index after five one-file changes (all kept) / one snapshot",
+            "×",
+            "<=",
+            1.2,
+        ),
+        (
+            "seg_job_rss",
+            "Peak RSS of the `docmind ingest` process in a cold ingest: 20× / 1×",
+            "×",
+            "<=",
+            1.5,
+        ),
+    ],
     "cancel": [("cancel_inprocess", "Cancel → run_ingestion stopped (in-process), p95", " s", "<=", 0.5)],
     "cancel_cli": [
         ("cancel_cli", "SIGINT → `docmind ingest` exited (CLI, kill -INT pid), p95", " s", "<=", 0.5),
@@ -224,6 +249,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         publish,
         quality,
         ray,
+        segments,
         ui_browser,
         ui_panel,
         vectors,
@@ -248,6 +274,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "embed": lambda: embed.embed_figures(ctx),
         "quality": lambda: quality.quality_figures(ctx),
         "ray": lambda: ray.ray_figures(ctx),
+        "segments": lambda: segments.segment_figures(ctx),
     }
     order = (
         "scale",
@@ -263,6 +290,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "embed",
         "quality",
         "ray",
+        "segments",
     )
     plan += [(group, table[group]) for group in order if group in groups]
     return plan

@@ -11,10 +11,10 @@ from docmind.embed.cache import count
 from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedderUnavailableError
 from docmind.ingest.embed_batches import FIRST_CALL
 from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.summary import CORPUS_FILE, IngestSummary
-from docmind.ingest.vector_stage import INDEX_FILE, PARENTS_FILE, VECTORS_DIR
+from docmind.ingest.summary import IngestSummary
 from docmind.search import search
 from docmind.search.fusion import reciprocal_rank_fusion
+from docmind.segments import layout
 from docmind_snapshots import SnapshotStore
 
 from tests.support import run_engine
@@ -59,9 +59,11 @@ def test_a_snapshot_holds_a_vector_for_every_window(embedded) -> None:
     store = SnapshotStore(data / "index")
     assert summary.snapshot_id is not None
     with store.open(summary.snapshot_id) as path:
-        listing = json.loads((Path(path) / CORPUS_FILE).read_text())
-        assert (Path(path) / VECTORS_DIR / INDEX_FILE).is_file()
-        assert (Path(path) / VECTORS_DIR / PARENTS_FILE).is_file()
+        listing = json.loads((Path(path) / layout.CORPUS_FILE).read_text())
+        [segment] = [p for p in (Path(path) / layout.SEGMENTS_DIR).iterdir()]
+        assert (segment / layout.VECTORS).is_file() and (segment / layout.VECTOR_PARENTS).is_file()
+        index = json.loads((Path(path) / layout.INDEX_FILE).read_text())
+        assert index["dims"] == 384 and index["segments"][0]["live_windows"] == summary.windows_total
     assert listing["embedding"]["windows"] == summary.windows_total
     assert listing["embedding"]["dims"] == 384 and listing["embedding"]["coverage"] == 1.0
     manifest = store.current()

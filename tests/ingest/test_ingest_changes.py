@@ -8,10 +8,10 @@ from pathlib import Path
 from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
 from docmind.ingest.corpus import Source
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.index_stage import BM25_DIR
 from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import CorpusListing, FileRecord, IngestSummary
+from docmind.segments.layout import SEGMENTS_DIR
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 
@@ -104,6 +104,9 @@ def test_the_pipeline_publishes_nothing_when_nothing_changed_and_links_an_unchan
     listing_only = _ingest(data, docs)
     assert listing_only.changed and listing_only.snapshot_id != first.snapshot_id
     assert first.snapshot_id and listing_only.snapshot_id
-    old, new = (store.path_of(i) / BM25_DIR for i in (first.snapshot_id, listing_only.snapshot_id))
-    for item in old.iterdir():
-        assert (new / item.name).stat().st_ino == item.stat().st_ino  # hard links, not a rebuild
+    old, new = (store.path_of(i) / SEGMENTS_DIR for i in (first.snapshot_id, listing_only.snapshot_id))
+    segment_files = [item for item in old.rglob("*") if item.is_file()]
+    assert segment_files
+    for item in segment_files:
+        twin = new / item.relative_to(old)
+        assert twin.stat().st_ino == item.stat().st_ino  # hard links, not a rebuild

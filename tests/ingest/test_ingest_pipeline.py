@@ -7,11 +7,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from docmind.ingest import index_reuse, parse_phase
+from docmind.ingest import parse_phase, pipeline
 from docmind.ingest.file_status import FileStatus
+from docmind.ingest.listing import read_listing
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import NothingToPublishError
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing, FileRecord
+from docmind.ingest.summary import FileRecord
 from docmind.search import search
 from docmind_snapshots import SnapshotStore
 from pydantic import ValidationError
@@ -45,7 +46,7 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     current = store.current()
     assert current is not None and current.id == summary.snapshot_id
     with store.open(summary.snapshot_id) as path:
-        listing = CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_text())
+        listing = read_listing(Path(path))
     statuses = {f.path: f.status for f in listing.files}
     assert statuses["image.png"] == "skipped" and ".hidden.txt" not in statuses
     assert all(f.sha256 for f in listing.files if f.status == "indexed")
@@ -56,7 +57,9 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     assert phases.index("parse") < phases.index("index") < phases.index("publish")
     messages = [e["message"] for e in recorder.events]
     assert messages[0] == "scanning sources"
-    assert messages.index("starting workers") < messages.index("building the search index")
+    assert messages.index("starting workers") < messages.index(
+        "writing 6 files into new segments (0 kept as they are)"
+    )
     sizes = {p.relative_to(docs).as_posix(): p.stat().st_size for p in docs.rglob("*") if p.is_file()}
     in_flight = [item for e in recorder.events for item in e["in_flight"]]
     assert in_flight, "no event listed a file in flight"
@@ -111,7 +114,7 @@ def test_unwritten_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.
     docs = tmp_path / "docs"
     _mixed(docs)
     # Files written just now are "racily clean"; no margin lets this test trust them at once.
-    monkeypatch.setattr(index_reuse, "RACY_MARGIN_NS", 0)
+    monkeypatch.setattr(pipeline, "RACY_MARGIN_NS", 0)
     first = ingest(tmp_path / "data", docs)
     hashed: list[str] = []
     real_hash = parse_phase.file_sha256
@@ -185,7 +188,7 @@ def test_file_records_take_only_the_status_words(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path / "data" / "index")
     current = store.current()
     assert current is not None
-    listing = CorpusListing.model_validate_json((store.path_of(current.id) / CORPUS_FILE).read_bytes())
+    listing = read_listing(store.path_of(current.id))
     statuses = {record.path: record.status for record in listing.files}
     assert all(isinstance(status, FileStatus) for status in statuses.values())
     assert statuses["empty.txt"] is FileStatus.FAILED and statuses["tool.exe"] is FileStatus.SKIPPED

@@ -10,7 +10,7 @@ import pytest
 from docmind.ingest import cache as cache_module
 from docmind.ingest.cache import fingerprint
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.index_reuse import known_chunk_counts
+from docmind.ingest.listing import known_chunk_counts
 from docmind.ingest.splitter import NAME, SentenceTokenSplitter
 from docmind.ingest.summary import CorpusListing, FileRecord
 from docmind.ingest.worker import split_pages

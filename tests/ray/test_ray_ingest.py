@@ -75,7 +75,8 @@ def test_ray_builds_the_snapshot_the_local_pool_builds(
     failed = [f for f in listing(tmp_path).files if f.status == FileStatus.FAILED]
     assert failed and all(f.error and "docmind-ray-" not in f.error for f in failed)
     messages = [e["message"] for e in recorder.events]
-    assert messages.index("connecting to Ray") < messages.index("building the search index")
+    index_step = next(m for m in messages if m.startswith("writing ") and "new segments" in m)
+    assert messages.index("connecting to Ray") < messages.index(index_step)
     assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in listing(local_run).files)
     parsed_on_ray = sum(worker.files for worker in summary.ray_workers)  # the driver's pid is not among them
     assert summary.files_indexed <= parsed_on_ray <= summary.files_indexed + len(summary.files_failed)

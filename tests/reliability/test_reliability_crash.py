@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docmind.ingest.listing import read_listing
 
 from tests.reliability.reliability_support import (
     SEED,
@@ -161,9 +162,9 @@ def verify(data: Path, *, in_subprocess: bool) -> dict[str, Any]:
 
 
 def assert_lists_corpus(data: Path, snapshot_id: str, src: Path) -> None:
-    """The snapshot's corpus.json lists every file of ``src``, each indexed or cached."""
-    listing = json.loads((data / "index" / "snapshots" / snapshot_id / "corpus.json").read_text())
-    statuses = {f["path"]: f["status"] for f in listing["files"]}
+    """The snapshot's listing names every file of ``src``, each indexed or cached."""
+    listing = read_listing(data / "index" / "snapshots" / snapshot_id)
+    statuses = {f.path: f.status.value for f in listing.files}
     assert set(statuses) == {f"src/{p.name}" for p in src.iterdir() if p.is_file()}
     assert set(statuses.values()) <= {"indexed", "cached"}, statuses
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docmind.ingest.listing import read_listing
 from docmind.uploads import DUPLICATE, REFUSED, SAVED, save_upload
 
 from tests.reliability.reliability_support import cli, running_child
@@ -128,8 +129,8 @@ def upload_hostile_names(documents: Path) -> None:
 
 
 def _listing(data: Path, snapshot_id: str) -> dict[str, dict[str, Any]]:
-    listing = json.loads((data / "index" / "snapshots" / snapshot_id / "corpus.json").read_text())
-    return {entry["path"]: entry for entry in listing["files"]}
+    listing = read_listing(data / "index" / "snapshots" / snapshot_id)
+    return {entry.path: entry.model_dump(mode="json") for entry in listing.files}
 
 
 def test_hostile_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ def _assert_findable(data: Path) -> None:
     assert {"vault/notes.txt", "vault/report.pdf", "vault/letter.docx", "vault/page.html"} <= files, hits
     assert any(TOKEN in hit["excerpt"] for hit in hits), hits
     current = json.loads(cli("verify", "--json", "--data-dir", str(data)).stdout)["current"]
-    index = data / "index" / "snapshots" / current / "bm25"
+    index = data / "index" / "snapshots" / current / "segments"
     assert any(leaks(p.read_bytes()) for p in index.rglob("*") if p.is_file()), "the token is not indexed"
 
 
@@ -79,6 +79,8 @@ def _assert_records_clean(data: Path) -> None:
     for snapshot in (data / "index" / "snapshots").iterdir():
         _assert_no_leak(f"{snapshot.name}/corpus.json", (snapshot / "corpus.json").read_bytes())
         _assert_no_leak(f"{snapshot.name}/MANIFEST.json", (snapshot / "MANIFEST.json").read_bytes())
+        for header in snapshot.glob("segments/*/meta.json"):  # the file names a segment holds, never text
+            _assert_no_leak(f"{snapshot.name}/{header.relative_to(snapshot)}", header.read_bytes())
 
 
 def test_secret_through_the_cli(tmp_path: Path, secret_source: Path) -> None:

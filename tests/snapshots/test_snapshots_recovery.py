@@ -44,7 +44,7 @@ def test_falls_back_from_a_damaged_current_target(
     store = SnapshotStore(root)
     good = publish(store)
     damaged = publish(store)
-    (store.path_of(damaged.id) / "a.txt").write_bytes(b"ALPHA")
+    (store.path_of(damaged.id) / "a.txt").write_bytes(b"alp")  # a file of another size: seen by a stat
     with caplog.at_level(logging.WARNING, logger="docmind_snapshots"):
         reopened = SnapshotStore(root)
     repair = reopened.recovery.current_repaired
@@ -84,7 +84,7 @@ def test_current_removed_when_nothing_verifies(root: Path, publish: Publish) -> 
     store = SnapshotStore(root)
     for _ in range(2):
         info = publish(store)
-        (store.path_of(info.id) / "a.txt").write_bytes(b"ALPHA")
+        (store.path_of(info.id) / "a.txt").unlink()
     reopened = SnapshotStore(root)
     repair = reopened.recovery.current_repaired
     assert repair is not None
@@ -92,6 +92,59 @@ def test_current_removed_when_nothing_verifies(root: Path, publish: Publish) -> 
     assert not (root / "CURRENT").exists()
     assert reopened.current() is None
     assert "no snapshot is active" in reopened.recovery.warnings[0]
+
+
+def test_opening_reads_no_file_whole_and_content_damage_waits_for_a_reader(
+    root: Path, publish: Publish
+) -> None:
+    store = SnapshotStore(root)
+    good = publish(store)
+    damaged = publish(store)
+    (store.path_of(damaged.id) / "a.txt").write_bytes(b"ALPHA")  # same size, other bytes: only a hash sees it
+    reopened = SnapshotStore(root)
+    assert reopened.recovery.current_repaired is None  # opening checks presence and sizes, never checksums
+    report = reopened.verify(damaged.id)
+    assert report.damaged and [p.kind for p in report.problems] == ["checksum_mismatch"]
+    repair = reopened.fall_back_from(damaged.id, "a reader found a.txt damaged")
+    assert repair is not None and (repair.from_id, repair.to_id) == (damaged.id, good.id)
+    assert "a reader found a.txt damaged" in repair.reason and "does not match its checksum" in repair.reason
+    current = reopened.current()
+    assert current is not None and current.id == good.id
+    assert reopened.fall_back_from(damaged.id, "again") is None  # CURRENT no longer names it
+
+
+def test_a_snapshot_that_verifies_is_not_left_by_fall_back_from(root: Path, publish: Publish) -> None:
+    store = SnapshotStore(root)
+    publish(store)
+    active = publish(store)
+    assert store.fall_back_from(active.id, "a reader saw something odd") is None  # no damage confirmed
+    current = store.current()
+    assert current is not None and current.id == active.id
+
+
+def test_a_read_error_on_opening_moves_nothing(
+    root: Path, publish: Publish, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    from pathlib import Path as RealPath
+
+    store = SnapshotStore(root)
+    publish(store)
+    active = publish(store)
+    before = (root / "CURRENT").read_text()
+    real_stat = RealPath.stat
+
+    def failing_stat(path: RealPath, *args: Any, **kwargs: Any) -> os.stat_result:
+        if path.name == "a.txt" and active.id in str(path):
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(RealPath, "stat", failing_stat)
+    with pytest.raises(OSError, match="Input/output error"):
+        SnapshotStore(root)
+    monkeypatch.undo()
+    assert (root / "CURRENT").read_text() == before  # a transient fault never rolls the index back
+    assert SnapshotStore(root).recovery.current_repaired is None
 
 
 def test_missing_current_activates_the_newest_verifying(root: Path, publish: Publish) -> None:

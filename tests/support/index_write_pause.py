@@ -1,8 +1,8 @@
 """A forkserver preload that pauses every worker just before it writes the search index.
 
 Imported only by a forkserver, which the instrumented CLI (``tests/reliability/cli_child.py``) told
-to preload it: ``BM25Stage.write`` first says ``PAUSED index.write`` on stderr, then waits at the FIFO
-gate named by ``DOCMIND_TEST_GATE``, then writes. A test can kill the CLI while a worker is held
+to preload it: ``SegmentWriter.finish`` first says ``PAUSED index.write`` on stderr, then waits at the
+FIFO gate named by ``DOCMIND_TEST_GATE``, then writes. A test can kill the CLI while a worker is held
 mid-build, exactly where a worker that outlived its parent would go on writing into a workspace.
 """
 
@@ -10,17 +10,18 @@ import os
 import sys
 from pathlib import Path
 
-from docmind.ingest.index_stage import BM25Stage
+from docmind.segments.meta import SegmentMeta
+from docmind.segments.writer import SegmentWriter
 
 from tests.support.fifo_gate import hold
 
-_write = BM25Stage.write
+_finish = SegmentWriter.finish
 
 
-def _paused_write(self: BM25Stage) -> None:
+def _paused_finish(self: SegmentWriter) -> SegmentMeta:
     print("PAUSED index.write", file=sys.stderr, flush=True)
     hold(Path(os.environ["DOCMIND_TEST_GATE"]))
-    _write(self)
+    return _finish(self)
 
 
-BM25Stage.write = _paused_write  # type: ignore[method-assign]
+SegmentWriter.finish = _paused_finish  # type: ignore[method-assign]

@@ -6,8 +6,9 @@ import threading
 from pathlib import Path
 
 from docmind.ingest.corpus import Source
+from docmind.ingest.listing import read_listing
 from docmind.ingest.pipeline import run_ingestion
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing, IngestSummary
+from docmind.ingest.summary import CorpusListing, IngestSummary
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 
@@ -33,4 +34,4 @@ def listing(data: Path) -> CorpusListing:
     current = store.current()
     assert current is not None
     with store.open(current.id) as path:
-        return CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_text())
+        return read_listing(Path(path))

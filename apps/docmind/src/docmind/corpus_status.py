@@ -16,7 +16,8 @@ from docmind_snapshots import SnapshotStore
 
 from docmind.ingest.corpus import Source, scan
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing
+from docmind.ingest.listing import read_listing
+from docmind.ingest.summary import CorpusListing
 from docmind.ingest.worker import file_sha256
 
 _StampKey = tuple[str, int, int]
@@ -73,7 +74,7 @@ def snapshot_listing(store: SnapshotStore, snapshot_id: str | None) -> CorpusLis
         return None
     try:
         with store.open(snapshot_id) as path:
-            return CorpusListing.model_validate_json((Path(path) / CORPUS_FILE).read_bytes())
+            return read_listing(Path(path))
     except (OSError, ValueError):
         return None
 

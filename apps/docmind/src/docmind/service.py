@@ -27,7 +27,7 @@ from docmind_snapshots import SnapshotError, SnapshotStore, WriterBusyError
 from docmind.datadir import DataDir, DataDirError
 from docmind.ingest.changes import removed_paths
 from docmind.ingest.corpus import Source, scan
-from docmind.ingest.index_reuse import active_listing
+from docmind.ingest.listing import active_listing
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.pipeline import run_ingestion
 from docmind.ingest.summary import IngestSummary

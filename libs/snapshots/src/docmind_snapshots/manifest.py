@@ -103,15 +103,10 @@ def read_manifest(snapshot_dir: Path) -> Manifest:
 
     Raises:
         FileNotFoundError: The snapshot directory or its manifest does not exist.
-        BadManifestError: The manifest is unreadable, invalid, of an unknown schema or names another snapshot.
+        BadManifestError: The manifest is invalid, of an unknown schema or names another snapshot.
+        OSError: The manifest cannot be read (a read error, which is not damage).
     """
-    path = snapshot_dir / MANIFEST
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise BadManifestError(f"cannot read {MANIFEST}: {exc.strerror or exc}") from exc
+    raw = (snapshot_dir / MANIFEST).read_bytes()
     try:
         manifest = Manifest.model_validate_json(raw)
     except ValidationError as exc:

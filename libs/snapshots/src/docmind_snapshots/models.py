@@ -15,7 +15,9 @@ ProblemKind = Literal[
     "unsafe_path",
     "bad_manifest",
     "bad_current",
+    "unreadable",
 ]
+"""``unreadable`` is a read error (``EIO``, too many open files): not evidence of damage."""
 
 
 class _Frozen(BaseModel):
@@ -48,6 +50,11 @@ class VerifyReport(_Frozen):
     snapshot_id: str
     ok: bool
     problems: tuple[Problem, ...] = ()
+
+    @property
+    def damaged(self) -> bool:
+        """Whether a problem is damage (every kind but ``unreadable``, which a retry may not see)."""
+        return any(problem.kind != "unreadable" for problem in self.problems)
 
 
 class SnapshotInfo(_Frozen):

@@ -7,10 +7,14 @@ Rules (see docs/specs/snapshots.md):
 2. If the writer lock can be taken without waiting, no live writer exists: remove every workspace, trash
    directory, ``CURRENT``/``writer.owner`` temp file and delete intent, and the pins of dead processes; then
    check CURRENT (3). If the lock is busy, a live writer owns those files: leave them, only report on CURRENT.
-3. CURRENT must name a snapshot that verifies (sizes and SHA-256 of every file). If it is missing its target,
-   unreadable, not an id, or the target fails verification, point it at the newest snapshot that verifies (or
-   remove it when none does). If CURRENT is absent while snapshots exist, activate the newest one that
-   verifies. Every change is logged as a warning on the ``docmind_snapshots`` logger.
+3. CURRENT must name a snapshot whose manifest is readable and whose every file is present with its size
+   (a shallow check: opening never reads a whole snapshot; checksums are for `docmind verify` and readers).
+   If it is missing its target, not an id, or the target is damaged (a file missing or of another size), point
+   it at the newest snapshot that verifies in full (or remove it when none does). If CURRENT is absent while
+   snapshots exist, activate the newest one that verifies. Every change is logged as a warning on the
+   ``docmind_snapshots`` logger.
+4. A read error (``EIO``, too many open files) is not damage: it is raised as the ``OSError`` it is and
+   nothing is changed, so a transient fault never rolls the index back.
 """
 
 from __future__ import annotations
@@ -99,8 +103,12 @@ def _remove_all(layout: Layout, relatives: list[str]) -> list[str]:
     return removed
 
 
-def _problem_with_current(layout: Layout, text: str | None, *, deep: bool) -> str | None:
-    """Return why CURRENT (whose content is `text`) is unusable, or None if it is fine."""
+def _problem_with_current(layout: Layout, text: str | None, *, shallow: bool) -> str | None:
+    """Return why CURRENT (whose content is `text`) is unusable, or None if it is fine.
+
+    Raises:
+        OSError: a file could not be read (a read error is not damage; see the module rules).
+    """
     if text is None:
         return "CURRENT is missing" if snapshot_ids_on_disk(layout) else None
     if try_parse_snapshot_id(text) is None:
@@ -108,28 +116,24 @@ def _problem_with_current(layout: Layout, text: str | None, *, deep: bool) -> st
     target = layout.snapshots / text
     if not target.is_dir() or target.is_symlink():
         return f"CURRENT names snapshot {text}, which does not exist"
-    if not deep:
+    if not shallow:
         try:
             read_manifest(target)
-        except (OSError, BadManifestError) as exc:
+        except BadManifestError as exc:
             return f"CURRENT names snapshot {text}, whose manifest is unusable: {exc}"
         return None
-    report = verify_snapshot(target)
+    report = verify_snapshot(target, deep=False)
+    unreadable = [p for p in report.problems if p.kind == "unreadable"]
+    if unreadable:
+        raise OSError(f"snapshot {text}: {unreadable[0].message}")
     if not report.ok:
         return f"CURRENT names snapshot {text}, which fails verification: {report.problems[0].message}"
     return None
 
 
-def _read_text(layout: Layout) -> tuple[str | None, str | None]:
-    try:
-        return read_current_text(layout), None
-    except OSError as exc:
-        return "", f"CURRENT cannot be read: {exc.strerror or exc}"
-
-
 def _check_current_only(layout: Layout) -> list[str]:
-    text, unreadable = _read_text(layout)
-    problem = unreadable or _problem_with_current(layout, text, deep=False)
+    text = read_current_text(layout)
+    problem = _problem_with_current(layout, text, shallow=False)
     if problem is None:
         return []
     message = f"{problem}; not repaired because another writer holds the store"
@@ -138,10 +142,18 @@ def _check_current_only(layout: Layout) -> list[str]:
 
 
 def _repair_current(layout: Layout) -> tuple[CurrentRepair | None, list[str]]:
-    text, unreadable = _read_text(layout)
-    problem = unreadable or _problem_with_current(layout, text, deep=True)
+    text = read_current_text(layout)
+    problem = _problem_with_current(layout, text, shallow=True)
     if problem is None:
         return None, []
+    return fall_back(layout, text, problem)
+
+
+def fall_back(layout: Layout, text: str | None, problem: str) -> tuple[CurrentRepair | None, list[str]]:
+    """Point CURRENT (naming `text`) at the newest other snapshot that verifies in full, or remove it.
+
+    The caller holds the writer lock and has found `problem`, a damage, with what CURRENT names.
+    """
     fallback = _newest_verifying(layout, exclude=text)
     if fallback is not None:
         write_current(layout, fallback)

@@ -39,9 +39,9 @@ from docmind_snapshots.ids import try_parse_snapshot_id, validate_snapshot_id
 from docmind_snapshots.layout import MANIFEST, Kind, Layout
 from docmind_snapshots.locking import WriterLease, WriterLock
 from docmind_snapshots.manifest import BadManifestError, Manifest, read_manifest
-from docmind_snapshots.models import Problem, RecoveryReport, SnapshotInfo, VerifyReport
+from docmind_snapshots.models import CurrentRepair, Problem, RecoveryReport, SnapshotInfo, VerifyReport
 from docmind_snapshots.pointer import read_current_id, read_current_text, write_current
-from docmind_snapshots.recovery import recover
+from docmind_snapshots.recovery import fall_back, recover
 from docmind_snapshots.verify import verify_snapshot
 from docmind_snapshots.workspace import Workspace
 
@@ -191,6 +191,24 @@ class SnapshotStore:
         finally:
             pins.remove_marker(pinned[1])
 
+    def manifest(self, snapshot_id: str) -> Manifest:
+        """The manifest of a published snapshot (every file's path, size and SHA-256; the metadata).
+
+        Raises:
+            InvalidSnapshotIdError: `snapshot_id` is not an id.
+            SnapshotNotFoundError: There is no such snapshot.
+            SnapshotDamagedError: Its manifest is unusable.
+            OSError: The manifest cannot be read.
+        """
+        path = self.path_of(snapshot_id)
+        try:
+            return read_manifest(path)
+        except FileNotFoundError:
+            raise SnapshotNotFoundError(snapshot_id) from None
+        except BadManifestError as exc:
+            problem = Problem(kind="bad_manifest", path=MANIFEST, message=str(exc))
+            raise SnapshotDamagedError(snapshot_id, (problem,)) from exc
+
     def verify(self, snapshot_id: str) -> VerifyReport:
         """Verify one snapshot's files against its manifest (pinned while it runs).
 
@@ -237,6 +255,28 @@ class SnapshotStore:
             except OSError as exc:
                 raise SnapshotError(f"could not activate {snapshot_id}: {exc.strerror or exc}") from exc
             return self._info(read_manifest(self._layout.snapshots / snapshot_id), active=True)
+
+    def fall_back_from(self, snapshot_id: str, reason: str, *, timeout: float = 0.0) -> CurrentRepair | None:
+        """Make CURRENT leave a damaged snapshot for the newest one that verifies (or none), if it names it.
+
+        For a reader that found damage (a checksum that does not match) in the active snapshot. The damage
+        is confirmed first by verifying the snapshot in full: a snapshot that verifies (or merely cannot be
+        read now) is left active and None is returned. The repair is logged as a warning.
+
+        Raises:
+            WriterBusyError: Another writer holds the store.
+            OSError: CURRENT could not be read or written.
+        """
+        validate_snapshot_id(snapshot_id)
+        with self._locked(f"falling back from the damaged snapshot {snapshot_id}", timeout):
+            if read_current_text(self._layout) != snapshot_id:
+                return None
+            report = verify_snapshot(self._layout.snapshots / snapshot_id)
+            if not report.damaged:
+                return None
+            problem = f"snapshot {snapshot_id} is damaged ({reason}; {report.problems[0].message})"
+            repair, _ = fall_back(self._layout, snapshot_id, problem)
+            return repair
 
     def delete(self, snapshot_id: str, *, timeout: float = 0.0) -> None:
         """Delete a snapshot that is neither active nor open by a live reader.

@@ -1,7 +1,10 @@
 """Verification of a snapshot directory against its manifest.
 
-Verification reads every file once, streaming (1 MiB blocks), and never follows a path outside the snapshot.
-It reports; it never repairs.
+A deep verification reads every file once, streaming (1 MiB blocks); a shallow one only looks at each
+file's presence and size (what opening a store checks: it never reads the whole snapshot). Neither follows
+a path outside the snapshot. Both report; they never repair. A file that is missing, of the wrong size or
+content is damage; a file that cannot be read (``EIO``, too many open files) is reported as ``unreadable``,
+which is not damage.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ from docmind_snapshots.manifest import BadManifestError, Manifest, hash_file, re
 from docmind_snapshots.models import Problem, VerifyReport
 
 
-def verify_snapshot(snapshot_dir: Path) -> VerifyReport:
-    """Check `snapshot_dir` against its manifest.
+def verify_snapshot(snapshot_dir: Path, *, deep: bool = True) -> VerifyReport:
+    """Check `snapshot_dir` against its manifest (`deep`: checksums too, else sizes only).
 
-    Problems found: ``bad_manifest`` (missing, unreadable, invalid, wrong id), ``missing_file``,
-    ``size_mismatch``, ``checksum_mismatch``, ``unsafe_path`` (a symlink leading outside the snapshot) and
-    ``extra_file``.
+    Problems found: ``bad_manifest`` (missing, invalid, wrong id), ``missing_file``, ``size_mismatch``,
+    ``checksum_mismatch``, ``unsafe_path`` (a symlink leading outside the snapshot), ``extra_file`` — damage —
+    and ``unreadable`` (a read error, not damage).
 
     Args:
         snapshot_dir: A directory that exists; the caller turns a missing one into `SnapshotNotFoundError`.
+        deep: Read every file and compare checksums (else presence and sizes only).
 
     Returns:
         The report; ``ok`` is true only when there are no problems.
@@ -35,11 +39,15 @@ def verify_snapshot(snapshot_dir: Path) -> VerifyReport:
     except BadManifestError as exc:
         problem = Problem(kind="bad_manifest", path=MANIFEST, message=str(exc))
         return VerifyReport(snapshot_id=snapshot_id, ok=False, problems=(problem,))
-    problems = _check_files(snapshot_dir, manifest)
+    except OSError as exc:
+        message = f"{MANIFEST} cannot be read: {exc.strerror or exc}"
+        problem = Problem(kind="unreadable", path=MANIFEST, message=message)
+        return VerifyReport(snapshot_id=snapshot_id, ok=False, problems=(problem,))
+    problems = _check_files(snapshot_dir, manifest, deep=deep)
     return VerifyReport(snapshot_id=snapshot_id, ok=not problems, problems=tuple(problems))
 
 
-def _check_files(snapshot_dir: Path, manifest: Manifest) -> list[Problem]:
+def _check_files(snapshot_dir: Path, manifest: Manifest, *, deep: bool) -> list[Problem]:
     problems: list[Problem] = []
     top = snapshot_dir.resolve()
     for entry in manifest.files:
@@ -57,13 +65,15 @@ def _check_files(snapshot_dir: Path, manifest: Manifest) -> list[Problem]:
                 message = f"{entry.path} has {size} bytes, the manifest says {entry.size}"
                 problems.append(Problem(kind="size_mismatch", path=entry.path, message=message))
                 continue
+            if not deep:
+                continue
             _, digest = hash_file(path)
         except FileNotFoundError:
             problems.append(Problem(kind="missing_file", path=entry.path, message=f"{entry.path} is missing"))
             continue
         except OSError as exc:
             message = f"{entry.path} cannot be read: {exc.strerror or exc}"
-            problems.append(Problem(kind="missing_file", path=entry.path, message=message))
+            problems.append(Problem(kind="unreadable", path=entry.path, message=message))
             continue
         if digest != entry.sha256:
             message = f"{entry.path} content does not match its checksum"

@@ -7,11 +7,13 @@ Nothing in it is visible to readers until step (6) of `Workspace.commit` replace
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import shutil
 import stat
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -93,6 +95,42 @@ class Workspace:
         self._finalizer.detach()
         _discard(self.path, self._lease)
 
+    def adopt(self, snapshot_id: str, relatives: Iterable[str]) -> int:
+        """Bring files of a published snapshot into the workspace, unchanged, at the same relative paths.
+
+        Each file is hard-linked (copied where the file system cannot link), so a file shared by many
+        snapshots is stored once and freed when the last snapshot naming it is deleted. A linked file keeps
+        the checksum the source's manifest records, so `commit` does not read it again; a copy is hashed at
+        commit as any new file. The source is pinned while this runs. Returns how many files were brought.
+
+        Raises:
+            SnapshotNotFoundError: The source snapshot does not exist.
+            SnapshotCommitError: A relative path is not a file of the source's manifest.
+            SnapshotError: The workspace was already committed or aborted.
+            OSError: A link or copy failed.
+        """
+        if self._closed:
+            raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
+        entries = {entry.path: entry for entry in self._store.manifest(snapshot_id).files}
+        count = 0
+        with self._store.open(snapshot_id) as source:
+            for relative in relatives:
+                entry = entries.get(relative)
+                if entry is None:
+                    raise SnapshotCommitError(f"{relative} is not a file of snapshot {snapshot_id}")
+                target = self.path / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source / relative, target)
+                except OSError as exc:
+                    if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                        raise
+                    shutil.copyfile(source / relative, target)
+                else:
+                    self._sealed[relative] = (entry, _stamp(target))
+                count += 1
+        return count
+
     def seal_all(self, checkpoint: Callable[[], None] = lambda: None) -> int:
         """Fsync and hash every file now in the workspace, so that `commit` need not; return how many.
 
@@ -100,7 +138,8 @@ class Workspace:
         in the page cache and step (2) of `commit` then only checks each sealed file's stamp (size,
         modification and change times, inode). A file written after its seal shows a new stamp and is
         hashed again at commit, so sealing saves work but never puts a stale checksum in a manifest.
-        Files added after the call are hashed at commit as usual.
+        Files added after the call are hashed at commit as usual; files sealed before (by an earlier call or
+        `adopt`) whose stamp has not changed are not read again.
 
         Args:
             checkpoint: Called before each file; whatever it raises stops the sealing and propagates
@@ -114,8 +153,10 @@ class Workspace:
         if self._closed:
             raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
         for relative in _check_tree(self.path):
-            checkpoint()
-            self._sealed[relative] = (_fsync_and_hash(self.path, relative), _stamp(self.path / relative))
+            sealed = self._sealed.get(relative)
+            if sealed is None or sealed[1] != _stamp(self.path / relative):
+                checkpoint()
+                self._sealed[relative] = (_fsync_and_hash(self.path, relative), _stamp(self.path / relative))
         return len(self._sealed)
 
     def _entry(self, relative: str) -> FileEntry:

@@ -1,4 +1,4 @@
-"""The small ``docmind`` commands: snapshots, activate, search, verify, jobs."""
+"""The small ``docmind`` commands: snapshots, activate, search, verify, optimize, jobs."""
 
 from __future__ import annotations
 
@@ -8,12 +8,21 @@ import sys
 from typing import Any
 
 from docmind_jobs import JobRecord, JobState
-from docmind_snapshots import RecoveryReport, SnapshotError, SnapshotInfo
+from docmind_snapshots import (
+    RecoveryReport,
+    SnapshotError,
+    SnapshotInfo,
+    SnapshotStore,
+    VerifyReport,
+    WriterBusyError,
+)
 
-from docmind.cli.context import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, open_service
+from docmind.cli.context import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, open_service
 from docmind.job_view import outcome_sentence
 from docmind.search import NoSnapshotError, SearchModeError
 from docmind.search import search as run_search
+from docmind.segments import layout
+from docmind.segments.meta import read_segment_meta
 
 
 def _emit_json(payload: Any) -> None:
@@ -81,6 +90,8 @@ def search(args: argparse.Namespace) -> int:
         return fail(str(exc))
     finally:
         service.close()
+    if result.warning:
+        print(f"docmind: {result.warning}", file=sys.stderr)
     if result.keyword_only:
         print("note: the active snapshot is keyword-only (no vectors): BM25 search", file=sys.stderr)
     if result.fallback:
@@ -106,19 +117,32 @@ def verify(args: argparse.Namespace) -> int:
     """
     service = open_service(args)
     try:
-        recovery = service.store.recovery
-        reports = service.store.verify_all()
-        current = service.store.current()
+        store = service.store
+        recovery = store.recovery
+        reports = store.verify_all()
+        repairs = repairs_made(recovery)
+        active = store.current()
+        fell_back = _fall_back_if_damaged(store, active.id if active else None, reports)
+        if fell_back:
+            repairs.append(fell_back)
+        current = store.current()
+        covered = {
+            r.snapshot_id: damaged_files(store, r)
+            for r in reports
+            if r.damaged and r.snapshot_id != "CURRENT"
+        }
     finally:
         service.close()
     damaged = [r for r in reports if not r.ok]
-    repairs = repairs_made(recovery)
     if args.json:
         _emit_json(
             {
                 "ok": not damaged,
                 "current": current.id if current else None,
-                "snapshots": [r.model_dump(mode="json") for r in reports],
+                "snapshots": [
+                    r.model_dump(mode="json") | {"documents_affected": covered.get(r.snapshot_id, [])}
+                    for r in reports
+                ],
                 "repairs": repairs,
                 "recovery": recovery.model_dump(mode="json"),
             }
@@ -128,9 +152,69 @@ def verify(args: argparse.Namespace) -> int:
             print(f"repaired on opening: {repair}")
         for report in reports:
             status = "ok" if report.ok else "DAMAGED: " + "; ".join(p.message for p in report.problems)
+            files = covered.get(report.snapshot_id)
+            if files:
+                status += f"; documents affected: {', '.join(files[:5])}" + (
+                    f" (+{len(files) - 5} more)" if len(files) > 5 else ""
+                )
             print(f"{report.snapshot_id}: {status}")
         print(f"CURRENT: {current.id if current else '(none)'}")
     return EXIT_FAILED if damaged else EXIT_OK
+
+
+def _fall_back_if_damaged(
+    store: SnapshotStore, active: str | None, reports: list[VerifyReport]
+) -> str | None:
+    """Move CURRENT off the active snapshot when verification found it damaged; say what was done."""
+    report = next((r for r in reports if r.snapshot_id == active), None)
+    if active is None or report is None or not report.damaged:
+        return None
+    try:
+        repair = store.fall_back_from(active, "docmind verify found it damaged")
+    except WriterBusyError as exc:
+        return f"the active snapshot {active} is damaged; not repaired now: {exc}"
+    if repair is None:
+        return None
+    now = f"it now names {repair.to_id}" if repair.to_id else "no snapshot is active"
+    return f"{repair.reason}; {now}"
+
+
+def damaged_files(store: SnapshotStore, report: VerifyReport) -> list[str]:
+    """The documents whose chunks live in the damaged segments of ``report``'s snapshot."""
+    segments = {p.path.split("/")[1] for p in report.problems if p.path.startswith(f"{layout.SEGMENTS_DIR}/")}
+    files: list[str] = []
+    for name in sorted(segments):
+        try:
+            meta = read_segment_meta(store.path_of(report.snapshot_id) / layout.segment_dir(name))
+        except (OSError, ValueError, SnapshotError):
+            files.append(f"(every document of segment {name}: its header is unreadable)")
+            continue
+        files.extend(span.path for span in meta.files)
+    return files
+
+
+def optimize(args: argparse.Namespace) -> int:
+    """Merge the active snapshot's segments now and publish the result (nothing if nothing would change)."""
+    from docmind.ingest.optimize import optimize as run_optimize
+
+    service = open_service(args)
+    try:
+        result = run_optimize(service.store, lambda message: print(message, flush=True))
+    except WriterBusyError as exc:
+        return fail(str(exc), EXIT_BUSY)
+    except SnapshotError as exc:
+        return fail(str(exc))
+    finally:
+        service.close()
+    if result.snapshot_id is None:
+        print("nothing to optimize: there is no snapshot yet")
+    elif not result.changed:
+        segments = f"{result.segments_after} segment(s)"
+        print(f"nothing to optimize: {result.snapshot_id} has {segments} and no deleted chunks")
+    else:
+        merged = f"{result.segments_before} segments merged into {result.segments_after}"
+        print(f"published {result.snapshot_id}: {merged}")
+    return EXIT_OK
 
 
 def repairs_made(recovery: RecoveryReport) -> list[str]:

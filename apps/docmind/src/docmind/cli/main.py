@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=commands.verify)
 
+    optimize = sub.add_parser(
+        "optimize", parents=[common], help="merge the index's segments now (ingestions merge as they go)"
+    )
+    optimize.set_defaults(handler=commands.optimize)
+
     jobs = sub.add_parser("jobs", parents=[common], help="job history")
     jobs.add_argument("--json", action="store_true")
     jobs.set_defaults(handler=commands.jobs)

@@ -47,3 +47,13 @@ def bm25_terms(texts: Sequence[str]) -> list[str]:
     unique = list(set().union(*words))
     stem = dict(zip(unique, _stemmer().stemWords(unique), strict=True)).__getitem__
     return [" ".join(map(stem, text_words)) for text_words in words]
+
+
+def query_terms(query: str) -> list[str]:
+    """A query's terms as ``BM25Retriever`` makes them: like ``bm25_terms`` but stopwords are kept.
+
+    The retriever tokenizes queries without a stop list; a stopword then counts only where its stem
+    is a term of the corpus (another word may stem to it). Repeats are kept, in order.
+    """
+    words = _words(query.lower())
+    return list(_stemmer().stemWords(words)) if words else []

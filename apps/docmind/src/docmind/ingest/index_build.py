@@ -1,16 +1,21 @@
-"""The index build, run inside a worker process: chunks streamed from the cache into the stages.
+"""The index build, run inside a worker process: files' chunks from the cache into new segments.
 
-With embeddings on, every chunk's windows are cut again (the same deterministic cut as the embed
-phase) and their vectors read from the embedding cache into the dense stage, beside BM25.
+Each file's chunks (from the chunk cache, rebuilt from the file when missing) go into the current
+segment with their records and BM25 terms (the metadata lines' terms first, as LlamaIndex tokenizes
+``get_content(MetadataMode.EMBED)``); with embeddings on, their windows are cut again (the same
+deterministic cut as the embed phase) and their vectors read from the embedding cache. A segment is
+finished once it holds ``segment_chunks`` chunks, and the next one begins: memory stays bounded by
+a segment, whatever the corpus.
 
-Running it in a worker keeps the index libraries and all chunk objects out of the job's process
-(the Streamlit server or the CLI) and lets a cancel abandon the build by killing its worker.
+Running it in a worker keeps the chunk objects out of the job's process (the Streamlit server or
+the CLI) and lets a cancel abandon the build by killing its worker.
 """
 
 from __future__ import annotations
 
 import errno
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +24,17 @@ import numpy as np
 from docmind.embed.cache import EmbeddingCache
 from docmind.embed.spec import EmbedSpec
 from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
+from docmind.ingest.bm25_terms import bm25_terms
 from docmind.ingest.cache import CacheEntry, ChunkCache
-from docmind.ingest.index_stage import BM25Stage, IndexChunk
+from docmind.ingest.node_records import corpus_record, metadata_str
 from docmind.ingest.task_progress import report_progress
-from docmind.ingest.vector_stage import VectorStage
 from docmind.ingest.worker import FileTask, process_file
+from docmind.segments import layout
+from docmind.segments.meta import SegmentMeta
+from docmind.segments.writer import SegmentChunk, SegmentFileInput, SegmentWriter
+
+SEGMENT_CHUNKS = 20_000
+"""Chunks per segment written by one build (bounds the build's memory; merges make bigger ones)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,10 @@ class IndexedFile:
     source: str
     sha256: str
     location: Path
+    size: int = 0
+    stamp: str = ""
+    pages: int = 0
+    chunks: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,9 +61,11 @@ class VectorSource:
 
 @dataclass(frozen=True)
 class IndexTask:
-    """Everything a worker needs to build the index into a workspace (small and picklable).
+    """Everything a worker needs to write new segments into a workspace (small and picklable).
 
-    ``chunks`` is how many chunks the files hold (the build reports its progress against it).
+    ``names`` are the segment names to use, in order (the driver allots them); a build uses one per
+    ``segment_chunks`` chunks and never more than it is given. ``chunks`` is how many chunks the files
+    hold (the build reports its progress against it).
     """
 
     workspace: Path
@@ -56,17 +73,27 @@ class IndexTask:
     chunk_size: int
     chunk_overlap: int
     files: tuple[IndexedFile, ...]
+    names: tuple[str, ...]
     chunks: int
     vectors: VectorSource | None = None
+    segment_chunks: int = SEGMENT_CHUNKS
 
 
 @dataclass(frozen=True)
 class IndexResult:
-    """What the build wrote: chunks, windows and the vector size (0 without vectors)."""
+    """The segments the build wrote, oldest first."""
 
-    chunks: int
-    windows: int
-    dims: int
+    segments: tuple[SegmentMeta, ...]
+
+    @property
+    def chunks(self) -> int:
+        """Chunks written."""
+        return sum(meta.docs for meta in self.segments)
+
+    @property
+    def windows(self) -> int:
+        """Window vectors written."""
+        return sum(meta.windows for meta in self.segments)
 
 
 @dataclass(frozen=True)
@@ -92,62 +119,102 @@ class MissingVectorsError(RuntimeError):
 
 
 def build_index(task: IndexTask) -> IndexResult:
-    """Feed every chunk of ``task.files`` to the index stages and write them.
+    """Write every chunk of ``task.files`` into new segments; see the module docstring.
 
     A missing or damaged cache entry is rebuilt from the file (same content hash required). The
     chunks taken in so far are reported after each file (``task_progress``), and once more before
     the index files are written.
     """
     dense = _DenseFeed(task.vectors) if task.vectors else None
+    written: list[SegmentMeta] = []
+    names: Iterator[str] = iter(task.names)
+    writer: SegmentWriter | None = None
+    taken = 0  # chunks in the segments finished so far
     try:
-        stage = BM25Stage(task.workspace)
-        try:
-            for file in task.files:
-                entry = chunk_entry(EntryRequest(task.cache, file, task.chunk_size, task.chunk_overlap))
-                for position, chunk in enumerate(entry.chunks):
-                    metadata = {"file": file.path, "source": file.source}
-                    if chunk.page:
-                        metadata["page"] = chunk.page
-                    node_id = f"{file.sha256[:16]}-{file.path}-{position}"
-                    if dense is not None:
-                        dense.add(stage.size, chunk.text, file.path)
-                    stage.add(IndexChunk(node_id, chunk.text, metadata, chunk.terms))
-                report_progress(stage.size, task.chunks)
-            report_progress(stage.size, task.chunks, final=True)
-            stage.write()
-        finally:
-            stage.close()
-        chunks = stage.size
-        windows, dims = dense.write(task.workspace) if dense is not None else (0, 0)
+        for file in task.files:
+            entry = chunk_entry(EntryRequest(task.cache, file, task.chunk_size, task.chunk_overlap))
+            if not entry.chunks:
+                continue  # a file without text holds no chunk: the listing records it, no segment does
+            if writer is None:
+                name = next(names)
+                writer = SegmentWriter(task.workspace / layout.segment_dir(name), name)
+            writer.add_file(_file_input(file, entry), _chunks(file, entry, dense))
+            report_progress(taken + writer.docs, task.chunks)
+            if writer.docs >= task.segment_chunks:
+                taken += writer.docs
+                written.append(writer.finish())
+                writer = None
+        if writer is not None:
+            report_progress(taken + writer.docs, task.chunks, final=True)
+            written.append(writer.finish())
     except OSError as exc:
         # numpy reports a short write on a full disk as "N requested and M written", without an errno.
         if exc.errno is None and _nearly_full(task.workspace):
             reason = f"No space left on device while writing the search index ({exc})"
             raise OSError(errno.ENOSPC, reason, str(task.workspace)) from exc
         raise
-    return IndexResult(chunks, windows, dims)
+    finally:
+        if dense is not None:
+            dense.close()
+    return IndexResult(tuple(written))
+
+
+def _file_input(file: IndexedFile, entry: CacheEntry) -> SegmentFileInput:
+    return SegmentFileInput(
+        path=file.path,
+        source=file.source,
+        sha256=file.sha256,
+        size=file.size,
+        stamp=file.stamp,
+        pages=entry.pages,
+    )
+
+
+def _chunks(file: IndexedFile, entry: CacheEntry, dense: _DenseFeed | None) -> list[SegmentChunk]:
+    chunks = []
+    for position, chunk in enumerate(entry.chunks):
+        metadata = {"file": file.path, "source": file.source}
+        if chunk.page:
+            metadata["page"] = chunk.page
+        node_id = f"{file.sha256[:16]}-{file.path}-{position}"
+        terms = [*_metadata_terms(metadata_str(metadata)), *chunk.terms.split()]
+        vectors = dense.vectors(chunk.text, file.path) if dense is not None else None
+        chunks.append(SegmentChunk(node_id, corpus_record(node_id, chunk.text, metadata), terms, vectors))
+    return chunks
+
+
+_metadata_term_memo: dict[str, list[str]] = {}
+
+
+def _metadata_terms(text: str) -> list[str]:
+    """The terms of a chunk's metadata lines (memoised: a file's chunks share most of them)."""
+    terms = _metadata_term_memo.get(text)
+    if terms is None:
+        if len(_metadata_term_memo) > 4096:
+            _metadata_term_memo.clear()
+        terms = _metadata_term_memo[text] = bm25_terms([text])[0].split()
+    return terms
 
 
 class _DenseFeed:
-    """Cuts each chunk's windows and adds their cached vectors to the dense stage."""
+    """Cuts each chunk's windows and reads their vectors from the embedding cache."""
 
     def __init__(self, source: VectorSource) -> None:
         self._spec = source.spec
         self._tokenizer = load_tokenizer(source.spec.tokenizer_dir)
         self._cache = EmbeddingCache(source.cache_root, source.spec.fingerprint)
-        self._stage = VectorStage()
 
-    def add(self, parent: int, text: str, path: str) -> None:
+    def vectors(self, text: str, path: str) -> np.ndarray | None:
         keys = [window_key(w) for w in chunk_windows(text, self._tokenizer, self._spec.window).texts]
+        if not keys:
+            return None
         found = self._cache.vectors(keys)
         if len(found) < len(set(keys)):
             raise MissingVectorsError(f"the embedding cache lost vectors of {path}; ingest again")
-        if keys:
-            self._stage.add(parent, np.stack([found[key] for key in keys]))
+        return np.stack([found[key] for key in keys])
 
-    def write(self, workspace: Path) -> tuple[int, int]:
+    def close(self) -> None:
         self._cache.close()
-        return self._stage.windows, self._stage.write(workspace)
 
 
 def _nearly_full(path: Path) -> bool:
@@ -176,3 +243,11 @@ def chunk_entry(request: EntryRequest) -> CacheEntry:
     if entry is None:
         raise SourceChangedError(f"{file.path} changed or became unreadable during ingestion")
     return entry
+
+
+def warm_index_imports(_: None) -> None:
+    """Import what the index build needs, in the worker that will build the index or in a preload.
+
+    The argument is unused: this runs as a worker task (``WorkerPool.prepare``), which takes one.
+    """
+    import docmind.segments.writer  # noqa: F401

@@ -20,7 +20,7 @@ workspace, which the cancelled job removes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
@@ -181,6 +181,11 @@ class WorkerPool:
         self._workers = []
 
     @property
+    def size(self) -> int:
+        """How many workers the pool may run at once."""
+        return self._size
+
+    @property
     def worker_count(self) -> int:
         """How many worker processes the pool holds now."""
         return len(self._workers)
@@ -320,6 +325,52 @@ class WorkerPool:
                 if isinstance(result, TaskError):
                     raise WorkerTaskError(result.message)
                 return result
+
+    def call_each(
+        self,
+        fn: Callable[[T], R],
+        arguments: Sequence[T],
+        on_progress: Callable[[int, TaskProgress], None] | None = None,
+    ) -> list[R]:
+        """Run ``fn(argument)`` for every argument, in parallel on up to the pool's size of workers.
+
+        Returns the results in the order of ``arguments``. ``on_progress`` hears each task's progress
+        notes with the position of its argument.
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (busy workers are killed).
+            WorkerStartError: no worker process could be started.
+            WorkerCrashedError: a worker died (the others are left to finish, then the error is raised).
+            WorkerTaskError: ``fn`` raised for an argument (the message names the original error).
+        """
+        pending = list(enumerate(arguments))
+        results: dict[int, R] = {}
+        failure: Exception | None = None
+        running: dict[int, int] = {}  # id(worker) -> position of its argument
+        while pending or running:
+            while pending and len(running) < self._size and failure is None:
+                position, argument = pending.pop(0)
+                worker = self._dispatch(self._prepared_worker() or self._idle_worker(), fn, argument)
+                running[id(worker)] = position
+            if not running:
+                break
+            busy = [w for w in self._workers if id(w) in running]
+            for worker, result in self._finished(busy):
+                if isinstance(result, TaskProgress):
+                    if on_progress is not None:
+                        on_progress(running[id(worker)], result)
+                    continue
+                position = running.pop(id(worker))
+                worker.task = None
+                if isinstance(result, WorkerCrashedError):
+                    failure = failure or result
+                elif isinstance(result, TaskError):
+                    failure = failure or WorkerTaskError(result.message)
+                else:
+                    results[position] = result
+        if failure is not None:
+            raise failure
+        return [results[position] for position in range(len(arguments))]
 
     def _start_preparation(self) -> None:
         """Hand the preparation, if one is asked for, to an idle worker, or a new one if the pool has room.

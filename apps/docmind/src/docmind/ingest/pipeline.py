@@ -48,7 +48,6 @@ from pathlib import Path
 from docmind_jobs import JobFailed
 from docmind_snapshots import SnapshotStore
 
-from docmind.embed.cache import EmbeddingCache
 from docmind.embed.identity import identified
 from docmind.embed.spec import EmbedSpec, embed_spec
 from docmind.ingest.cache import ChunkCache, fingerprint
@@ -60,24 +59,24 @@ from docmind.ingest.changes import (
     settings_signature,
 )
 from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
-from docmind.ingest.embed_phase import EmbedResult, embed_corpus
+from docmind.ingest.embed_phase import EmbedResult
 from docmind.ingest.embed_worker import load_encoder
 from docmind.ingest.executor import task_executor
 from docmind.ingest.file_status import FileStatus
-from docmind.ingest.index_build import IndexedFile, IndexResult, IndexTask, VectorSource, build_index
-from docmind.ingest.index_reuse import (
+from docmind.ingest.index_build import warm_index_imports
+from docmind.ingest.index_phase import IndexInputs, index_phase
+from docmind.ingest.listing import (
+    RACY_MARGIN_NS,
     active_listing,
     known_chunk_counts,
     known_hashes,
-    reuse_active_index,
+    write_listing,
 )
-from docmind.ingest.index_stage import warm_index_imports
-from docmind.ingest.parallel import IngestCancelled, WorkerCrashedError, WorkerPool, WorkerTaskError
+from docmind.ingest.parallel import IngestCancelled, WorkerPool
 from docmind.ingest.parse_phase import parse_corpus
 from docmind.ingest.progress import PHASE_INDEX, PHASE_PUBLISH, IngestProgress, Reporter
 from docmind.ingest.splitter import NAME as SPLITTER
 from docmind.ingest.summary import (
-    CORPUS_FILE,
     SAMPLE,
     CorpusListing,
     EmbeddingInfo,
@@ -89,6 +88,7 @@ from docmind.ingest.summary import (
 )
 from docmind.ingest.worker import FileOutcome
 from docmind.ingest.worker_server import preloads_index_libraries
+from docmind.segments.manifest import IndexManifest
 from docmind.settings import Settings
 
 _NOT_IN_MANIFEST = {
@@ -103,10 +103,6 @@ _NOT_IN_MANIFEST = {
     "empty_sources",
 }
 """Summary fields left out of the snapshot's manifest metadata (lists: ``corpus.json`` holds them whole)."""
-
-
-class IndexBuildError(Exception):
-    """The index could not be built or written (disk full, I/O error, a crashed worker)."""
 
 
 class NothingToPublishError(JobFailed):
@@ -149,6 +145,7 @@ def run_ingestion(
             pool.prepare(warm_index_imports, None)
         if not preloads_index_libraries():  # the build's worker imports them: the ETA counts it
             progress.index_needs_imports("vectors" if spec is not None else "bm25")
+        chunk_settings = (settings.chunk_size, settings.chunk_overlap)
         scanned_ns = time.time_ns()
         corpus = scan(
             sources,
@@ -162,7 +159,7 @@ def run_ingestion(
         known = known_chunk_counts(previous, settings.chunk_size, settings.chunk_overlap)
         hashes = known_hashes(previous, corpus)
         outcomes = parse_corpus(corpus, cache, settings, progress, executor, cancel, known, hashes)
-        records = _records(corpus, outcomes)
+        records = _records(corpus, outcomes, scanned_ns)
         ingested = [r for r in records if r.status.is_ingested]
         if not ingested:
             raise NothingToPublishError(_nothing_reason(records, corpus.empty_sources))
@@ -191,37 +188,16 @@ def run_ingestion(
                 raise IngestCancelled
             workspace.abort()  # nothing to publish: the active snapshot stays, retention does not run
             return _unchanged(active[0], active[1], records, outcomes, corpus, progress, started)
-        embedded: EmbedResult | None = None
-        if (
-            change is Change.LISTING
-            and previous is not None
-            and reuse_active_index(store, previous, workspace.path)
-        ):
-            progress.emit("same content: reusing the active index", force=True)
-            listing = listing.model_copy(update={"embedding": previous.embedding})
-        else:
-            locations = {f.rel: f.path for f in corpus.files}
-            files = tuple(IndexedFile(r.path, r.source, r.sha256, locations[r.path]) for r in ingested)
-            chunk_settings = (settings.chunk_size, settings.chunk_overlap)
-            if spec is not None:
-                executor.release_idle(keep=0)  # parse workers would only hold memory beside the model
-                with EmbeddingCache(cache_root, spec.fingerprint) as vectors:
-                    embedded = embed_corpus(
-                        files, cache, chunk_settings, spec, vectors, progress, executor, cancel
-                    )
-            chunks = sum(r.chunks for r in ingested)
-            progress.start_index(chunks)
-            progress.emit("building the search index", force=True)
-            source = VectorSource(spec, cache_root) if spec is not None else None
-            task = IndexTask(workspace.path, cache, *chunk_settings, files, chunks, source)
-            pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
-            try:
-                built: IndexResult = pool.call(build_index, task, progress.index_moved)
-            except (WorkerTaskError, WorkerCrashedError) as exc:
-                raise IndexBuildError(f"could not build the search index: {exc}") from exc
-            if spec is not None and embedded is not None and built.dims:
-                listing = listing.model_copy(update={"embedding": _embedding_info(spec, embedded, built)})
-        (workspace.path / CORPUS_FILE).write_text(listing.model_dump_json(indent=1), encoding="utf-8")
+        inputs = IndexInputs(
+            store, workspace, cache, cache_root, chunk_settings, spec, pool, executor, progress, cancel
+        )
+        locations = {f.rel: f.path for f in corpus.files}
+        indexed = index_phase(inputs, active, listing, ingested, locations)
+        embedded = indexed.embedded
+        if spec is not None and indexed.change.manifest.dims:
+            embedding = _embedding_info(spec, embedded, indexed.change.manifest, previous)
+            listing = listing.model_copy(update={"embedding": embedding})
+        write_listing(workspace.path, listing)
         progress.emit("checksumming the snapshot's files", force=True)
         workspace.seal_all(checkpoint)  # hash the finished files now: publishing is then renames, not reads
         progress.phase = PHASE_PUBLISH
@@ -266,7 +242,13 @@ def _checked_embedder(
     return identified(spec, cache_root, checkpoint) if spec is not None else None
 
 
-def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) -> EmbeddingInfo:
+def _embedding_info(
+    spec: EmbedSpec, embedded: EmbedResult | None, manifest: IndexManifest, previous: CorpusListing | None
+) -> EmbeddingInfo:
+    """The embedder and vectors of the new snapshot (coverage: this run's, else the active one's)."""
+    coverage = embedded.coverage if embedded is not None else 1.0
+    if embedded is None and previous is not None and previous.embedding is not None:
+        coverage = previous.embedding.coverage
     return EmbeddingInfo(
         kind=spec.kind,
         model=spec.model,
@@ -277,9 +259,9 @@ def _embedding_info(spec: EmbedSpec, embedded: EmbedResult, built: IndexResult) 
         window=spec.window,
         tokenizer_dir=str(spec.tokenizer_dir),
         canary=spec.canary,
-        dims=built.dims,
-        windows=built.windows,
-        coverage=embedded.coverage,
+        dims=manifest.dims,
+        windows=manifest.live_windows,
+        coverage=coverage,
     )
 
 
@@ -301,8 +283,8 @@ def _unchanged(
     return summary.model_copy(update={"snapshot_id": active_id, "changed": False})
 
 
-def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecord]:
-    records = [_record(f, outcomes[f.rel]) for f in corpus.files]
+def _records(corpus: Corpus, outcomes: dict[str, FileOutcome], scanned_ns: int) -> list[FileRecord]:
+    records = [_record(f, outcomes[f.rel], scanned_ns) for f in corpus.files]
     records.extend(
         FileRecord(path=s.rel, source=s.source, status=FileStatus.SKIPPED, error=s.reason)
         for s in corpus.skipped
@@ -310,13 +292,15 @@ def _records(corpus: Corpus, outcomes: dict[str, FileOutcome]) -> list[FileRecor
     return records
 
 
-def _record(file: CorpusFile, outcome: FileOutcome) -> FileRecord:
+def _record(file: CorpusFile, outcome: FileOutcome, scanned_ns: int) -> FileRecord:
+    """The file's record; its stamp only when trustworthy (not changed just before the scan: ``listing``)."""
+    racy = file.changed_ns >= scanned_ns - RACY_MARGIN_NS
     return FileRecord(
         path=file.rel,
         source=file.source,
         sha256=outcome.sha256,
         size=file.size,
-        stamp=file.stamp,
+        stamp="" if racy else file.stamp,
         pages=outcome.pages,
         chunks=outcome.chunks,
         status=outcome.status,

@@ -30,6 +30,7 @@ PHASE_SCAN = "scan"
 PHASE_PARSE = "parse"
 PHASE_EMBED = "embed"
 PHASE_INDEX = "index"
+PHASE_MERGE = "merge"
 PHASE_PUBLISH = "publish"
 
 MIN_INTERVAL = 0.1

@@ -13,7 +13,6 @@ from docmind.ingest.file_status import FileStatus
 if TYPE_CHECKING:
     from docmind.ingest.worker import FileOutcome
 
-CORPUS_FILE = "corpus.json"
 SAMPLE = 10
 """How many paths the summary names per kind (``files_removed_sample``, ``files_added_sample``…);
 the listing keeps them all."""

@@ -1,6 +1,7 @@
 """Searching the active snapshot in one of three modes.
 
-- ``bm25``: keyword ranking (LlamaIndex ``BM25Retriever``).
+- ``bm25``: keyword ranking, the scores of LlamaIndex's ``BM25Retriever`` over the live chunks
+  (``docmind.segments.bm25``), with the query's terms made as it makes them.
 - ``dense``: the query embedded with the snapshot's own embedder, the nearest windows by cosine
   similarity, each chunk ranked by its best window.
 - ``hybrid``: both candidate lists (``CANDIDATES_PER_HIT`` × k each) fused by reciprocal rank.
@@ -9,29 +10,62 @@ keyword-only snapshot answers a ``hybrid`` request with BM25 and says so (``keyw
 refuses ``dense`` (:class:`SearchModeError`). A snapshot whose embedder cannot embed the query
 (``query_vector``: its model folder gone, its endpoint down or serving another model) does the
 same: ``hybrid`` runs BM25 and ``fallback`` says why in one line; ``dense`` is refused with that line.
+
+The active snapshot is read through pins that retry when a writer switches it meanwhile. A
+snapshot found damaged (a file that does not match its checksum) is reported: CURRENT falls back to
+the newest snapshot that verifies (when no writer holds the store) and the search is answered from
+the newest snapshot that opens cleanly, with a one-line ``warning``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
-from docmind_snapshots import SnapshotStore
+from docmind_snapshots import SnapshotError, SnapshotNotFoundError, SnapshotStore, WriterBusyError
 
 from docmind.embed.spec import EmbedderUnavailableError
 from docmind.excerpts import best_passage
+from docmind.ingest.bm25_terms import query_terms
 from docmind.search.fusion import reciprocal_rank_fusion
 from docmind.search.hits import EXCERPT_CHARS, NoSnapshotError, SearchHit, SearchModeError
-from docmind.search.loaded import DenseIndex, LoadedSnapshot, loaded_snapshot
+from docmind.search.loaded import LoadedSnapshot, forget, loaded_snapshot
 from docmind.search.query_vector import query_vector
+from docmind.segments.reader import SegmentDamagedError
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 CANDIDATES_PER_HIT = 4
 MIN_CANDIDATES = 20
-WINDOWS_PER_CANDIDATE = 4
-"""Dense search fetches this many windows per wanted chunk (a chunk has several windows)."""
+_OPEN_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Found:
+    """One ranked chunk: its stored record (text and metadata), its score and the retrievers that found it."""
+
+    record: dict[str, Any]
+    score: float
+    retrievers: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The chunk's text."""
+        return str(json.loads(self.record["_node_content"])["text"])
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The ranked chunks of one query and how they were found (see ``SearchResult``)."""
+
+    mode: Mode
+    keyword_only: bool
+    found: list[Found]
+    snapshot_id: str
+    warning: str | None
+    fallback: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,8 +74,10 @@ class SearchResult:
 
     Attributes:
         mode: The mode that ran.
-        keyword_only: The snapshot has no vectors.
+        keyword_only: Whether the snapshot searched has no vectors.
         hits: Best first.
+        snapshot_id: The snapshot searched.
+        warning: One line when it is not the active one (the active one was found damaged).
         fallback: Why a hybrid search ran BM25 only although the snapshot has vectors (one line: its
             embedder cannot embed the query); empty otherwise.
     """
@@ -49,25 +85,47 @@ class SearchResult:
     mode: Mode
     keyword_only: bool
     hits: list[SearchHit]
+    snapshot_id: str = ""
+    warning: str | None = None
     fallback: str = ""
 
 
 def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> SearchResult:
     """Return the top ``k`` hits for ``query`` in the active snapshot (none for a blank query).
 
-    The active snapshot is read through ``SnapshotStore.open_current``: a publish and a retention
-    between reading ``CURRENT`` and opening the snapshot make it open the new active one.
+    Raises:
+        NoSnapshotError: nothing has been published yet.
+        SearchModeError: ``dense`` was asked of a keyword-only snapshot, or of one whose embedder
+            cannot embed the query.
+    """
+    found = retrieve(store, query, k, mode)
+    hits = [_hit(item, query) for item in found.found]
+    return SearchResult(
+        found.mode, found.keyword_only, hits, found.snapshot_id, found.warning, found.fallback
+    )
+
+
+def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> Retrieval:
+    """The top ``k`` chunks for ``query`` with their whole records; ``search`` without the excerpts.
 
     Raises:
         NoSnapshotError: nothing has been published yet.
         SearchModeError: ``dense`` was asked of a keyword-only snapshot, or of one whose embedder
             cannot embed the query.
     """
-    with store.open_current() as active:  # pinned: a retention meanwhile cannot remove it
-        if active is None:
-            raise NoSnapshotError("there is no index yet: ingest some documents first")
-        snapshot = loaded_snapshot(store, active.name)
-    keyword_only = snapshot.dense is None
+    snapshot, warning = _open_active(store)
+    try:
+        return _retrieve(snapshot, query, k, mode, warning)
+    except SegmentDamagedError as exc:
+        forget(store, snapshot.snapshot_id)
+        fallback, note = _after_damage(store, snapshot.snapshot_id, exc)
+        return _retrieve(fallback, query, k, mode, note)
+
+
+def _retrieve(
+    snapshot: LoadedSnapshot, query: str, k: int, mode: Mode | None, warning: str | None
+) -> Retrieval:
+    keyword_only = snapshot.spec is None
     chosen: Mode = mode or ("bm25" if keyword_only else "hybrid")
     if keyword_only and chosen == "dense":
         raise SearchModeError(
@@ -76,66 +134,74 @@ def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = Non
     if keyword_only:
         chosen = "bm25"
     if not query.strip():
-        return SearchResult(chosen, keyword_only, [])
+        return Retrieval(chosen, keyword_only, [], snapshot.snapshot_id, warning)
     k = max(1, k)
     pool = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
+    index = snapshot.index
     vector, fallback = None, ""
     if chosen != "bm25":
-        assert snapshot.dense is not None
+        assert snapshot.spec is not None
         try:
-            vector = query_vector(snapshot.dense.spec, query)
+            vector = query_vector(snapshot.spec, query)
         except EmbedderUnavailableError as exc:
             if chosen == "dense":
                 raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
             chosen, fallback = "bm25", str(exc)
     if chosen == "bm25":
-        ranked = [(o, s, ("bm25",)) for o, s in _bm25(snapshot, query, k)]
+        ranked = [((p, d), s, ("bm25",)) for p, d, s in index.bm25(query_terms(query), k)]
     elif chosen == "dense":
-        assert snapshot.dense is not None and vector is not None
-        ranked = [(o, s, ("dense",)) for o, s in _dense(snapshot.dense, vector, k)]
+        assert vector is not None
+        ranked = [((p, d), s, ("dense",)) for p, d, s in index.dense(vector, k)]
     else:
-        assert snapshot.dense is not None and vector is not None
+        assert vector is not None
         rankings = {
-            "bm25": [o for o, _ in _bm25(snapshot, query, pool)],
-            "dense": [o for o, _ in _dense(snapshot.dense, vector, pool)],
+            "bm25": [(p, d) for p, d, _ in index.bm25(query_terms(query), pool)],
+            "dense": [(p, d) for p, d, _ in index.dense(vector, pool)],
         }
         ranked = [(f.item, f.score, f.sources) for f in reciprocal_rank_fusion(rankings)[:k]]
-    hits = [_hit(snapshot.record(o), s, r, query) for o, s, r in ranked]
-    return SearchResult(chosen, keyword_only, hits, fallback)
+    found = [Found(index.record(*ref), score, retrievers) for ref, score, retrievers in ranked]
+    return Retrieval(chosen, keyword_only, found, snapshot.snapshot_id, warning, fallback)
 
 
-def _bm25(snapshot: LoadedSnapshot, query: str, wanted: int) -> list[tuple[int, float]]:
-    """Chunk ordinals and BM25 scores, best first; chunks sharing no term with the query are left out."""
-    with snapshot.lock:
-        retriever = snapshot.bm25
-        retriever.similarity_top_k = max(1, min(wanted, snapshot.chunks))
-        results = retriever.retrieve(query)
-    return [(snapshot.ordinals[r.node.node_id], float(r.score)) for r in results if r.score > 0]
+def _open_active(store: SnapshotStore) -> tuple[LoadedSnapshot, str | None]:
+    """The active snapshot opened for search, retrying when a writer switches it meanwhile."""
+    for _ in range(_OPEN_RETRIES):
+        current = store.current()
+        if current is None:
+            raise NoSnapshotError("there is no index yet: ingest some documents first")
+        try:
+            return loaded_snapshot(store, current.id), None
+        except SnapshotNotFoundError:
+            continue  # retention removed it after CURRENT moved on: read CURRENT again
+        except SegmentDamagedError as exc:
+            return _after_damage(store, current.id, exc)
+    raise NoSnapshotError("the active snapshot kept changing while it was opened; search again")
 
 
-def _dense(dense: DenseIndex, vector: np.ndarray, wanted: int) -> list[tuple[int, float]]:
-    """Chunk ordinals and their best window's cosine similarity to the query's ``vector``, best first."""
-    from llama_index.core.vector_stores.types import VectorStoreQuery
+def _after_damage(store: SnapshotStore, damaged: str, exc: SegmentDamagedError) -> tuple[LoadedSnapshot, str]:
+    """Report the damage, move CURRENT off it if no writer is busy, answer from the newest sound snapshot."""
+    # A busy writer is publishing (CURRENT moves on anyway); a read error leaves CURRENT to a later repair.
+    with contextlib.suppress(WriterBusyError, OSError):
+        store.fall_back_from(damaged, f"{exc.path} {exc.reason}")
+    for info in store.list():
+        if info.id == damaged:
+            continue
+        try:
+            snapshot = loaded_snapshot(store, info.id)
+        except (SegmentDamagedError, SnapshotError, OSError):
+            continue
+        return snapshot, f"snapshot {damaged} is damaged ({exc.path} {exc.reason}): answered from {info.id}"
+    raise NoSnapshotError(
+        f"snapshot {damaged} is damaged ({exc.path} {exc.reason}) and no other snapshot verifies"
+    )
 
-    windows = min(wanted * WINDOWS_PER_CANDIDATE, len(dense.parents))
-    found = dense.store.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=windows))
-    best: dict[int, float] = {}
-    for row, similarity in zip(found.ids or [], found.similarities or [], strict=True):
-        parent = int(dense.parents[int(row)])
-        if parent not in best:
-            best[parent] = float(similarity)
-    return list(best.items())[:wanted]
 
-
-def _hit(record: dict[str, Any], score: float, retrievers: tuple[str, ...], query: str) -> SearchHit:
-    from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
-    node = metadata_dict_to_node(record)
-    label = str(node.metadata.get("page") or "")
+def _hit(found: Found, query: str) -> SearchHit:
+    label = str(found.record.get("page") or "")
     return SearchHit(
-        file=str(node.metadata.get("file", "")),
+        file=str(found.record.get("file", "")),
         page=int(label) if label.isdigit() else None,
-        score=round(score, 4),
-        excerpt=best_passage(node.get_content(), query, width=EXCERPT_CHARS),
-        retrievers=list(retrievers),
+        score=round(found.score, 4),
+        excerpt=best_passage(found.text, query, width=EXCERPT_CHARS),
+        retrievers=list(found.retrievers),
     )

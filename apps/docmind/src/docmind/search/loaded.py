@@ -1,57 +1,42 @@
-"""A published snapshot opened for search: its BM25 retriever and, when it has vectors, its dense index.
+"""A published snapshot opened for search: its segments (``SnapshotIndex``) and the embedder of its vectors.
 
-Snapshots are immutable, so an opened snapshot is kept (the two most recent, by id) and shared by
-every search. The FAISS index and the row → chunk table are memory-mapped read-only: the pages the
-kernel already holds serve every process, and opening costs no copy of the vectors.
+Snapshots are immutable, so an opened snapshot is kept (the two most recent, by store and id) and
+shared by every search of the process. An opened snapshot holds a reader pin on it (retention keeps it) until
+it is dropped from that cache and no search uses it any more; its segments are memory-mapped, so the
+pages the kernel holds serve every process and opening costs no copy of the index.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 from docmind_snapshots import SnapshotStore
 
 from docmind.embed.spec import EmbedSpec
-from docmind.ingest.index_stage import BM25_DIR
-from docmind.ingest.summary import CORPUS_FILE, CorpusListing, EmbeddingInfo
-from docmind.ingest.vector_stage import INDEX_FILE, PARENTS_FILE, VECTORS_DIR
+from docmind.ingest.summary import CorpusListing, EmbeddingInfo
+from docmind.segments import layout
+from docmind.segments.snapshot_index import SnapshotIndex
 
 _MAX_LOADED = 2
 
 
 @dataclass
-class DenseIndex:
-    """The snapshot's vectors: a LlamaIndex FAISS store over the memory-mapped index, and row → chunk."""
-
-    store: Any
-    parents: np.ndarray
-    spec: EmbedSpec
-
-
-@dataclass
 class LoadedSnapshot:
-    """One snapshot ready for queries; ``lock`` serialises use of the (stateful) BM25 retriever."""
+    """One snapshot ready for queries: its index and the embedder of its vectors (``None``: keyword-only)."""
 
     snapshot_id: str
-    bm25: Any
-    ordinals: dict[str, int]
-    dense: DenseIndex | None
-    lock: threading.Lock
+    index: SnapshotIndex
+    spec: EmbedSpec | None
 
     @property
     def chunks(self) -> int:
         """Chunks in the snapshot."""
-        return len(self.ordinals)
-
-    def record(self, ordinal: int) -> dict[str, Any]:
-        """The stored chunk (text and metadata) with this ordinal."""
-        return self.bm25.corpus[ordinal]
+        return self.index.chunks
 
 
 _loaded: OrderedDict[tuple[Path, str], LoadedSnapshot] = OrderedDict()
@@ -60,7 +45,13 @@ _loaded_lock = threading.Lock()
 
 
 def loaded_snapshot(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
-    """The snapshot ``snapshot_id`` opened for search (from the small cache of opened snapshots)."""
+    """The snapshot ``snapshot_id`` opened for search (from the small cache of opened snapshots).
+
+    Raises:
+        SnapshotNotFoundError: it does not exist (or is being deleted).
+        SegmentDamagedError: a mapped file does not match its checksum.
+        OSError: a file cannot be read.
+    """
     key = (store.root, snapshot_id)
     with _loaded_lock:
         if key in _loaded:
@@ -74,29 +65,32 @@ def loaded_snapshot(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
     return snapshot
 
 
+def forget(store: SnapshotStore, snapshot_id: str) -> None:
+    """Drop an opened snapshot from the cache (it closes once no search uses it)."""
+    with _loaded_lock:
+        _loaded.pop((store.root, snapshot_id), None)
+
+
 def _open(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
-    from llama_index.retrievers.bm25 import BM25Retriever
+    stack = contextlib.ExitStack()
+    try:
+        path = Path(stack.enter_context(store.open(snapshot_id)))
+        checksums = {entry.path: entry.sha256 for entry in store.manifest(snapshot_id).files}
+        index = stack.enter_context(SnapshotIndex(path, checksums))
+        stored = CorpusListing.model_validate_json((path / layout.CORPUS_FILE).read_bytes())
+    except BaseException:
+        stack.close()
+        raise
+    spec = _spec(stored.embedding) if index.has_vectors else None
+    snapshot = LoadedSnapshot(snapshot_id, index, spec)
+    weakref.finalize(snapshot, stack.close)  # unpin and release the files once nobody uses it
+    return snapshot
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    with store.open(snapshot_id) as opened:
-        root = Path(opened)
-        bm25: Any = BM25Retriever.from_persist_dir(str(root / BM25_DIR), show_progress=False)
-        listing = CorpusListing.model_validate_json((root / CORPUS_FILE).read_bytes())
-        dense = _open_dense(root / VECTORS_DIR, listing.embedding)
-    ordinals = {record["node_id"]: position for position, record in enumerate(bm25.corpus)}
-    return LoadedSnapshot(snapshot_id, bm25, ordinals, dense, threading.Lock())
 
-
-def _open_dense(folder: Path, info: EmbeddingInfo | None) -> DenseIndex | None:
-    if info is None or not (folder / INDEX_FILE).is_file():
+def _spec(info: EmbeddingInfo | None) -> EmbedSpec | None:
+    if info is None:
         return None
-    import faiss
-    from llama_index.vector_stores.faiss import FaissVectorStore
-
-    # IO_FLAG_MMAP_IFC maps a flat index's vectors (IO_FLAG_MMAP would copy them into private memory).
-    index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
-    parents = np.load(folder / PARENTS_FILE, mmap_mode="r")
-    spec = EmbedSpec(
+    return EmbedSpec(
         kind="http" if info.kind == "http" else "local",
         model=info.model,
         url=info.url,
@@ -107,4 +101,3 @@ def _open_dense(folder: Path, info: EmbeddingInfo | None) -> DenseIndex | None:
         tokenizer_dir=Path(info.tokenizer_dir),
         canary=info.canary,
     )
-    return DenseIndex(FaissVectorStore(faiss_index=index), parents, spec)

@@ -1,7 +1,7 @@
 """Search page: a text box over the active snapshot, the retrieval mode, hits with the matching passage."""
 
 import streamlit as st
-from docmind.ingest.index_reuse import active_listing
+from docmind.ingest.listing import active_listing
 from docmind.search import MODES, NoSnapshotError, SearchModeError, search
 from docmind.source_files import SnapshotFiles
 from docmind.ui.active_snapshot import active_snapshot_badge

@@ -1,0 +1,69 @@
+"""A segment's header (``meta.json``): what it holds, written last, read first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT = 1
+"""Raised when the files of a segment change meaning; a reader refuses other formats."""
+
+
+class FileSpan(BaseModel):
+    """One file whose chunks a segment holds: chunks ``first`` … ``first + chunks - 1``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    source: str
+    sha256: str
+    size: int = 0
+    stamp: str = ""
+    pages: int = 0
+    first: int = Field(ge=0)
+    chunks: int = Field(ge=0)
+
+
+class SegmentMeta(BaseModel):
+    """What a segment holds.
+
+    Attributes:
+        format: The segment format (``FORMAT``).
+        name: The segment's name (``layout.segment_name``).
+        docs: Chunks in the segment.
+        total_len: Sum of the chunks' lengths in terms (BM25's document lengths).
+        terms: Distinct terms.
+        postings: (term, chunk) pairs.
+        tf_dtype: The dtype of ``postings.tfs.npy``.
+        windows: Window vectors (0: keyword-only).
+        dims: Vector size (0: keyword-only).
+        files: The files whose chunks it holds, in chunk order.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    format: int = FORMAT
+    name: str
+    docs: int
+    total_len: int
+    terms: int
+    postings: int
+    tf_dtype: str
+    windows: int = 0
+    dims: int = 0
+    files: tuple[FileSpan, ...]
+
+
+def read_segment_meta(folder: Path) -> SegmentMeta:
+    """The header of the segment in ``folder``.
+
+    Raises:
+        OSError: it cannot be read. ValueError: it is not a header of this format.
+    """
+    from docmind.segments import layout
+
+    meta = SegmentMeta.model_validate_json((folder / layout.SEGMENT_META).read_bytes())
+    if meta.format != FORMAT:
+        raise ValueError(f"segment {folder.name} has unknown format {meta.format}")
+    return meta
