@@ -1,7 +1,7 @@
 """The model's own embedding throughput on DocMind's windows, in its own process (``embed`` group).
 
 ``python -m tests.benchmarks.encode_probe DATA_DIR [--window W] [--sample N] [--seed S]`` reads the
-chunks of the active snapshot of a DocMind data dir (the texts its BM25 index holds: the chunks it
+chunks of the active snapshot of a DocMind data dir (the texts its segments hold: the chunks it
 embedded), cuts them into windows with DocMind's own ``chunk_windows`` (its tokenizer, window ``W``
 word pieces as its summary reports, 256 by default),
 draws a seeded sample of ``N`` windows (every window of the 1x corpus would take a quarter of an
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import random
 import time
 from pathlib import Path
@@ -23,20 +22,22 @@ BATCH = 32
 
 
 def chunk_texts(data_dir: Path) -> list[str]:
-    """The chunk texts of the active snapshot of ``data_dir`` (from its BM25 index)."""
-    from docmind.ingest.index_stage import BM25_DIR
+    """The chunk texts of the active snapshot of ``data_dir`` (from its segments)."""
+    from docmind.segments.snapshot_index import SnapshotIndex
     from docmind_snapshots import SnapshotStore
-    from llama_index.core.vector_stores.utils import metadata_dict_to_node
-    from llama_index.retrievers.bm25 import BM25Retriever
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     store = SnapshotStore(data_dir / "index")
     current = store.current()
     if current is None:
         raise SystemExit(f"no active snapshot in {data_dir}")
-    with store.open(current.id) as path:
-        retriever = BM25Retriever.from_persist_dir(str(Path(path) / BM25_DIR), show_progress=False)
-    return [metadata_dict_to_node(entry).get_content() for entry in retriever.corpus or []]
+    checksums = {entry.path: entry.sha256 for entry in store.manifest(current.id).files}
+    with store.open(current.id) as path, SnapshotIndex(Path(path), checksums) as index:
+        return [
+            str(json.loads(index.record(part, doc)["_node_content"])["text"])
+            for part, live in enumerate(index.parts)
+            for doc in range(live.reader.docs)
+            if live.live is None or live.live[doc]
+        ]
 
 
 def measure(data_dir: Path, window: int, sample: int, seed: int) -> dict[str, float | int]:

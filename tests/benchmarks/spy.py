@@ -34,7 +34,7 @@ CATEGORIES = (
     ("split", ("split_pages", "split_text")),
     ("cache write", ("ChunkCache.put", "put (docmind/ingest/cache.py")),
     ("cache read", ("ChunkCache.get", "get (docmind/ingest/cache.py")),
-    ("BM25 build", ("build_index", "index_stage", "bm25")),
+    ("index build (segments)", ("build_index", "docmind/segments/", "bm25")),
     ("publish", ("docmind_snapshots/workspace.py",)),
     ("scan", ("docmind/ingest/corpus.py",)),
     ("worker pool: dispatch / poll", ("docmind/ingest/parallel.py",)),

@@ -29,17 +29,27 @@ RETENTION = 5
 
 
 def build_index_template(size: int, target: Path, seed: int) -> int:
+    """Write one segment of ``size`` chunks (40 per file) into ``target``; return the bytes written."""
     from docmind.ingest.bm25_terms import bm25_terms
-    from docmind.ingest.index_stage import BM25Stage, IndexChunk
+    from docmind.ingest.node_records import corpus_record
+    from docmind.segments import layout
+    from docmind.segments.writer import SegmentChunk, SegmentFileInput, SegmentWriter
 
     rng = random.Random(seed)
     texts = [sentences(rng, 9) for _ in range(size)]
     target.mkdir(parents=True)
-    stage = BM25Stage(target)
-    for i, (text, terms) in enumerate(zip(texts, bm25_terms(texts), strict=True)):
-        metadata = {"file": f"library/doc-{i // 40:04d}.pdf", "source": "library", "page": str(i % 40 + 1)}
-        stage.add(IndexChunk(f"{i:016x}-doc-{i // 40:04d}-{i % 40}", text, metadata, terms))
-    stage.write()
+    terms = bm25_terms(texts)
+    with SegmentWriter(target / layout.segment_dir("bench"), "bench") as writer:
+        for first in range(0, size, 40):
+            name = f"library/doc-{first // 40:04d}.pdf"
+            chunks = []
+            for i in range(first, min(first + 40, size)):
+                metadata = {"file": name, "source": "library", "page": str(i % 40 + 1)}
+                node_id = f"{i:016x}-doc-{i // 40:04d}-{i % 40}"
+                record = corpus_record(node_id, texts[i], metadata)
+                chunks.append(SegmentChunk(node_id, record, terms[i].split()))
+            writer.add_file(SegmentFileInput(name, "library", f"{first:064x}"), chunks)
+        writer.finish()
     return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 
 
