@@ -12,7 +12,8 @@
 * SIGKILL of the CLI alone while a worker builds the index: the worker dies with it, so nothing re-creates
   the workspace that recovery removes.
 * A real ``streamlit run`` of the app, driven by Chromium (``tests.support.browser``) through Playwright
-  ("Start ingestion"), gets the signal while its job panel shows Running: the server exits within 3 s,
+  ("Start ingestion"), gets the signal while its job panel shows Running and a worker is held just before
+  it writes a segment (``tests/support/pause_site``: the job cannot finish first): the server exits within 3 s,
   the job is recorded Cancelled or Interrupted (never left Running), and the reopened data dir holds no
   workspace.
 * A cancel that arrives once the snapshot is being published (during the commit, or after it and before
@@ -28,6 +29,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,7 @@ GROUP_MOMENTS = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 """Seconds after the CLI starts: importing, opening the data dir, starting the forkserver, parsing."""
 LONG_CORPUS_COPIES = 240
 SERVER_SIGNALS = ["SIGTERM", "SIGINT"]
+PAUSE_SITE = REPO / "tests" / "support" / "pause_site"
 JOB_TIMEOUT = 180.0
 STRAGGLER_TIMEOUT = 20.0
 CANCELLED_LINE = "docmind: ingestion cancelled; nothing was published"
@@ -197,10 +200,17 @@ def test_streamlit_server_signal_mid_job(tmp_path: Path, signame: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     executable = chromium_executable()
-    data = tmp_path / "data"
+    data, gate = tmp_path / "data", tmp_path / "gate"
     documents = data / "documents"
-    make_mixed_corpus(documents, pdfs=6, pages=25, texts=2, seed=41)
-    server = StreamlitServer(data, tmp_path / "streamlit.log")
+    make_mixed_corpus(documents, pdfs=2, pages=3, texts=2, seed=41)
+    os.mkfifo(gate)
+    held = {  # the job's index build waits at the gate: the signal comes while the job surely runs
+        "DOCMIND_TEST_GATE": str(gate),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(PAUSE_SITE), str(REPO), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    server = StreamlitServer(data, tmp_path / "streamlit.log", env=held)
     group = 0
     try:
         server.start()
@@ -212,12 +222,14 @@ def test_streamlit_server_signal_mid_job(tmp_path: Path, signame: str) -> None:
                 page.goto(server.url)
                 page.get_by_role("button", name="Start ingestion").click(timeout=60_000)
                 expect(page.locator(".st-key-job_panel")).to_contain_text("Running", timeout=60_000)
+                _wait_for(lambda: "PAUSED index.write" in server.log_text(), JOB_TIMEOUT)
                 running = newest_job(data)
                 assert running["state"] == "Running", running
                 # The rest of the group (forkserver, workers) must end by itself: checked below.
                 elapsed = server.terminate(EXIT_BUDGET + 30, getattr(signal, signame), reap_group=False)
             finally:
                 browser.close()
+        release(gate)  # a worker that outlived the server would now go on writing
         assert elapsed <= EXIT_BUDGET, f"the server took {elapsed:.2f}s to exit after {signame}"
         job = newest_job(data)
         assert job["id"] == running["id"]
@@ -235,6 +247,14 @@ def test_streamlit_server_signal_mid_job(tmp_path: Path, signame: str) -> None:
         if group and group_members(group):
             kill_group(group)
     assert group and not group_members(group)
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float) -> None:
+    """Poll ``condition`` (a file the server's processes write) until it holds; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout:.0f} s"
+        time.sleep(0.05)  # polling a log file written by other processes: no event to wait on
 
 
 # -- a cancel that arrives once the snapshot is being published ---------------------------------------

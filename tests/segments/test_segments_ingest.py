@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from docmind.ingest.optimize import optimize
+from docmind.ingest.parallel import IngestCancelled
+from docmind.ingest.progress import PHASE_MERGE
 from docmind.search import search
 from docmind.segments import layout
 from docmind_snapshots import SnapshotStore
 
 from tests.support.corpus import make_pdf, make_text
+from tests.support.recorder import Recorder
 from tests.support.run_engine import ingest
 
 QUERIES = ("harbour lantern", "kernel buffer signal", "quartz meadow", "page summit", "velvet orbit")
@@ -163,3 +167,37 @@ def search_chunks(data: Path) -> int:
     chunks = current.metadata["chunks"]
     assert isinstance(chunks, int)
     return chunks
+
+
+def test_a_cancel_during_a_merge_leaves_the_active_snapshot_and_no_stray_segment(tmp_path: Path) -> None:
+    data, docs = tmp_path / "data", tmp_path / "docs"
+    _corpus(docs)
+    ingest(data, docs, embed=False)
+    cancel = threading.Event()
+
+    def cancel_at_merge(event: dict) -> None:
+        if event["phase"] == PHASE_MERGE:
+            cancel.set()
+
+    for number in range(20):  # one-file additions pile up small segments until the policy merges them
+        added = docs / f"added-{number}.md"
+        make_text(added, paragraphs=2, seed=100 + number, phrase=f"added{number} phrase")
+        active = _store(data).current()
+        assert active is not None
+        before = {query: _ranking(data, query) for query in QUERIES}
+        try:
+            ingest(data, docs, embed=False, cancel=cancel, reporter=Recorder(cancel_at_merge))
+        except IngestCancelled:
+            break
+    else:
+        pytest.fail("20 one-file additions never merged segments")
+    reopened = _store(data)  # the next open: a new store on the same folder
+    current = reopened.current()
+    assert current is not None and current.id == active.id
+    assert not any((data / "index" / "tmp").iterdir())  # the workspace with its merged segment is gone
+    for snapshot in (data / "index" / "snapshots").iterdir():
+        index = json.loads((snapshot / layout.INDEX_FILE).read_text())
+        on_disk = {p.name for p in (snapshot / layout.SEGMENTS_DIR).iterdir()}
+        assert on_disk == {segment["name"] for segment in index["segments"]}, snapshot.name
+    for query in QUERIES:
+        assert _ranking(data, query) == before[query], query
