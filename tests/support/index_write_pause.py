@@ -1,7 +1,8 @@
 """A forkserver preload that pauses every worker just before it writes the search index.
 
 Imported only by a forkserver, which the instrumented CLI (``tests/reliability/cli_child.py``) told
-to preload it, or by every process of a test's Streamlit server (``tests/support/pause_site``): ``SegmentWriter.finish`` first says ``PAUSED index.write`` on stderr, then waits at the
+to preload it, or by every process of a test's Streamlit server (``tests/support/pause_site``):
+``SegmentWriter.finish`` first says ``PAUSED index.write`` on stderr, then waits at the
 FIFO gate named by ``DOCMIND_TEST_GATE``, then writes. A test can kill the CLI while a worker is held
 mid-build, exactly where a worker that outlived its parent would go on writing into a workspace.
 """
