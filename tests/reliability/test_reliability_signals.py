@@ -14,8 +14,8 @@
 * A real ``streamlit run`` of the app, driven by Chromium (``tests.support.browser``) through Playwright
   ("Start ingestion"), gets the signal while its job panel shows Running and a worker is held just
   before it writes a segment (``tests/support/pause_site``: the job cannot finish first): the server
-  exits within 3 s, the job is recorded Cancelled or Interrupted (never left Running), and the reopened data dir holds no
-  workspace.
+  exits within 3 s, the job is recorded Cancelled or Interrupted (never left Running), and the
+  reopened data dir holds no workspace.
 * A cancel that arrives once the snapshot is being published (during the commit, or after it and before
   the worker pool closes) on a run that rebuilt its index: the job is Succeeded with its snapshot, never
   Cancelled ("nothing was published") while its snapshot became active.
