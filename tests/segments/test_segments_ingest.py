@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from docmind.ingest.file_status import FileStatus
 from docmind.ingest.optimize import optimize
 from docmind.ingest.parallel import IngestCancelled
 from docmind.ingest.progress import PHASE_MERGE
@@ -16,7 +17,7 @@ from docmind_snapshots import SnapshotStore
 
 from tests.support.corpus import make_pdf, make_text
 from tests.support.recorder import Recorder
-from tests.support.run_engine import ingest
+from tests.support.run_engine import ingest, listing
 
 QUERIES = ("harbour lantern", "kernel buffer signal", "quartz meadow", "page summit", "velvet orbit")
 
@@ -74,6 +75,11 @@ def test_one_added_file_writes_one_small_segment_and_links_the_rest(tmp_path: Pa
         (_store(data).path_of(second.snapshot_id) / layout.segment_dir(new) / "meta.json").read_text()
     )
     assert [span["path"] for span in meta["files"]] == ["late.md"]
+    statuses = {f.path: f.status for f in listing(data).files}
+    assert statuses.pop("late.md") == FileStatus.INDEXED  # parsed by this ingestion
+    assert set(statuses.values()) == {FileStatus.CACHED}  # the others came from the chunk cache
+    stored = json.loads((_store(data).path_of(second.snapshot_id) / layout.CORPUS_FILE).read_text())
+    assert stored["parsed"] == ["late.md"] and stored["files"] == []  # corpus.json holds only the change
     assert search(_store(data), "latecomer", k=1, mode="bm25").hits[0].file == "late.md"
     fresh = _fresh(tmp_path, docs)
     for query in (*QUERIES, "latecomer phrase"):

@@ -33,6 +33,7 @@ def read_listing(snapshot: Path) -> CorpusListing:
         OSError: a file cannot be read. ValueError: a file is not what it should be.
     """
     stored = CorpusListing.model_validate_json((snapshot / layout.CORPUS_FILE).read_bytes())
+    parsed = set(stored.parsed)
     indexed: list[FileRecord] = []
     for entry in read_index_manifest(snapshot).segments:
         meta = read_segment_meta(snapshot / layout.segment_dir(entry.name))
@@ -48,19 +49,25 @@ def read_listing(snapshot: Path) -> CorpusListing:
                 stamp=span.stamp,
                 pages=span.pages,
                 chunks=span.chunks,
-                status=FileStatus.INDEXED,
+                status=FileStatus.INDEXED if span.path in parsed else FileStatus.CACHED,
             )
             for span in meta.files
             if live[span.first]
         )
     files = sorted([*indexed, *stored.files], key=lambda record: record.path)
-    return stored.model_copy(update={"files": tuple(files)})
+    return stored.model_copy(update={"files": tuple(files), "parsed": ()})
 
 
 def write_listing(workspace: Path, listing: CorpusListing) -> None:
-    """Write ``corpus.json``: the listing without the files the segments name (chunks in the index)."""
+    """Write ``corpus.json``: the listing without the files the segments name (chunks in the index).
+
+    Of those it keeps only which ones this ingestion parsed (``CorpusListing.parsed``): as many as
+    the change, not the corpus.
+    """
+    in_segments = [f for f in listing.files if f.status.is_ingested and f.chunks]
     own = tuple(f for f in listing.files if not (f.status.is_ingested and f.chunks))
-    stored = listing.model_copy(update={"files": own})
+    parsed = tuple(f.path for f in in_segments if f.status == FileStatus.INDEXED)
+    stored = listing.model_copy(update={"files": own, "parsed": parsed})
     (workspace / layout.CORPUS_FILE).write_text(stored.model_dump_json(indent=1), encoding="utf-8")
 
 

@@ -84,6 +84,9 @@ class CorpusListing(BaseModel):
         removed: Paths the previously active snapshot had in its index and this one does not have at all.
         added: Paths this snapshot has in its index and the previously active one did not.
         changed: Paths in both indexes whose content differs.
+        parsed: In ``corpus.json`` only: the files the segments hold that this ingestion parsed (status
+            ``indexed``); the segments' other files came from the chunk cache (``cached``). In memory
+            (``listing.read_listing``) every file carries its status and this is empty.
         embedding: The embedder of the snapshot's vectors; ``None`` for a keyword-only snapshot.
     """
 
@@ -98,6 +101,7 @@ class CorpusListing(BaseModel):
     removed: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
+    parsed: tuple[str, ...] = ()
     embedding: EmbeddingInfo | None = None
 
 
