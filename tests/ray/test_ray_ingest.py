@@ -168,4 +168,7 @@ def test_embedding_on_ray_gives_the_vectors_of_the_local_pool(tmp_path: Path) ->
             for name in ("local", "ray")
         }
         assert hits["ray"] == hits["local"] and hits["ray"][0][0] == answer
+    deadline = time.monotonic() + 10  # ray.kill returns before the actor's process has exited
+    while running_ray_tasks("BatchWorker") and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert running_ray_tasks("BatchWorker") == [], "the embedding actor outlived its phase"
