@@ -7,6 +7,7 @@ is published.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -36,15 +37,15 @@ def test_a_cancel_during_a_long_scan_stops_it_at_the_next_file(
     total = _large_tree(tmp_path / "docs")
     cancel = threading.Event()
     examined: list[Path] = []
-    real_reason = corpus._reject_reason
+    real_examine = corpus._stat_or_reason
 
-    def examine_then_cancel(path: Path, max_file_bytes: int) -> str:
+    def examine_then_cancel(path: Path, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
         examined.append(path)
         if len(examined) == 100:
             cancel.set()
-        return real_reason(path, max_file_bytes)
+        return real_examine(path, max_file_bytes)
 
-    monkeypatch.setattr(corpus, "_reject_reason", examine_then_cancel)
+    monkeypatch.setattr(corpus, "_stat_or_reason", examine_then_cancel)
     with pytest.raises(IngestCancelled):
         ingest(tmp_path / "data", tmp_path / "docs", cancel=cancel)
     assert len(examined) == 100, f"the scan went on to {len(examined)} of {total} files after the cancel"

@@ -98,14 +98,14 @@ def scan(
     empty: list[str] = []
     for source in sources:
         before = len(files) + len(skipped)
+        name_of = _namer(source)
         for entry in _walk(source, skipped, checkpoint):
             checkpoint()
-            rel = _display_name(source, entry)
-            reason = _reject_reason(entry, max_file_bytes)
-            if reason:
+            rel = name_of(entry)
+            stat, reason = _stat_or_reason(entry, max_file_bytes)
+            if stat is None:
                 skipped.append(SkippedFile(rel, source.label, reason, _regular_file_size(entry)))
             elif rel not in files:
-                stat = entry.stat()
                 stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
                 changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
                 files[rel] = CorpusFile(entry, rel, source.label, stat.st_size, stamp, changed)
@@ -197,18 +197,19 @@ def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], N
             yield child
 
 
-def _reject_reason(path: Path, max_file_bytes: int) -> str:
+def _stat_or_reason(path: Path, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
+    """The file's ``stat`` (one call) when it is to be ingested; else ``None`` and why it is not."""
     if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-        return f"unsupported file type {path.suffix or '(none)'}"
+        return None, f"unsupported file type {path.suffix or '(none)'}"
     try:
         stat = path.stat()
     except OSError as exc:
-        return exc.strerror or "unreadable"
-    if not path.is_file():
-        return "not a regular file"
+        return None, exc.strerror or "unreadable"
+    if not S_ISREG(stat.st_mode):
+        return None, "not a regular file"
     if stat.st_size > max_file_bytes:
-        return f"larger than the limit of {format_size(max_file_bytes)}"
-    return ""
+        return None, f"larger than the limit of {format_size(max_file_bytes)}"
+    return stat, ""
 
 
 def _regular_file_size(path: Path) -> int | None:
@@ -249,8 +250,28 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def _display_name(source: Source, path: Path) -> str:
-    base = _rel(source.path, path) if source.path.is_dir() else _safe_name(path.name)
-    return base if source.label == DOCUMENTS_LABEL else f"{source.label}/{base}"
+    return _namer(source)(path)
+
+
+def _namer(source: Source) -> Callable[[Path], str]:
+    """How ``scan`` names the files of ``source`` (the root's kind looked up once, not per file).
+
+    A file under the root is named by its path below it, prefixed by the source's label (none for
+    the documents folder); a source that is one file is named by the file's name.
+    """
+    is_dir = source.path.is_dir()
+    prefix = "" if source.label == DOCUMENTS_LABEL else f"{source.label}/"
+    root = f"{source.path}{os.sep}"
+
+    def name(path: Path) -> str:
+        if not is_dir:
+            return prefix + _safe_name(path.name)
+        text = str(path)
+        if text.startswith(root) and os.sep == "/":  # below the root: the cheap, common case
+            return prefix + _safe_name(text[len(root) :])
+        return prefix + _rel(source.path, path)
+
+    return name
 
 
 def _safe_name(name: str) -> str:
