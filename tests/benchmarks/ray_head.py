@@ -7,8 +7,6 @@ stopping it kills exactly what this started (never ``ray stop``, which ends ever
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.benchmarks.measure import bench_env
+from tests.support.ray_head import stop_head
 
 READY_TIMEOUT_S = 120
 
@@ -58,10 +57,4 @@ def ray_head(port: int, cpus: int, log: Path) -> Iterator[RayHead]:
             time.sleep(0.5)
         yield RayHead(address, time.perf_counter() - started)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+        stop_head(head)

@@ -67,7 +67,7 @@ def ray_head(cpus: int, log: Path) -> Iterator[RayHead]:
                 yield RayHead(address, head.pid)
                 return
         finally:
-            _stop(head)
+            stop_head(head)
 
 
 def _start(cpus: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -97,7 +97,8 @@ def _ready(head: subprocess.Popen[bytes], address: str, log: Path, *, last: bool
     return True
 
 
-def _stop(head: subprocess.Popen[bytes]) -> None:
+def stop_head(head: subprocess.Popen[bytes]) -> None:
+    """End a Ray head started in its own session: SIGTERM to its group, SIGKILL after 30 s."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(head.pid, signal.SIGTERM)
     try:
