@@ -7,7 +7,7 @@ snapshots, corpus and pages do not depend on vectors, so they run keyword-only
 
 Ray, in the tests that use it, runs on loopback only: ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` is Ray's
 switch for a one-machine runtime that advertises 127.0.0.1 instead of the machine's address. Its
-``uv run`` integration is off (``RAY_ENABLE_UV_RUN_RUNTIME_ENV=0``, as ``docmind.ingest.ray_runtime``
+``uv run`` integration is off (``RAY_ENABLE_UV_RUN_RUNTIME_ENV=0``, as ``docmind.executors.ray.runtime``
 sets it): test modules import Ray before DocMind does.
 """
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docmind.ingest.listing import read_listing
+from docmind.ingest.index.listing import read_listing
 
 from e2e.server import REPO
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from docmind import corpus_status
 from docmind.corpus_status import corpus_rows
-from docmind.ingest.corpus import Source, scan, unavailable_reason
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.listing import write_listing
-from docmind.ingest.summary import CorpusListing, FileRecord
+from docmind.ingest.index.listing import write_listing
+from docmind.ingest.scan import content_hashes
+from docmind.ingest.scan.corpus import Source, scan, unavailable_reason
 from docmind.segments import layout
+from docmind.segments.corpus_listing import CorpusListing, FileRecord
+from docmind.segments.file_status import FileStatus
 from docmind.segments.manifest import IndexManifest
 from docmind_snapshots import SnapshotStore
+
+from tests.support.run_engine import ingest
 
 
 def test_scan_classifies_files(tmp_path: Path) -> None:
@@ -64,7 +68,10 @@ def test_sources_are_prefixed_by_label(tmp_path: Path) -> None:
     assert [f.rel for f in corpus.files] == ["lib/x.md"]
 
 
-def test_the_corpus_table_hash_memo_never_outgrows_the_corpus(tmp_path: Path) -> None:
+def test_the_corpus_table_hash_memo_never_outgrows_the_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(content_hashes, "RACY_MARGIN_NS", 0)  # files written just now count as settled
     docs, store = tmp_path / "documents", SnapshotStore(tmp_path / "index")
     record = FileRecord(path="doc.md", source="documents", sha256="0" * 64, status=FileStatus.INDEXED)
     listing = CorpusListing(chunk_size=1024, chunk_overlap=200, settings={}, files=(record,))
@@ -109,3 +116,32 @@ def test_the_corpus_table_lists_skipped_files_with_size_and_whole_reason(tmp_pat
     assert skipped["huge.txt"].note == "larger than the limit of 2 KiB"
     missing = corpus_rows([Source(tmp_path / "gone", "gone")], store, max_file_bytes=2048)
     assert [(row.size, row.note) for row in missing] == [(None, "source not found")]
+
+
+def test_the_page_and_the_next_ingestion_agree_on_a_file_rewritten_under_its_old_mtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(content_hashes, "RACY_MARGIN_NS", 0)  # files written just now count as settled
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    docs.mkdir()
+    (docs / "kept.md").write_text("A note about otters.\n")
+    (docs / "edited.md").write_text("A note about badgers.\n")
+    ingest(data, docs)
+    store, sources = SnapshotStore(data / "index"), [Source(docs, "documents")]
+    rows = corpus_rows(sources, store, max_file_bytes=1000)
+    assert {row.name: row.status for row in rows} == {
+        "kept.md": FileStatus.INDEXED,
+        "edited.md": FileStatus.INDEXED,
+    }
+    # Same size, same modification time (a tool that restores it), new content: only the change time moves.
+    edited = docs / "edited.md"
+    before = edited.stat()
+    edited.write_text("A note about beavers.\n")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    rows = corpus_rows(sources, store, max_file_bytes=1000)
+    assert {row.name: row.status for row in rows} == {
+        "kept.md": FileStatus.INDEXED,
+        "edited.md": FileStatus.CHANGED,
+    }
+    again = ingest(data, docs)
+    assert again.changed and again.files_indexed == 1

@@ -6,17 +6,17 @@ Every test drives the progress with its own clock; nothing here sleeps.
 from __future__ import annotations
 
 import pytest
-from docmind.ingest.eta import EtaEstimator
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.progress import INDEX_IMPORT_SECONDS, IngestProgress
-from docmind.ingest.task_progress import TaskProgress
-from docmind.ingest.work_costs import (
+from docmind.executors.task_context import TaskProgress
+from docmind.ingest.progress.eta import EtaEstimator
+from docmind.ingest.progress.tracker import INDEX_IMPORT_SECONDS, IngestProgress
+from docmind.ingest.progress.work_costs import (
     FILE_SECONDS,
     INDEX_PER_PARSE,
     PDF_SECONDS_PER_PAGE,
     SECONDS_PER_MB,
     ParseCosts,
 )
+from docmind.segments.file_status import FileStatus
 
 MB = 1_000_000
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docmind.ingest.corpus import Source
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.summary import CorpusListing, FileRecord
+from docmind.ingest.scan.corpus import Source
+from docmind.segments.corpus_listing import CorpusListing, FileRecord
+from docmind.segments.file_status import FileStatus
 from docmind.source_files import GONE, NotServedError, SnapshotFiles, read_served
 from docmind.ui.search_results import marked_excerpt
 

@@ -23,8 +23,8 @@ TEXT_SUFFIXES = frozenset({"txt", "md", "markdown", "rst"})
 
 def measure(root: Path) -> dict[str, Any]:
     """Extract and split every file under ``root``; return counts and CPU-seconds per stage."""
-    from docmind.ingest.parsers import ParseError, never_cancelled, parse_file
-    from docmind.ingest.worker import split_pages, warm_up
+    from docmind.ingest.parse.file_task import split_pages, warm_up
+    from docmind.ingest.parse.parsers import ParseError, never_cancelled, parse_file
 
     warm_up()
     files = sorted(p for p in root.rglob("*") if p.is_file())

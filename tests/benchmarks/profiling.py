@@ -57,7 +57,7 @@ def part_startup(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
         "import_docmind_cli": "import docmind.cli.main",
         "import_llama_index_core": "import llama_index.core",
         "import_bm25_retriever": "import llama_index.retrievers.bm25",
-        "import_worker_preload": "import docmind.ingest.worker_preload",
+        "import_worker_preload": "import docmind.ingest.parse.preload",
         "import_pypdfium2": "import pypdfium2",
         "import_pypdf": "import pypdf",
     }
@@ -76,9 +76,10 @@ def part_startup(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
 
 def part_stages(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
     """Hash / parse / split / cache-write time per file type, one process, whole 1x corpus."""
-    from docmind.ingest.cache import CacheEntry, ChunkCache, fingerprint
-    from docmind.ingest.parsers import parse_file
-    from docmind.ingest.worker import file_sha256, split_pages
+    from docmind.ingest.parse.chunk_cache import CacheEntry, ChunkCache, fingerprint
+    from docmind.ingest.parse.file_task import split_pages
+    from docmind.ingest.parse.parsers import parse_file
+    from docmind.ingest.scan.content_hashes import file_sha256
 
     split_pages([("1", "warm up the splitter.")], 1024, 200)
     cache = ChunkCache(scratch / "cache", fingerprint(1024, 200))
@@ -118,8 +119,8 @@ def part_engine(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
     def go() -> Any:
         import threading
 
-        from docmind.ingest.corpus import Source
         from docmind.ingest.pipeline import run_ingestion
+        from docmind.ingest.scan.corpus import Source
         from docmind.settings import Settings
         from docmind_snapshots import SnapshotStore
 
@@ -140,8 +141,8 @@ def part_engine(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
 
 def part_worker(corpus: BenchCorpus, scratch: Path) -> dict[str, Any]:
     """``process_file`` on three representative files under pyinstrument."""
-    from docmind.ingest.cache import fingerprint
-    from docmind.ingest.worker import FileTask, process_file, warm_up
+    from docmind.ingest.parse.chunk_cache import fingerprint
+    from docmind.ingest.parse.file_task import FileTask, process_file, warm_up
 
     warm_up()
     real = sorted((corpus.main / "real").glob("*.pdf"), key=lambda p: -p.stat().st_size)

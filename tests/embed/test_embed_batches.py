@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docmind.ingest.embed_batches import FIRST_CALL, GROWTH, TARGET_SECONDS, BatchSizer
+from docmind.ingest.embed.batches import FIRST_CALL, GROWTH, TARGET_SECONDS, BatchSizer
 
 
 def test_the_first_call_is_small_then_calls_last_about_the_target() -> None:

@@ -24,7 +24,7 @@ def test_ingest_with_embeddings_then_search_in_every_mode(tmp_path: Path) -> Non
     )
     assert hybrid.returncode == 0, hybrid.stderr
     hits = json.loads(hybrid.stdout)
-    assert set(hits[0]) == {"file", "page", "score", "excerpt", "retrievers"}
+    assert set(hits[0]) == {"file", "page", "score", "relevance", "excerpt", "retrievers", "scores"}
     assert any("dense" in hit["retrievers"] for hit in hits)
     dense = run_docmind(
         tmp_path / "data", "search", question, "--mode", "dense", "-k", "1", "--json", timeout=300

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from docmind.embed.cache import count
 from docmind.embed.spec import EmbedderUnavailableError
-from docmind.ingest.embed_phase import EmbedFailedError
+from docmind.ingest.embed.phase import EmbedFailedError
 from docmind.search import search
 from docmind_snapshots import SnapshotStore
 

@@ -9,20 +9,18 @@ from pathlib import Path
 import pytest
 from docmind.embed.cache import count
 from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedderUnavailableError
-from docmind.ingest.embed_batches import FIRST_CALL
-from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.summary import IngestSummary
-from docmind.search import search
-from docmind.search.fusion import reciprocal_rank_fusion
+from docmind.executors.errors import IngestCancelled
+from docmind.ingest.embed.batches import FIRST_CALL
+from docmind.ingest.publish.summary import IngestSummary
+from docmind.search import retrieve, search
+from docmind.search.fusion import fuse
 from docmind.segments import layout
 from docmind_snapshots import SnapshotStore
 
 from tests.support import run_engine
 from tests.support.datadir import workspaces_left
-from tests.support.prose import DOCUMENTS, EXTRA_DOCUMENT, QUESTIONS, write_prose
+from tests.support.prose import EXTRA_DOCUMENT, QUESTIONS, write_prose
 from tests.support.recorder import Recorder
-
-FILES = list(DOCUMENTS)
 
 
 def ingest(data: Path, docs: Path, **options) -> IngestSummary:
@@ -77,16 +75,16 @@ def test_dense_search_finds_documents_by_meaning_and_hybrid_fuses_both_rankings(
     store = SnapshotStore(embedded[0] / "index")
     dense = search(store, question, k=3, mode="dense")
     assert dense.hits[0].file == target and dense.hits[0].retrievers == ["dense"]
-    bm25 = search(store, question, k=20, mode="bm25")
     hybrid = search(store, question, k=3)
     assert hybrid.mode == "hybrid" and not hybrid.keyword_only
-    # one chunk per document here, so the fused ranking can be recomputed by file
-    expected = reciprocal_rank_fusion(
-        {"bm25": [FILES.index(h.file) for h in bm25.hits], "dense": [FILES.index(h.file) for h in dense.hits]}
-    )
-    assert [(h.file, tuple(h.retrievers)) for h in hybrid.hits] == [
-        (FILES[f.item], f.sources) for f in expected
+    # One chunk per document, fewer than the candidates a search takes: every chunk is a candidate
+    # of each list, so the fused ranking can be recomputed by file from the two whole lists.
+    lists = {mode: retrieve(store, question, k=20, mode=mode).found for mode in ("bm25", "dense")}
+    expected = fuse({mode: [(f.record["file"], f.score) for f in found] for mode, found in lists.items()})
+    assert [(h.file, tuple(h.retrievers), h.relevance) for h in hybrid.hits] == [
+        (f.item, f.sources, round(100 * f.relevance)) for f in expected[:3]
     ]
+    assert hybrid.hits[0].scores.keys() == set(hybrid.hits[0].retrievers)
 
 
 def test_nothing_changed_embeds_nothing_and_one_new_file_embeds_only_its_windows(embedded) -> None:

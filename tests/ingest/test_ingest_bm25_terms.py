@@ -7,7 +7,7 @@ import random
 import bm25s
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
-from docmind.ingest.bm25_terms import STEMMER_LANGUAGE, STOPWORDS, WORD_PATTERN, bm25_terms
+from docmind.segments.bm25_terms import STEMMER_LANGUAGE, STOPWORDS, WORD_PATTERN, bm25_terms
 
 from tests.support.corpus import SYSTEM_PDFS, sentences
 
@@ -39,7 +39,7 @@ def _texts() -> list[str]:
     rng = random.Random(11)
     texts = [*ODD_TEXTS, *(sentences(rng, rng.randint(1, 30)) for _ in range(200))]
     if SYSTEM_PDFS[0].exists():  # real prose with punctuation, numbers and odd words
-        from docmind.ingest.parsers import parse_file
+        from docmind.ingest.parse.parsers import parse_file
 
         texts += [text for _, text in parse_file(SYSTEM_PDFS[0], lambda: False)]
     return texts

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache, fingerprint
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.worker import FileTask, process_file
+from docmind.ingest.parse.chunk_cache import CachedChunk, CacheEntry, ChunkCache, fingerprint
+from docmind.ingest.parse.file_task import FileTask, process_file
+from docmind.segments.file_status import FileStatus
 
 from tests.support.corpus import make_text
 

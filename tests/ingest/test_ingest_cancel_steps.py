@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from docmind.ingest import corpus
-from docmind.ingest.parallel import IngestCancelled
+from docmind.executors.errors import IngestCancelled
+from docmind.ingest.scan import corpus
 from docmind_snapshots import SnapshotStore, workspace
 
 from tests.support.corpus import make_text

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from docmind.ingest.changes import Change, change_between, removed_paths, settings_signature
-from docmind.ingest.corpus import Source
-from docmind.ingest.file_status import FileStatus
+from docmind.ingest.parse.splitter import NAME as SPLITTER
 from docmind.ingest.pipeline import run_ingestion
-from docmind.ingest.splitter import NAME as SPLITTER
-from docmind.ingest.summary import CorpusListing, FileRecord, IngestSummary
+from docmind.ingest.publish.changes import Change, change_between, removed_paths, settings_signature
+from docmind.ingest.publish.summary import IngestSummary
+from docmind.ingest.scan.corpus import Source
+from docmind.segments.corpus_listing import CorpusListing, FileRecord
+from docmind.segments.file_status import FileStatus
 from docmind.segments.layout import SEGMENTS_DIR
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore

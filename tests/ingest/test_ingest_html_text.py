@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from docmind.ingest.html_text import HIDDEN_ELEMENTS, html_to_text
-from docmind.ingest.parsers import ParseError, never_cancelled, parse_file
+from docmind.ingest.parse.html_text import HIDDEN_ELEMENTS, html_to_text
+from docmind.ingest.parse.parsers import ParseError, never_cancelled, parse_file
 
 from tests.support.corpus import make_html
 from tests.support.html_pages import write_html_pages

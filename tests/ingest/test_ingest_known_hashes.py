@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docmind.ingest.corpus import Corpus, CorpusFile
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.listing import RACY_MARGIN_NS, known_hashes
+from docmind.ingest.parse.file_task import FileOutcome
 from docmind.ingest.pipeline import _record
-from docmind.ingest.summary import CorpusListing, FileRecord
-from docmind.ingest.worker import FileOutcome
+from docmind.ingest.scan.content_hashes import RACY_MARGIN_NS, known_hashes
+from docmind.ingest.scan.corpus import Corpus, CorpusFile
+from docmind.segments.corpus_listing import CorpusListing, FileRecord
+from docmind.segments.file_status import FileStatus
 
 SCANNED = 10 * RACY_MARGIN_NS
 

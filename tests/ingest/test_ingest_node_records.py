@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docmind.ingest.node_records import corpus_record, metadata_str
+from docmind.segments.node_records import corpus_record, metadata_str
 from llama_index.core.schema import MetadataMode, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 

@@ -6,7 +6,7 @@ import codecs
 from pathlib import Path
 
 import pytest
-from docmind.ingest.parsers import ParseCancelled, ParseError, never_cancelled, parse_file
+from docmind.ingest.parse.parsers import ParseCancelled, ParseError, never_cancelled, parse_file
 
 from tests.support.bad_files import write_bad_files
 from tests.support.corpus import SYSTEM_PDFS, make_docx, make_html, make_pdf, make_text

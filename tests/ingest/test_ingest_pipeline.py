@@ -7,13 +7,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from docmind.ingest import parse_phase, pipeline
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.listing import read_listing
-from docmind.ingest.parallel import IngestCancelled
+from docmind.executors.errors import IngestCancelled
+from docmind.ingest.index.listing import read_listing
+from docmind.ingest.parse import phase as parse_phase
 from docmind.ingest.pipeline import NothingToPublishError
-from docmind.ingest.summary import FileRecord
+from docmind.ingest.scan import content_hashes
 from docmind.search import search
+from docmind.segments.corpus_listing import FileRecord
+from docmind.segments.file_status import FileStatus
 from docmind_snapshots import SnapshotStore
 from pydantic import ValidationError
 
@@ -114,7 +115,7 @@ def test_unwritten_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.
     docs = tmp_path / "docs"
     _mixed(docs)
     # Files written just now are "racily clean"; no margin lets this test trust them at once.
-    monkeypatch.setattr(pipeline, "RACY_MARGIN_NS", 0)
+    monkeypatch.setattr(content_hashes, "RACY_MARGIN_NS", 0)
     first = ingest(tmp_path / "data", docs)
     hashed: list[str] = []
     real_hash = parse_phase.file_sha256

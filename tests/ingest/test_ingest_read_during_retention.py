@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from docmind.corpus_status import corpus_rows
-from docmind.ingest.corpus import Source
-from docmind.ingest.file_status import FileStatus
+from docmind.ingest.scan.corpus import Source
 from docmind.search import search
+from docmind.segments.file_status import FileStatus
 from docmind_snapshots import SnapshotStore, workspace
 
 from tests.support.corpus import make_text

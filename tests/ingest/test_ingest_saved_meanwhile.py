@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docmind.ingest.cache import ChunkCache, fingerprint
+from docmind.ingest.parse.chunk_cache import ChunkCache, fingerprint
 from docmind.search import search
 from docmind_snapshots import SnapshotStore
 

@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from docmind.ingest import cache as cache_module
-from docmind.ingest.cache import fingerprint
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.listing import known_chunk_counts
-from docmind.ingest.splitter import NAME, SentenceTokenSplitter
-from docmind.ingest.summary import CorpusListing, FileRecord
-from docmind.ingest.worker import split_pages
+from docmind.ingest.index.listing import known_chunk_counts
+from docmind.ingest.parse import chunk_cache as cache_module
+from docmind.ingest.parse.chunk_cache import fingerprint
+from docmind.ingest.parse.file_task import split_pages
+from docmind.ingest.parse.splitter import NAME, SentenceTokenSplitter
+from docmind.segments.corpus_listing import CorpusListing, FileRecord
+from docmind.segments.file_status import FileStatus
 from llama_index.core.utils import get_tokenizer
 
 from tests.support.prose import DOCUMENTS
@@ -110,8 +110,11 @@ def test_the_cache_fingerprint_and_known_counts_name_the_splitter(monkeypatch: p
 
 def test_the_worker_preload_splits_without_llama_index_nltk_or_scipy() -> None:
     probe = (
-        "import sys; import docmind.ingest.worker_preload; "
-        "print(sorted(m for m in ('llama_index.core', 'nltk', 'bm25s', 'scipy') if m in sys.modules))"
+        "import importlib, sys\n"
+        "from docmind.executors.local.worker_server import preload_modules\n"
+        "for name in preload_modules(with_index_libraries=False):\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('llama_index.core', 'nltk', 'bm25s', 'scipy') if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60

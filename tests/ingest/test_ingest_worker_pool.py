@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing.context
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -11,24 +11,25 @@ from pathlib import Path
 
 import psutil
 import pytest
-from docmind.ingest.cache import ChunkCache, fingerprint
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parallel import (
+from docmind.executors.local.forkserver import WORKER_NICENESS
+from docmind.executors.local.pool import (
     IngestCancelled,
     WorkerCrashedError,
     WorkerPool,
     WorkerStartError,
     WorkerTaskError,
 )
-from docmind.ingest.task_progress import TaskProgress
-from docmind.ingest.worker import FileTask
-from docmind.ingest.worker_lifecycle import WORKER_NICENESS
-from docmind.ingest.worker_server import warm_worker_server
+from docmind.executors.local.worker_server import fork_server, warm_worker_server, worker_server_running
+from docmind.executors.task_context import TaskProgress
+from docmind.ingest.parse.chunk_cache import ChunkCache, fingerprint
+from docmind.ingest.parse.file_task import FileTask
+from docmind.segments.file_status import FileStatus
 
 from tests.reliability.reliability_support import LineReader
 from tests.support import worker_tasks
 from tests.support.corpus import make_text
 from tests.support.fifo_gate import release
+from tests.support.waits import wait_for_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,7 +94,30 @@ def test_cancel_abandons_a_blocked_task_and_close_kills_its_worker(tmp_path: Pat
     pid = int(pid_file.read_text())
     pool.close()
     assert pool.worker_count == 0
-    assert not psutil.pid_exists(pid), "close() returned while the abandoned worker still ran"
+    assert not _runs(pid), "close() returned while the abandoned worker still ran"
+
+
+def test_a_cancel_asks_the_busy_task_to_stop_before_close_kills_its_worker(tmp_path: Path) -> None:
+    cancel = threading.Event()
+    pid_file = tmp_path / "pid"
+    pool = WorkerPool(1, cancel)
+    threading.Thread(target=_cancel_when_written, args=(pid_file, cancel), daemon=True).start()
+    with pytest.raises(IngestCancelled):
+        pool.call(worker_tasks.block_until_asked_to_stop, str(pid_file))
+    # The task heard the stop request (between PDF pages a parser would return now) and still runs ...
+    wait_for_path(tmp_path / "pid.stop-requested", 60)
+    pid = int(pid_file.read_text())
+    assert _runs(pid)
+    pool.close()  # ... until close kills it.
+    assert not _runs(pid), "close() returned while the asked worker still ran"
+
+
+def _runs(pid: int) -> bool:
+    """Whether process ``pid`` still runs (an exited worker the server has not reaped yet does not)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _cancel_when_written(path: Path, cancel: threading.Event) -> None:
@@ -106,24 +130,30 @@ def _cancel_when_written(path: Path, cancel: threading.Event) -> None:
 
 def test_a_worker_start_that_fails_after_a_cancel_is_a_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
     with WorkerPool(1, threading.Event()) as warm:
-        assert warm.call(worker_tasks.echo, 1) == 1  # the forkserver runs: only the start below fails
+        assert warm.call(worker_tasks.echo, 1) == 1  # the server runs: only the request below fails
     cancel = threading.Event()
 
-    def start(self: object) -> None:  # a signal to the whole group: the job is cancelled, the server gone
+    def send_fds(*args: object) -> int:  # the server died as the job was cancelled: the request finds no one
         cancel.set()
-        raise ConnectionRefusedError(111, "Connection refused")
+        raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(multiprocessing.context.ForkServerProcess, "start", start)
+    monkeypatch.setattr(socket, "send_fds", send_fds)
     with WorkerPool(1, cancel) as pool, pytest.raises(IngestCancelled):
         pool.call(worker_tasks.echo, 2)
 
 
 def test_a_worker_start_that_fails_without_a_cancel_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    def start(self: object) -> None:
-        raise ConnectionRefusedError(111, "Connection refused")
+    with WorkerPool(1, threading.Event()) as warm:
+        assert warm.call(worker_tasks.echo, 1) == 1
 
-    monkeypatch.setattr(multiprocessing.context.ForkServerProcess, "start", start)
-    with WorkerPool(1, threading.Event()) as pool, pytest.raises(WorkerStartError, match="ConnectionRefused"):
+    def send_fds(*args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(socket, "send_fds", send_fds)
+    with (
+        WorkerPool(1, threading.Event()) as pool,
+        pytest.raises(WorkerStartError, match="could not start a worker: BrokenPipeError"),
+    ):
         pool.call(worker_tasks.echo, 2)
 
 
@@ -179,7 +209,13 @@ def test_cancel_is_honoured_while_the_forkserver_starts(tmp_path: Path) -> None:
 
 def test_the_forkserver_preload_leaves_one_thread() -> None:
     # A second thread alive at a fork can hold a lock the worker then inherits locked (a hang).
-    code = "import threading, docmind.ingest.worker_preload; print(threading.active_count())"
+    code = (
+        "import importlib, threading\n"
+        "from docmind.executors.local.worker_server import preload_modules\n"
+        "for name in preload_modules(with_index_libraries=True):\n"
+        "    importlib.import_module(name)\n"
+        "print(threading.active_count())\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
@@ -277,29 +313,37 @@ def test_workers_run_at_a_lower_cpu_priority_than_the_job() -> None:
 
 def test_the_preload_imports_at_the_job_priority_then_lowers_it() -> None:
     # Niced during its imports, the preload starves behind any busy process and the first file waits.
+    # A fresh job process with the light preload; a probe before it records the priority of the server
+    # as it imports tiktoken (the parse preload's heaviest import), and its workers report it.
     code = (
-        "import os, sys\n"
-        "seen = []\n"
-        "def hook(event, args):\n"
-        "    if event == 'import' and args[0] == 'tiktoken' and not seen:\n"
-        "        seen.append(os.getpriority(os.PRIO_PROCESS, 0))\n"
-        "sys.addaudithook(hook)\n"
-        "base = os.getpriority(os.PRIO_PROCESS, 0)\n"
-        "import docmind.ingest.worker_preload\n"
-        "print(base, seen[0], os.getpriority(os.PRIO_PROCESS, 0))\n"
+        "import os, threading\n"
+        "from docmind.executors.local import worker_server\n"
+        "from docmind.executors.local.pool import WorkerPool\n"
+        "from tests.support import import_priority\n"
+        "worker_server.FORKSERVER_PRELOAD = (import_priority.__name__, *worker_server.FORKSERVER_PRELOAD)\n"
+        "worker_server.warm_worker_server(with_index_libraries=False).join()\n"
+        "with WorkerPool(1, threading.Event()) as pool:\n"
+        "    seen, now = pool.call(import_priority.report, 'tiktoken')\n"
+        "print(os.getpriority(os.PRIO_PROCESS, 0), seen, now)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": _with_repo(os.environ.get("PYTHONPATH"))},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
-    base, while_importing, after = map(int, out.stdout.split())
+    base, while_importing, worker = map(int, out.stdout.split())
     assert while_importing == base
-    assert after == min(19, base + WORKER_NICENESS)
+    assert worker == min(19, base + WORKER_NICENESS)
 
 
 def test_the_worker_server_can_be_started_ahead_of_the_first_job() -> None:
-    import multiprocessing.forkserver
-
     warm_worker_server().join(120)
-    server = multiprocessing.forkserver._forkserver._forkserver_pid  # pyright: ignore[reportAttributeAccessIssue]
-    assert server is not None and psutil.Process(server).is_running()
-    assert psutil.Process(server).ppid() == os.getpid()
+    assert worker_server_running()
+    server = fork_server().pid
+    assert server is not None and psutil.Process(server).ppid() == os.getpid()
+    with WorkerPool(1, threading.Event()) as pool:
+        assert psutil.Process(pool.call(worker_tasks.own_pid, None)).ppid() == server

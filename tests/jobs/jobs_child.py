@@ -4,7 +4,7 @@ Modes:
     hold     submit a job holding key "shared" that reports progress and stops when cancelled; print
              "running <job_id>"; wait for the job; print "finished <state>".
     exit     submit a job, print "running <job_id>", then fall off the end of the script: the exit hooks must
-             stop the job. Options: honour|ignore (does the job honour cancel), daemon|stdlib (executor).
+             stop the job. Options: honour|ignore (does the job honour cancel).
     signal   like hold, with signal handlers installed; the parent sends SIGTERM.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from docmind_jobs import JobContext, JobManager, JobRegistry
@@ -37,8 +36,7 @@ def main() -> None:
     mode, db = sys.argv[1], Path(sys.argv[2])
     options = set(sys.argv[3:])
     registry = JobRegistry(db, progress_interval=0.0)
-    factory = ThreadPoolExecutor if "stdlib" in options else None
-    manager = JobManager(registry=registry, executor_factory=factory, cancel_poll_interval=0.05)
+    manager = JobManager(registry=registry, cancel_poll_interval=0.05)
     manager.install_exit_hooks(timeout=1.5, signals=mode == "signal")
     started = threading.Event()
 

@@ -108,9 +108,8 @@ def test_cancel_reaches_a_job_of_another_process_through_the_registry(db_path: P
     [
         (("honour",), JobState.CANCELLED, None),
         (("ignore",), JobState.INTERRUPTED, SHUTDOWN_ERROR),
-        (("honour", "stdlib"), JobState.CANCELLED, None),
     ],
-    ids=["honours-cancel", "ignores-cancel", "honours-cancel-stdlib-executor"],
+    ids=["honours-cancel", "ignores-cancel"],
 )
 def test_process_exits_promptly_at_interpreter_exit(
     db_path: Path, children, options: tuple[str, ...], state: JobState, error: str | None

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import threading
-from concurrent.futures import thread as cf_thread
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from docmind_jobs import (
@@ -90,34 +90,13 @@ def test_no_threads_are_left_after_shutdown(db_path: Path) -> None:
     assert set(threading.enumerate()) - before == set()
 
 
-def test_workers_are_daemon_threads_unknown_to_concurrent_futures() -> None:
-    executor = DaemonThreadPoolExecutor(2)
-    entered, release = threading.Event(), threading.Event()
-    executor.submit(lambda: (entered.set(), release.wait(10)))
-    assert entered.wait(10)
-    threads = list(executor._threads)
-    assert threads and all(t.daemon for t in threads)
-    assert not any(t in cf_thread._threads_queues for t in threads)  # type: ignore[attr-defined]
-    release.set()
-    executor.shutdown(wait=False)
-    assert executor.join_threads(10)
-
-
-def test_exit_hook_runs_before_the_executor_join(registry: JobRegistry) -> None:
-    atexits = threading._threading_atexits  # type: ignore[attr-defined]
+def test_the_exit_hook_is_registered_once_and_shuts_the_manager_down(registry: JobRegistry) -> None:
     manager = JobManager(registry=registry)
-    before = len(atexits)
-    manager.install_exit_hooks(timeout=1.0)
-    manager.install_exit_hooks(timeout=1.0)  # idempotent
-    assert len(atexits) == before + 1
-    # threading._shutdown calls these in reverse order: ours, registered last, runs before _python_exit.
-    python_exit = next(
-        i for i, call in enumerate(atexits) if getattr(call, "func", None) is cf_thread._python_exit
-    )
-    assert python_exit < len(atexits) - 1
-    try:
-        atexits[-1]()  # what interpreter exit will do: the hook shuts the manager down
-        with pytest.raises(ManagerClosedError):
-            manager.submit("late", lambda ctx: None)
-    finally:
-        del atexits[-1]  # leave the test process's exit path as it was
+    with mock.patch("atexit.register") as register:
+        manager.install_exit_hooks(timeout=1.0)
+        manager.install_exit_hooks(timeout=1.0)  # idempotent
+    assert register.call_count == 1
+    (hook,), _ = register.call_args
+    hook()  # what interpreter exit will do: the hook shuts the manager down
+    with pytest.raises(ManagerClosedError):
+        manager.submit("late", lambda ctx: None)

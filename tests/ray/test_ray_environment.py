@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from docmind.ingest.ray_runtime import RayUnavailableError
+from docmind.executors.errors import RayUnavailableError
 
 from tests.support.corpus import make_text
 from tests.support.datadir import assert_store_whole
@@ -21,7 +21,7 @@ def test_a_ray_job_without_ray_installed_names_the_extra(
 ) -> None:
     make_text(tmp_path / "docs" / "notes.md")
     monkeypatch.setitem(sys.modules, "ray", None)  # what an environment without the extra imports
-    monkeypatch.delitem(sys.modules, "docmind.ingest.ray_executor", raising=False)
+    monkeypatch.delitem(sys.modules, "docmind.executors.ray.executor", raising=False)
     recorder = Recorder()
     with pytest.raises(RayUnavailableError, match=r"docmind\[ray\]"):
         ingest(tmp_path / "data", tmp_path / "docs", executor="ray", reporter=recorder)
@@ -33,7 +33,7 @@ def test_docmind_switches_off_ray_shipping_the_working_directory() -> None:
     # Under `uv run`, Ray would pack the working directory (a checkout's .venv: gigabytes) into every job.
     env = {k: v for k, v in os.environ.items() if k != "RAY_ENABLE_UV_RUN_RUNTIME_ENV"}
     probe = (
-        "import docmind.ingest.executor\n"
+        "import docmind.executors.ray.executor\n"
         "from ray._private import ray_constants\n"
         "print(ray_constants.RAY_ENABLE_UV_RUN_RUNTIME_ENV)"
     )

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from docmind.ingest import ray_runtime
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.summary import IngestSummary
+from docmind.executors.ray import runtime as ray_runtime
+from docmind.ingest.publish.summary import IngestSummary
+from docmind.segments.file_status import FileStatus
 from ray.cluster_utils import Cluster
 
 from tests.support.datadir import assert_store_whole

@@ -1,6 +1,6 @@
 """The engine on a real Ray runtime (started by this test process): same snapshot, cancel, refusals.
 
-One local Ray runtime serves the whole module (``docmind.ingest.ray_runtime`` keeps the
+One local Ray runtime serves the whole module (``docmind.executors.ray.runtime`` keeps the
 connection), as it serves the app for its lifetime.
 """
 
@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from docmind.ingest.cache import ChunkCache, fingerprint
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.ray_runtime import RayUnavailableError
+from docmind.executors.errors import IngestCancelled, RayUnavailableError
+from docmind.ingest.parse.chunk_cache import ChunkCache, fingerprint
 from docmind.search import search
+from docmind.segments.file_status import FileStatus
 from docmind_snapshots import SnapshotStore
 
 from tests.support.bad_files import write_bad_files

@@ -17,8 +17,8 @@ from tests.support.process_tree import ProcessTree, wait_gone
 
 DRIVER = """
 import os, sys, ray
-from docmind.ingest import ray_runtime
-from docmind.ingest.ray_local_runtime import kill_local_runtime
+from docmind.executors.ray import runtime as ray_runtime
+from docmind.executors.ray.local_runtime import kill_local_runtime
 
 ray_runtime.connect("", 1)
 busy = ray.remote(lambda: os.getpid()).remote()  # a Ray worker, a child of the raylet

@@ -51,7 +51,7 @@ def main() -> int:
         _install_pause([name for name in pause.split(",") if name])
     worker_preload = os.environ.get("RELIABILITY_WORKER_PRELOAD", "")
     if worker_preload:
-        from docmind.ingest import worker_server
+        from docmind.executors.local import worker_server
 
         extra = tuple(name for name in worker_preload.split(",") if name)
         worker_server.FORKSERVER_PRELOAD = (*worker_server.FORKSERVER_PRELOAD, *extra)

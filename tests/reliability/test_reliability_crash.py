@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docmind.ingest.listing import read_listing
+from docmind.ingest.index.listing import read_listing
 
 from tests.reliability.reliability_support import (
     SEED,

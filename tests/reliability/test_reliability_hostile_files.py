@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docmind.ingest.listing import read_listing
+from docmind.ingest.index.listing import read_listing
 from docmind.uploads import DUPLICATE, REFUSED, SAVED, save_upload
 
 from tests.reliability.reliability_support import cli, running_child

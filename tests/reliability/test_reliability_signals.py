@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docmind.atomic_write import is_temporary
 from docmind.service import DocMind
 from docmind.settings import Settings
 from docmind_jobs import JobState
-from docmind_snapshots import SnapshotStore, Workspace, fsops
+from docmind_snapshots import SnapshotStore, Workspace, fsops, is_temporary
 
 from e2e.server import StreamlitServer
 from tests.reliability.reliability_support import (

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from docmind.ingest.bm25_terms import bm25_terms, query_terms
-from docmind.ingest.node_records import corpus_record, metadata_str
 from docmind.segments import layout
+from docmind.segments.bm25_terms import bm25_terms, query_terms
 from docmind.segments.manifest import IndexManifest, SegmentEntry, write_deletes
+from docmind.segments.node_records import corpus_record, metadata_str
 from docmind.segments.snapshot_index import SnapshotIndex
 from docmind.segments.writer import SegmentChunk, SegmentFileInput, SegmentWriter
 from llama_index.core.schema import BaseNode, TextNode
@@ -34,7 +34,7 @@ QUERIES = (
 def _texts() -> list[str]:
     rng = random.Random(11)
     texts = [sentences(rng, rng.randint(1, 12)) for _ in range(150)]
-    from docmind.ingest.parsers import parse_file
+    from docmind.ingest.parse.parsers import parse_file
 
     texts += [text for _, text in parse_file(SYSTEM_PDFS[0], lambda: False)[:40] if text.strip()]
     return texts

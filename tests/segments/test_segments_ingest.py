@@ -7,12 +7,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from docmind.ingest.file_status import FileStatus
+from docmind.executors.errors import IngestCancelled
 from docmind.ingest.optimize import optimize
-from docmind.ingest.parallel import IngestCancelled
-from docmind.ingest.progress import PHASE_MERGE
+from docmind.ingest.progress.tracker import PHASE_MERGE
 from docmind.search import search
 from docmind.segments import layout
+from docmind.segments.file_status import FileStatus
 from docmind_snapshots import SnapshotStore
 
 from tests.support.corpus import make_pdf, make_text
@@ -149,7 +149,7 @@ def test_docmind_retriever_answers_inside_a_llama_index_query_engine(tmp_path: P
 def test_a_large_change_is_written_by_several_workers_in_parallel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from docmind.ingest import index_phase
+    from docmind.ingest.index import phase as index_phase
 
     monkeypatch.setattr(index_phase, "PARALLEL_BUILD_CHUNKS", 3)  # a tiny corpus counts as large
     data, docs = tmp_path / "data", tmp_path / "docs"

@@ -15,8 +15,9 @@ from __future__ import annotations
 import sys
 import threading
 
-from docmind.ingest import worker_server
-from docmind.ingest.parallel import IngestCancelled, WorkerPool
+from docmind.executors.errors import IngestCancelled
+from docmind.executors.local import worker_server
+from docmind.executors.local.pool import WorkerPool
 
 from tests.support import worker_tasks
 

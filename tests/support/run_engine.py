@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from docmind.ingest.corpus import Source
-from docmind.ingest.listing import read_listing
+from docmind.ingest.index.listing import read_listing
 from docmind.ingest.pipeline import run_ingestion
-from docmind.ingest.summary import CorpusListing, IngestSummary
+from docmind.ingest.publish.summary import IngestSummary
+from docmind.ingest.scan.corpus import Source
+from docmind.segments.corpus_listing import CorpusListing
 from docmind.settings import Settings
 from docmind_snapshots import SnapshotStore
 

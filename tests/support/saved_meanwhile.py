@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from docmind.ingest import parse_phase
+from docmind.ingest.parse import phase as parse_phase
 
 ORIGINAL = "The original version of this note is about an albatross over the harbour.\n"
 REWRITTEN = "The version saved during the ingestion is about a narwhal under the ice.\n"

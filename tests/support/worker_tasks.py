@@ -7,8 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-from docmind.ingest.cache import CachedChunk, CacheEntry, ChunkCache
-from docmind.ingest.task_progress import report_progress
+from docmind.executors.task_context import report_progress, stop_requested
+from docmind.ingest.parse.chunk_cache import CachedChunk, CacheEntry, ChunkCache
 
 
 def echo(value: int) -> int:
@@ -74,3 +74,13 @@ def die_between_cache_write_and_rename(cache: ChunkCache) -> None:
 def own_pid(_: object) -> int:
     """The worker's process id."""
     return os.getpid()
+
+
+def block_until_asked_to_stop(path: str) -> None:
+    """Write the pid to ``path``; once asked to stop, touch ``<path>.stop-requested``; never return."""
+    Path(path).write_text(str(os.getpid()))
+    pause = threading.Event()  # never set
+    while not stop_requested():
+        pause.wait(0.01)
+    Path(path + ".stop-requested").touch()
+    pause.wait()

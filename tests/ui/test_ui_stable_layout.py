@@ -127,7 +127,7 @@ def _panel_shape(
 
 
 def test_no_rerun_between_two_job_panel_states_shows_a_stale_duplicate() -> None:
-    from docmind.ingest.summary import FailedFile, SkippedNote
+    from docmind.ingest.publish.summary import FailedFile, SkippedNote
 
     renders = {name: _panel_shape(view) for name, view in STATES.items()}
     renders["refused"] = _panel_shape(STATES["succeeded"], message="Refused: job abc runs")

@@ -53,9 +53,9 @@ def _entry_exists(cache_root: Path, sha: str) -> bool:
 
 def _trial(ctx: Context, moment: float | None, big_sha: str) -> dict[str, Any]:
     """One ingestion; cancelled ``moment`` seconds after start (``None``: calibration, not cancelled)."""
-    from docmind.ingest.corpus import Source
-    from docmind.ingest.parallel import IngestCancelled
+    from docmind.executors.errors import IngestCancelled
     from docmind.ingest.pipeline import run_ingestion
+    from docmind.ingest.scan.corpus import Source
     from docmind.settings import Settings
     from docmind_snapshots import SnapshotStore
 
@@ -129,7 +129,7 @@ def _moments(ctx: Context, calibration: dict[str, Any], count: int, inside: int)
 
 def in_process_figure(ctx: Context) -> Figure:
     """p95 of cancel → ``run_ingestion`` raised, over 20 seeded moments (8 with ``--quick``)."""
-    from docmind.ingest.worker import file_sha256
+    from docmind.ingest.scan.content_hashes import file_sha256
 
     big_sha = file_sha256(ctx.corpus.largest_pdf)
     _trial(ctx, None, big_sha)  # warm the forkserver (its preload imports LlamaIndex)

@@ -6,8 +6,7 @@ word pieces, overlap 50: nothing truncated) and a cold DocMind ingest with embed
 reversed every other round; then a DocMind re-ingest with nothing changed on the data dir just
 built. Before the first round one untimed process imports torch and loads the model, so no run pays
 for reading the libraries from a cold disk. After the rounds, ``encode_probe`` times the model's
-own ``encode`` on a sample of DocMind's windows of the last round's snapshot; that data dir stays
-for the ``quality`` group (``ctx.shared["embedded_data"]``).
+own ``encode`` on a sample of DocMind's windows of the last round's snapshot.
 """
 
 from __future__ import annotations
@@ -145,7 +144,6 @@ def embed_figures(ctx: Context) -> list[Figure]:
             + ", ".join(f"{k} {v.seconds:.1f}s/{mib(v.peak_pss)}MiB PSS" for k, v in result.items()),
             flush=True,
         )
-    ctx.shared["embedded_data"] = data
     runs = {k: [r[k] for r in rounds] for k in ("baseline", "fair", "docmind", "noop")}
     dm, base, fair, noop = runs["docmind"], runs["baseline"], runs["fair"], runs["noop"]
     dm_t, base_t, fair_t, noop_t = (_seconds(r) for r in (dm, base, fair, noop))

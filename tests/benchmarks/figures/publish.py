@@ -30,9 +30,9 @@ RETENTION = 5
 
 def build_index_template(size: int, target: Path, seed: int) -> int:
     """Write one segment of ``size`` chunks (40 per file) into ``target``; return the bytes written."""
-    from docmind.ingest.bm25_terms import bm25_terms
-    from docmind.ingest.node_records import corpus_record
     from docmind.segments import layout
+    from docmind.segments.bm25_terms import bm25_terms
+    from docmind.segments.node_records import corpus_record
     from docmind.segments.writer import SegmentChunk, SegmentFileInput, SegmentWriter
 
     rng = random.Random(seed)

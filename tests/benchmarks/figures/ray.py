@@ -48,8 +48,8 @@ def _probe(ctx: Context, head: RayHead) -> dict[str, Any]:
 
 
 def _ingest(ctx: Context, data: Path, reporter: Any, cancel: threading.Event, **settings: Any) -> Any:
-    from docmind.ingest.corpus import Source
     from docmind.ingest.pipeline import run_ingestion
+    from docmind.ingest.scan.corpus import Source
     from docmind.settings import Settings
     from docmind_snapshots import SnapshotStore
 
@@ -86,7 +86,7 @@ def _in_process(ctx: Context, **settings: Any) -> dict[str, float]:
 
 def _cancel_trial(ctx: Context, address: str) -> float:
     """Seconds from the cancel (after the first finished file) until ``run_ingestion`` raised."""
-    from docmind.ingest.parallel import IngestCancelled
+    from docmind.executors.errors import IngestCancelled
 
     data = ctx.fresh_dir("ray-cancel-data")
     cancel = threading.Event()
@@ -111,7 +111,7 @@ def ray_figures(ctx: Context) -> list[Figure]:
     """The ``ray`` group: overheads vs the local pool (app, CLI), per-task costs, cancel on Ray."""
     for name in ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_AUTH_MODE", "RAY_ENABLE_UV_RUN_RUNTIME_ENV"):
         os.environ[name] = bench_env()[name]
-    from docmind.ingest import ray_runtime
+    from docmind.executors.ray import runtime as ray_runtime
 
     cores = os.cpu_count() or 1
     with ray_head(unused_port(), cores, ctx.logs / "ray-head.log") as head:

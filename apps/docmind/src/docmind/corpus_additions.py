@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmind.ingest.corpus import SUPPORTED_EXTENSIONS, format_size
+from docmind.ingest.scan.corpus import SUPPORTED_EXTENSIONS, format_size
 from docmind.service import DocMind
 from docmind.sources import SourceRefusedError, absolute_path
 from docmind.uploads import DUPLICATE, REFUSED, save_upload

@@ -2,53 +2,25 @@
 
 Statuses: ``indexed`` (same content as in the active snapshot), ``new`` (not in it), ``changed``
 (content differs), ``failed`` (the active snapshot could not read it), ``skipped`` (not ingested,
-with the reason). Hashes are memoised by (path, size, mtime) so a page render stays cheap; the memo
-keeps only the files of the latest render, so it never outgrows the corpus.
+with the reason). A file is compared exactly as the next ingestion would compare it
+(``docmind.ingest.scan.content_hashes``): a scan stamp the snapshot recorded stands for its hash, other
+hashes are memoised by path and stamp so a page render stays cheap; the memo keeps only the files of the
+latest render, so it never outgrows the corpus.
 """
 
 from __future__ import annotations
 
-import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from docmind_snapshots import SnapshotStore
 
-from docmind.ingest.corpus import Source, scan
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.listing import read_listing
-from docmind.ingest.summary import CorpusListing
-from docmind.ingest.worker import file_sha256
-
-_StampKey = tuple[str, int, int]
-
-
-class HashMemo:
-    """Content hashes by (path, size, mtime), holding only the entries the latest render used.
-
-    Thread-safe: sessions render concurrently. A render takes what the memo knows with `lookup`,
-    hashes the rest itself and hands back everything it used to `keep`, which drops the rest
-    (deleted files, files since rewritten).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._hashes: dict[_StampKey, str] = {}
-
-    def lookup(self) -> dict[_StampKey, str]:
-        """A copy of the current entries."""
-        with self._lock:
-            return dict(self._hashes)
-
-    def keep(self, used: dict[_StampKey, str]) -> None:
-        """Replace the entries with ``used``."""
-        with self._lock:
-            self._hashes = dict(used)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._hashes)
-
+from docmind.ingest.index.listing import read_listing
+from docmind.ingest.scan.content_hashes import HashMemo, MemoKey, file_sha256, is_racy, known_hashes
+from docmind.ingest.scan.corpus import CorpusFile, Source, scan
+from docmind.segments.corpus_listing import CorpusListing
+from docmind.segments.file_status import FileStatus
 
 hash_memo = HashMemo()
 
@@ -85,14 +57,19 @@ def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: 
         listing = snapshot_listing(store, active.name if active else None)
     published = {f.path: f for f in listing.files} if listing else {}
     corpus = scan(sources, max_file_bytes=max_file_bytes)
-    known = hash_memo.lookup()
-    used: dict[_StampKey, str] = {}
+    recorded = known_hashes(listing, corpus)
+    memo = hash_memo.lookup()
+    used: dict[MemoKey, str] = {}
+    now = time.time_ns()
 
-    def sha(path: Path) -> str:
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        used[key] = known.get(key) or file_sha256(path)
-        return used[key]
+    def sha(file: CorpusFile) -> str:
+        if file.rel in recorded:
+            return recorded[file.rel]
+        key = (str(file.path), file.stamp)
+        digest = memo.get(key) or file_sha256(file.path)
+        if not is_racy(file, now):
+            used[key] = digest
+        return digest
 
     rows = []
     for file in corpus.files:
@@ -100,9 +77,9 @@ def corpus_rows(sources: list[Source], store: SnapshotStore, *, max_file_bytes: 
         if record is None:
             status, note = FileStatus.NEW, ""
         elif record.status == FileStatus.FAILED:
-            same = sha(file.path) == record.sha256
+            same = sha(file) == record.sha256
             status, note = (FileStatus.FAILED, record.error) if same else (FileStatus.CHANGED, "")
-        elif sha(file.path) == record.sha256:
+        elif sha(file) == record.sha256:
             status, note = FileStatus.INDEXED, ""
         else:
             status, note = FileStatus.CHANGED, ""

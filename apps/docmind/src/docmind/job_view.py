@@ -22,9 +22,9 @@ from enum import StrEnum
 from docmind_jobs import JobRecord, JobState
 from pydantic import BaseModel, ConfigDict
 
-from docmind.ingest.corpus import format_size
-from docmind.ingest.progress import PHASE_EMBED, PHASE_INDEX
-from docmind.ingest.summary import FailedFile, SkippedNote
+from docmind.ingest.progress.tracker import PHASE_EMBED, PHASE_INDEX
+from docmind.ingest.publish.summary import FailedFile, SkippedNote
+from docmind.ingest.scan.corpus import format_size
 
 _END_NOTES = {
     JobState.CANCELLED: "Cancelled: nothing was published; the active snapshot is unchanged.",

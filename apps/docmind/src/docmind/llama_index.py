@@ -18,7 +18,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from docmind.datadir import DataDir
-from docmind.search import Mode, NoSnapshotError, retrieve
+from docmind.search import Fusion, Mode, NoSnapshotError, retrieve
 from docmind.settings import Settings
 
 __all__ = ["DocMindRetriever", "NoSnapshotError"]
@@ -29,7 +29,8 @@ class DocMindRetriever(BaseRetriever):
 
     Args:
         data_dir: The data dir (default: ``DOCMIND_DATA_DIR``, else ``./.docmind-data``).
-        mode: ``hybrid``, ``bm25`` or ``dense`` (default: hybrid with vectors, bm25 without).
+        mode: ``hybrid``, ``bm25`` or ``dense`` (default: hybrid with vectors, bm25 without); a
+            hybrid search fuses as ``DOCMIND_FUSION`` says.
         k: How many nodes each query returns.
         **kwargs: Passed to ``BaseRetriever`` (callback manager, verbosity…).
 
@@ -40,7 +41,8 @@ class DocMindRetriever(BaseRetriever):
     def __init__(
         self, data_dir: str | Path | None = None, mode: Mode | None = None, k: int = 5, **kwargs: Any
     ) -> None:
-        root = Path(data_dir) if data_dir is not None else Settings().data_dir
+        settings = Settings()
+        root = Path(data_dir) if data_dir is not None else settings.data_dir
         index = DataDir(root).index
         if not index.is_dir():
             raise FileNotFoundError(
@@ -49,10 +51,11 @@ class DocMindRetriever(BaseRetriever):
         self._store = SnapshotStore(index)
         self._mode: Mode | None = mode
         self._k = k
+        self._fusion: Fusion = settings.fusion
         super().__init__(**kwargs)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        found = retrieve(self._store, query_bundle.query_str, k=self._k, mode=self._mode)
+        found = retrieve(self._store, query_bundle.query_str, k=self._k, mode=self._mode, fusion=self._fusion)
         return [
             NodeWithScore(node=metadata_dict_to_node(item.record), score=item.score) for item in found.found
         ]

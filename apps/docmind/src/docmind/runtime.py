@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from docmind.ingest.worker_server import warm_worker_server
+from docmind.executors.local.worker_server import warm_worker_server
 from docmind.service import DocMind
 from docmind.settings import Settings
 
@@ -29,7 +29,7 @@ def process_service() -> DocMind:
             _service.jobs.install_exit_hooks()
             warm_worker_server()
             if settings.executor == "ray":
-                from docmind.ingest.ray_runtime import start_connecting
+                from docmind.executors.ray.runtime import start_connecting
 
                 start_connecting(settings.ray_address, settings.workers)
         return _service

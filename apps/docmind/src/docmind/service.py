@@ -25,12 +25,12 @@ from docmind_jobs import (
 from docmind_snapshots import SnapshotError, SnapshotStore, WriterBusyError
 
 from docmind.datadir import DataDir, DataDirError
-from docmind.ingest.changes import removed_paths
-from docmind.ingest.corpus import Source, scan
-from docmind.ingest.listing import active_listing
-from docmind.ingest.parallel import IngestCancelled
+from docmind.executors.errors import IngestCancelled
+from docmind.ingest.index.listing import active_listing
 from docmind.ingest.pipeline import run_ingestion
-from docmind.ingest.summary import IngestSummary
+from docmind.ingest.publish.changes import removed_paths
+from docmind.ingest.publish.summary import IngestSummary
+from docmind.ingest.scan.corpus import Source, scan
 from docmind.settings import Settings
 from docmind.sources import DOCUMENTS_LABEL, SourceRegistry, free_label
 

@@ -31,7 +31,11 @@ class Settings(BaseSettings):
     endpoint), the model name sent to it. ``embed_window`` is the window in word pieces (0: the
     model's own limit); ``embed_batch`` the windows per model call or request.
 
-    Where the heavy stages run (``docmind.ingest.executor``): ``DOCMIND_EXECUTOR=local`` (worker
+    How a hybrid search fuses its keyword and vector candidates (``docmind.search.fusion``):
+    ``DOCMIND_FUSION=convex`` (the default: a weighted sum of each list's rescaled scores) or ``rrf``
+    (reciprocal rank fusion), measured side by side in ADR-063.
+
+    Where the heavy stages run (``docmind.executors.seam``): ``DOCMIND_EXECUTOR=local`` (worker
     processes on this machine) or ``ray``. With Ray, ``DOCMIND_RAY_ADDRESS`` names the cluster
     (empty: start a local Ray runtime; ``auto``: the cluster this machine belongs to; ``HOST:PORT``),
     ``DOCMIND_RAY_DOCUMENTS`` how documents reach the workers (``store``: sent by the driver through
@@ -59,6 +63,7 @@ class Settings(BaseSettings):
     ray_address: str = ""
     ray_documents: Literal["store", "shared"] = "store"
     ray_retries: int = Field(default=1, ge=0, le=10)
+    fusion: Literal["convex", "rrf"] = "convex"
 
     @field_validator("library_dirs", "source_roots", mode="before")
     @classmethod

@@ -1,6 +1,6 @@
 """The documents a download may serve: files of the active snapshot's corpus, found on disk.
 
-Names are built by the scan (:mod:`docmind.ingest.corpus`): files of the managed documents folder
+Names are built by the scan (:mod:`docmind.ingest.scan.corpus`): files of the managed documents folder
 by their path inside it, files of another source prefixed by its label. A name is served only when
 
 1. the active snapshot's corpus listing (``corpus.json``) lists it as ingested (indexed or cached),
@@ -17,8 +17,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from docmind.ingest.corpus import Source
-from docmind.ingest.summary import CorpusListing
+from docmind.ingest.scan.corpus import Source
+from docmind.segments.corpus_listing import CorpusListing
 from docmind.sources import DOCUMENTS_LABEL
 
 GONE = "The source file is no longer on disk."

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from docmind.ingest.corpus import DOCUMENTS_LABEL, Source, scan, unavailable_reason
+from docmind.ingest.scan.corpus import DOCUMENTS_LABEL, Source, scan, unavailable_reason
 
 REGISTERED = "registered"
 ENVIRONMENT = "environment"

@@ -1,10 +1,10 @@
 """Saving uploaded files into the managed documents folder, safely.
 
-Names are sanitised (no folders, no ``..``, no control characters, no hidden names, a supported
-extension), every path is checked to stay inside the folder, files are written atomically and
-exclusively (``docmind.atomic_write``: a name taken meanwhile, say by another tab uploading the same
-name, is never overwritten; the next free name is used), content already present under any name is
-not stored twice, and files over the size limit are refused without being written.
+Names are sanitised (no folders, no ``..``, no control characters, no hidden names, a supported extension),
+every path is checked to stay inside the folder, files are written atomically and exclusively
+(``docmind_snapshots.atomic_write_bytes``: a name taken meanwhile, say by another tab uploading the same name,
+is never overwritten; the next free name is used), content already present under any name is not stored twice,
+and files over the size limit are refused without being written.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from docmind.atomic_write import is_temporary, write_atomically
-from docmind.ingest.corpus import SUPPORTED_EXTENSIONS, format_size
-from docmind.ingest.worker import file_sha256
+from docmind_snapshots import atomic_write_bytes, is_temporary
+
+from docmind.ingest.scan.content_hashes import file_sha256
+from docmind.ingest.scan.corpus import SUPPORTED_EXTENSIONS, format_size
 
 SAVED = "saved"
 DUPLICATE = "duplicate"
@@ -63,7 +64,7 @@ def save_upload(folder: Path, name: str, data: bytes, *, max_bytes: int) -> Uplo
     while True:
         target = next(names)
         try:
-            write_atomically(target, data, exclusive=True)
+            atomic_write_bytes(target, data, exclusive=True, hidden=True)
         except FileExistsError:
             continue  # taken since we looked (another upload of the same name): try the next one
         renamed = "" if target.name == name else f" (saved as {target.name})"

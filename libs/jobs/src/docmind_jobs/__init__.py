@@ -15,6 +15,7 @@ from docmind_jobs.errors import (
     JobNotFoundError,
     ManagerClosedError,
     RegistryError,
+    check_transition,
 )
 from docmind_jobs.events import (
     EVENT_PROGRESS,
@@ -30,7 +31,7 @@ from docmind_jobs.job import JobFunction
 from docmind_jobs.manager import SHUTDOWN_ERROR, JobManager, describe_error
 from docmind_jobs.records import CancelOutcome, CancelResult, JobRecord
 from docmind_jobs.registry import INTERRUPTED_ERROR, SCHEMA_VERSION, JobRegistry
-from docmind_jobs.states import ACTIVE_STATES, TERMINAL_STATES, TRANSITIONS, JobState, check_transition
+from docmind_jobs.states import ACTIVE_STATES, TERMINAL_STATES, TRANSITIONS, JobState
 
 __all__ = [
     "ACTIVE_STATES",

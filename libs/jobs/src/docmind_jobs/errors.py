@@ -3,12 +3,15 @@
 ``JobCancelled`` is raised *inside* job functions (by ``JobContext.raise_if_cancelled``) to unwind
 cooperatively; the manager turns it into the ``Cancelled`` state. ``JobFailed`` is raised inside job
 functions to fail with an explained, expected reason. The others are raised to callers of the
-manager or the registry.
+manager or the registry. :func:`check_transition` is the strict form of the transition table: it raises
+``InvalidTransitionError`` (it lives here, beside its error, so that ``states`` imports nothing).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from docmind_jobs.states import JobState
 
 if TYPE_CHECKING:
     from docmind_jobs.records import JobRecord
@@ -70,3 +73,18 @@ class ManagerClosedError(JobError, RuntimeError):
 
 class RegistryError(JobError):
     """The registry database cannot be used (for example its schema is newer than this code)."""
+
+
+def check_transition(current: JobState, target: JobState) -> None:
+    """Validate one transition against the table (``states.TRANSITIONS``).
+
+    Args:
+        current: The job's state now.
+        target: The state it should move to.
+
+    Raises:
+        InvalidTransitionError: When the table does not allow ``current`` → ``target``
+            (every move out of a terminal state is illegal).
+    """
+    if not current.can_become(target):
+        raise InvalidTransitionError(current.value, target.value)

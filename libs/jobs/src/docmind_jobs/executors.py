@@ -1,13 +1,12 @@
 """Executors the manager can run jobs on.
 
-Why a daemon pool: CPython joins every ``ThreadPoolExecutor`` worker at interpreter exit
-(``concurrent.futures.thread._python_exit``, registered with ``threading._register_atexit``, puts a wake-up
-in each queue then joins the thread) and ``threading._shutdown`` then joins every non-daemon thread. A job
-that ignores cancel would therefore keep the process alive forever. :class:`DaemonThreadPoolExecutor` is a
-``ThreadPoolExecutor`` whose workers are *daemon* threads and are *not* registered in
-``concurrent.futures.thread._threads_queues``: interpreter exit does not wait for them.
-``JobManager.shutdown`` gives jobs a bounded time to stop (and records the rest as Interrupted) — that is the
-only waiting done.
+Why our own pool: at interpreter exit CPython joins every non-daemon thread, and every
+``concurrent.futures.ThreadPoolExecutor`` worker (documented: "all threads enqueued to ThreadPoolExecutor
+will be joined before the interpreter can exit"), before any ``atexit`` hook runs. A job that ignores cancel
+would keep such a process alive forever. :class:`DaemonThreadPoolExecutor` is an ``Executor`` of its own,
+built on public APIs only: its workers are *daemon* threads fed by a ``queue.SimpleQueue``, and nothing in
+``concurrent.futures`` knows them, so interpreter exit never waits for them. ``JobManager.shutdown`` gives
+jobs a bounded time to stop (and records the rest as Interrupted): that is the only waiting done.
 
 :class:`InlineExecutor` runs each submitted call synchronously inside ``submit`` (huey's "immediate" mode),
 for deterministic tests.
@@ -15,46 +14,134 @@ for deterministic tests.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from concurrent.futures import thread as _cf_thread
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 ExecutorFactory = Callable[[int], Executor]
-"""Builds the executor for a manager from its ``max_workers``."""
+"""Builds the executor for a manager from its ``max_workers``.
+
+Its threads must not hold up interpreter exit (daemon threads, or none): the manager's exit hook runs
+through ``atexit``, after the interpreter joined non-daemon and ``ThreadPoolExecutor`` threads.
+"""
 
 
-class DaemonThreadPoolExecutor(ThreadPoolExecutor):
-    """A ``ThreadPoolExecutor`` whose worker threads never block interpreter exit.
+@dataclass
+class _WorkItem:
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
 
-    It overrides only ``_adjust_thread_count`` (CPython 3.11's, copied) to start daemon threads and to skip
-    the ``_threads_queues`` registration that makes ``_python_exit`` join them. ``tests/jobs`` checks both
-    properties, so a Python upgrade that changes these internals fails loudly.
+    def run(self) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return  # cancelled while queued: it never runs
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except BaseException as exc:
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(result)
+
+
+def _work(work_queue: queue.SimpleQueue[_WorkItem | None], idle: threading.Semaphore) -> None:
+    """A worker thread's loop: run items until the wake-up ``None`` (passed on, so every worker sees it)."""
+    while True:
+        item = work_queue.get()
+        if item is None:
+            work_queue.put(None)
+            return
+        item.run()
+        del item  # drop the call's references before waiting for the next one
+        idle.release()
+
+
+class DaemonThreadPoolExecutor(Executor):
+    """An executor whose worker threads are daemon threads: they never hold up interpreter exit.
+
+    Contract (as ``ThreadPoolExecutor``'s): at most ``max_workers`` calls run at once, each on a worker
+    thread started on demand and reused once idle; a future cancelled while queued never runs
+    (``set_running_or_notify_cancel``); ``submit`` after ``shutdown`` raises ``RuntimeError``;
+    ``shutdown(cancel_futures=True)`` cancels what has not started. Beyond it: ``shutdown(wait=True)``
+    waits for running calls without a bound, as the stdlib does, so a caller that must not hang calls
+    ``shutdown(wait=False)`` then :meth:`join_threads` with a timeout. An executor dropped without
+    ``shutdown`` lets its idle threads end.
+
+    Args:
+        max_workers: Most calls running at once (at least 1).
+        thread_name_prefix: Names the worker threads ``{prefix}_{n}``.
     """
 
-    def _adjust_thread_count(self) -> None:
-        if self._idle_semaphore.acquire(timeout=0):
+    def __init__(self, max_workers: int, thread_name_prefix: str = "docmind-worker") -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self._max_workers = max_workers
+        self._prefix = thread_name_prefix
+        self._queue: queue.SimpleQueue[_WorkItem | None] = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._shutdown = False
+        # Dropped without shutdown: wake the workers so they end (they hold no reference to the executor).
+        weakref.finalize(self, self._queue.put, None)
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Queue ``fn(*args, **kwargs)``; its outcome arrives in the returned future.
+
+        Raises:
+            RuntimeError: After ``shutdown``.
+        """
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            future: Future[T] = Future()
+            self._queue.put(_WorkItem(future, fn, args, kwargs))
+            self._add_thread_unless_one_is_idle()
+            return future
+
+    def _add_thread_unless_one_is_idle(self) -> None:
+        """Start a worker for the item just queued, unless an idle one will take it. Hold ``self._lock``."""
+        if self._idle.acquire(blocking=False) or len(self._threads) >= self._max_workers:
             return
+        thread = threading.Thread(
+            target=_work,
+            args=(self._queue, self._idle),
+            name=f"{self._prefix}_{len(self._threads)}",
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
 
-        def weakref_cb(_: object, q: Any = self._work_queue) -> None:
-            q.put(None)
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Refuse new calls, optionally cancel the queued ones, and let the workers end once idle.
 
-        threads: set[threading.Thread] = self._threads  # pyright: ignore[reportAssignmentType]
-        if len(threads) < self._max_workers:
-            thread = threading.Thread(
-                name=f"{self._thread_name_prefix}_{len(threads)}",
-                target=_cf_thread._worker,  # pyright: ignore[reportAttributeAccessIssue]
-                args=(weakref.ref(self, weakref_cb), self._work_queue, self._initializer, self._initargs),
-                daemon=True,
-            )
-            thread.start()
-            threads.add(thread)
+        Args:
+            wait: Wait for every worker thread to end (unbounded: see :meth:`join_threads`).
+            cancel_futures: Cancel the calls that have not started.
+        """
+        with self._lock:
+            self._shutdown = True
+            if cancel_futures:
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not None:
+                        item.future.cancel()
+            self._queue.put(None)
+            threads = list(self._threads)
+        if wait:
+            for thread in threads:
+                thread.join()
 
     def join_threads(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds in total for the worker threads to end (after ``shutdown``).
@@ -63,9 +150,11 @@ class DaemonThreadPoolExecutor(ThreadPoolExecutor):
             True when every worker thread has ended.
         """
         deadline = time.monotonic() + timeout
-        for thread in list(self._threads):
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(thread.is_alive() for thread in self._threads)
+        return not any(thread.is_alive() for thread in threads)
 
 
 class InlineExecutor(Executor):

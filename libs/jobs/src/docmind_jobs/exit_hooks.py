@@ -1,12 +1,13 @@
 """Run a manager's shutdown when the interpreter exits or a termination signal arrives.
 
-Why not ``atexit``: at interpreter exit CPython first runs ``threading._shutdown``, which calls the hooks
-registered with ``threading._register_atexit`` (in reverse order of registration) and then joins every
-non-daemon thread; ``atexit`` handlers run only after that. ``concurrent.futures.thread`` registers its own
-hook (``_python_exit``, which joins every ``ThreadPoolExecutor`` worker) when it is first imported — always
-before a manager exists, since ``docmind_jobs`` imports it. A hook registered later runs *earlier*, so
-:func:`install_thread_exit_hook` gets to cancel jobs before any worker is joined; an ``atexit`` hook would
-wait behind a running job forever.
+Why ``atexit`` is enough: at interpreter exit CPython first joins every non-daemon thread and every
+``concurrent.futures.ThreadPoolExecutor`` worker, and only then runs the ``atexit`` hooks. A hook that cancels
+jobs would wait behind a running job forever if a job's thread were among those joined. None is: the manager's
+default executor (``DaemonThreadPoolExecutor``) runs jobs on daemon threads unknown to ``concurrent.futures``,
+so the join before ``atexit`` never waits for a job, and the hook then cancels the jobs and waits for them
+with a bound (``JobManager.shutdown``). What this needs of the rest of the process: no non-daemon thread (and
+no ``ThreadPoolExecutor`` worker) that waits for a job to end; an executor given to the manager keeps its
+threads daemon too (``ExecutorFactory``).
 
 Signals (optional, main thread only): the handler starts a short thread that cancels every job — it does not
 take the manager's lock itself, since the main thread may hold it when the signal arrives — then chains to
@@ -17,6 +18,7 @@ through the normal exit path above (and jobs get their bounded shutdown) instead
 
 from __future__ import annotations
 
+import atexit
 import logging
 import signal
 import threading
@@ -28,12 +30,9 @@ logger = logging.getLogger("docmind_jobs")
 DEFAULT_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
 
 
-def install_thread_exit_hook(callback: Callable[[], None]) -> None:
-    """Call ``callback`` at interpreter exit, before non-daemon and executor threads are joined.
-
-    Uses CPython's ``threading._register_atexit`` (see the module docstring for the ordering argument).
-    """
-    threading._register_atexit(callback)  # pyright: ignore[reportAttributeAccessIssue]
+def install_exit_hook(callback: Callable[[], None]) -> None:
+    """Call ``callback`` at interpreter exit through ``atexit`` (the module docstring says why in time)."""
+    atexit.register(callback)
 
 
 def install_signal_handlers(on_signal: Callable[[], None], signals: Iterable[int] = DEFAULT_SIGNALS) -> bool:

@@ -12,7 +12,8 @@ sets its ``cancel_requested`` flag. Every manager with a registry runs a small d
 Shutdown: ``shutdown(timeout)`` cancels every job, waits up to ``timeout``, records the jobs still active as
 Interrupted, stops the watcher and shuts the executor down without waiting. Workers are daemon threads not
 known to ``concurrent.futures`` (``DaemonThreadPoolExecutor``), so a job that ignores cancel cannot keep the
-process alive; ``install_exit_hooks()`` runs ``shutdown`` at interpreter exit (see ``exit_hooks``).
+process alive; ``install_exit_hooks()`` runs ``shutdown`` at interpreter exit (``atexit``; see ``exit_hooks``
+for why that is early enough).
 """
 
 from __future__ import annotations
@@ -278,10 +279,10 @@ class JobManager:
             self._executor.join_threads(max(0.1, deadline - time.monotonic()))
 
     def install_exit_hooks(self, *, timeout: float = EXIT_TIMEOUT, signals: bool = False) -> None:
-        """Run ``shutdown(timeout)`` when the interpreter exits — before worker threads are joined.
+        """Run ``shutdown(timeout)`` when the interpreter exits (an ``atexit`` hook).
 
-        Uses ``threading._register_atexit`` rather than ``atexit`` (which runs too late: after the interpreter
-        has joined executor threads). The hook holds the manager weakly. Idempotent.
+        Early enough because job threads are daemon threads: the interpreter does not join them before
+        ``atexit`` hooks run (see ``exit_hooks``). The hook holds the manager weakly. Idempotent.
 
         Args:
             timeout: Passed to ``shutdown``. The default (2 s) keeps a process whose job ignores cancel
@@ -305,7 +306,7 @@ class JobManager:
             if manager is not None:
                 manager.cancel_all()
 
-        exit_hooks.install_thread_exit_hook(shutdown_at_exit)
+        exit_hooks.install_exit_hook(shutdown_at_exit)
         if signals:
             exit_hooks.install_signal_handlers(cancel_on_signal)
 

@@ -1,9 +1,12 @@
 """Job states and the transition table: the only statement of which state may follow which.
 
 A job starts ``Queued``. ``Succeeded``, ``Failed``, ``Cancelled`` and ``Interrupted`` are terminal and final:
-no transition leaves them. The manager applies every transition through :func:`check_transition`'s table while
-holding its lock, so an illegal move (for example ``Succeeded`` after a shutdown already marked the job
-``Interrupted``) is rejected instead of overwriting history.
+no transition leaves them. The manager applies every transition through this table while holding its lock, so
+an illegal move (for example ``Succeeded`` after a shutdown already marked the job ``Interrupted``) is
+rejected instead of overwriting history. ``errors.check_transition`` is the strict form that raises.
+
+This module imports nothing from the package: it is the bottom of ``docmind_jobs``'s layers (an import
+contract), under the events, records and errors that name states.
 
     Queued ──▶ Running ──▶ Succeeded | Failed
       │           │
@@ -17,8 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-
-from docmind_jobs.errors import InvalidTransitionError
 
 
 class JobState(StrEnum):
@@ -65,18 +66,3 @@ TRANSITIONS: Mapping[JobState, frozenset[JobState]] = {
     JobState.CANCELLED: frozenset(),
     JobState.INTERRUPTED: frozenset(),
 }
-
-
-def check_transition(current: JobState, target: JobState) -> None:
-    """Validate one transition against the table.
-
-    Args:
-        current: The job's state now.
-        target: The state it should move to.
-
-    Raises:
-        InvalidTransitionError: When the table does not allow ``current`` → ``target``
-            (every move out of a terminal state is illegal).
-    """
-    if not current.can_become(target):
-        raise InvalidTransitionError(current.value, target.value)

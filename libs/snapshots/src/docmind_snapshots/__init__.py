@@ -6,6 +6,7 @@ pin what they read (`SnapshotStore.open`). Only one writer at a time per store, 
 readers never lock. Opening a store runs recovery. The full contract is in ``docs/specs/snapshots.md``.
 """
 
+from docmind_snapshots.durable import atomic_write_bytes, is_temporary
 from docmind_snapshots.errors import (
     InvalidSnapshotIdError,
     SnapshotActiveError,
@@ -50,6 +51,8 @@ __all__ = [
     "Workspace",
     "WriterBusyError",
     "WriterHolder",
+    "atomic_write_bytes",
     "format_snapshot_id",
+    "is_temporary",
     "parse_snapshot_id",
 ]

@@ -1,8 +1,10 @@
-"""Durable file primitives built on the `fsops` seam.
+"""Durable file primitives built on the `fsops` seam: the one atomic-write helper of the store and the app.
 
 `atomic_write_bytes` is the pip ``adjacent_tmp_file`` / atomicwrites recipe: temp file in the same directory →
 write → flush + fsync → `os.replace` → fsync the directory; the temp file is unlinked on failure, so a reader
-sees either the old content or the new one, never a prefix.
+sees either the old content or the new one, never a prefix. The app writes its chunk cache and uploads
+with it too (``hidden`` temporary names, so that a corpus scan never lists one; ``exclusive`` for an
+upload that must not replace a file of the same name).
 """
 
 from __future__ import annotations
@@ -20,9 +22,18 @@ TEMP_MARKER = ".tmp-"
 """Infix of the temporary names made by `atomic_write_bytes` (``CURRENT.tmp-<16 hex>``)."""
 
 
-def temp_name_for(name: str) -> str:
-    """Return a fresh temporary sibling name for `name` (``<name>.tmp-<16 hex digits>``)."""
-    return f"{name}{TEMP_MARKER}{secrets.token_hex(8)}"
+def temp_name_for(name: str, *, hidden: bool = False) -> str:
+    """Return a fresh temporary sibling name for `name`: ``[.]<name>.tmp-<16 hex>`` (the dot with `hidden`).
+
+    A hidden name ends in no suffix of a real file and starts with a dot, so neither a pattern for the real
+    files (``*.json``, ``*.pdf``) nor a scan that skips hidden files ever picks one up.
+    """
+    return f"{'.' if hidden else ''}{name}{TEMP_MARKER}{secrets.token_hex(8)}"
+
+
+def is_temporary(name: str) -> bool:
+    """Whether `name` is a hidden temporary name of `atomic_write_bytes` (left by a writer killed midway)."""
+    return name.startswith(".") and TEMP_MARKER in name
 
 
 def fsync_dir(path: Path) -> None:
@@ -70,22 +81,31 @@ def write_new_file(path: Path, data: bytes, *, durable: bool = True) -> None:
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Atomically replace `path` with a file holding `data`.
+def atomic_write_bytes(
+    path: Path, data: bytes, *, durable: bool = True, exclusive: bool = False, hidden: bool = False
+) -> None:
+    """Atomically make `path` a file holding `data`, all of it or none of it.
 
-    Steps: (1) create a temp file next to `path` (same directory, so same filesystem), (2) write `data`,
-    (3) flush and fsync it, (4) `os.replace` it over `path`, (5) fsync the directory. When `durable` is false,
-    (3) and (5) are skipped: the replace is still atomic, it is just not forced to disk.
+    Steps: (1) create a temp file next to `path` (same directory, so same filesystem; named by
+    `temp_name_for` with `hidden`), (2) write `data`, (3) flush and fsync it, (4) publish it: `os.replace`
+    over `path`, or with `exclusive` a hard link that fails if `path` exists (an ``O_EXCL`` create that is
+    also atomic), then unlink the temp name; (5) fsync the directory. When `durable` is false, (3) and (5)
+    are skipped: the publish is still atomic, it is just not forced to disk.
 
     Raises:
+        FileExistsError: `exclusive` and `path` exists (also a dangling symlink): nothing written.
         OSError: Any step failed. If it failed before (4), `path` is untouched and the temp file is gone; if
             the directory fsync in (5) failed, `path` already holds the new content.
     """
-    tmp = path.with_name(temp_name_for(path.name))
+    tmp = path.with_name(temp_name_for(path.name, hidden=hidden))
     write_new_file(tmp, data, durable=durable)  # (1)-(3); unlinks tmp on failure
     fsops.checkpoint("atomic_write.before_replace")
     try:
-        fsops.replace(tmp, path)  # (4)
+        if exclusive:
+            os.link(tmp, path)  # (4)
+            tmp.unlink()
+        else:
+            fsops.replace(tmp, path)  # (4)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, f
 
 from docmind_snapshots.ids import validate_snapshot_id
 from docmind_snapshots.layout import MANIFEST
+from docmind_snapshots.models import SnapshotInfo
 
 SCHEMA_VERSION = 1
 BLOCK_SIZE = 1 << 20
@@ -92,6 +93,17 @@ class Manifest(BaseModel):
     def size_bytes(self) -> int:
         """Total size of the listed files."""
         return sum(entry.size for entry in self.files)
+
+    def info(self, *, active: bool) -> SnapshotInfo:
+        """What the store reports of this snapshot; ``active`` says whether CURRENT names it."""
+        return SnapshotInfo(
+            id=self.id,
+            created=self.created,
+            size_bytes=self.size_bytes,
+            stored_files=len(self.files),
+            metadata=self.metadata,
+            active=active,
+        )
 
     def to_bytes(self) -> bytes:
         """Serialise as indented UTF-8 JSON with a trailing newline."""

@@ -25,7 +25,6 @@ from pathlib import Path
 from docmind_snapshots import pins
 from docmind_snapshots.deletion import (
     delete_snapshot,
-    highest_counter,
     retention_victims,
     snapshot_ids_on_disk,
 )
@@ -95,7 +94,7 @@ class SnapshotStore:
         except BaseException:
             lease.release()
             raise
-        return Workspace(self, lease, path, owner)
+        return Workspace(self, self._layout, lease, path, owner)
 
     # -- reading (never locks) -------------------------------------------------------------------------------
 
@@ -111,7 +110,7 @@ class SnapshotStore:
             if snapshot_id is None:
                 return None
             try:
-                return self._info(read_manifest(self._layout.snapshots / snapshot_id), active=True)
+                return read_manifest(self._layout.snapshots / snapshot_id).info(active=True)
             except FileNotFoundError:
                 if read_current_id(self._layout) != snapshot_id:
                     continue  # a writer switched CURRENT and retention removed the old one meanwhile
@@ -133,7 +132,7 @@ class SnapshotStore:
                 manifest = read_manifest(self._layout.snapshots / snapshot_id)
             except (FileNotFoundError, BadManifestError):
                 continue
-            infos.append(self._info(manifest, active=snapshot_id == active))
+            infos.append(manifest.info(active=snapshot_id == active))
         return infos
 
     def path_of(self, snapshot_id: str) -> Path:
@@ -254,7 +253,7 @@ class SnapshotStore:
                 write_current(self._layout, snapshot_id)
             except OSError as exc:
                 raise SnapshotError(f"could not activate {snapshot_id}: {exc.strerror or exc}") from exc
-            return self._info(read_manifest(self._layout.snapshots / snapshot_id), active=True)
+            return read_manifest(self._layout.snapshots / snapshot_id).info(active=True)
 
     def fall_back_from(self, snapshot_id: str, reason: str, *, timeout: float = 0.0) -> CurrentRepair | None:
         """Make CURRENT leave a damaged snapshot for the newest one that verifies (or none), if it names it.
@@ -310,20 +309,6 @@ class SnapshotStore:
 
     # -- internals shared with Workspace ---------------------------------------------------------------------
 
-    def _info(self, manifest: Manifest, *, active: bool) -> SnapshotInfo:
-        return SnapshotInfo(
-            id=manifest.id,
-            created=manifest.created,
-            size_bytes=manifest.size_bytes,
-            stored_files=len(manifest.files),
-            metadata=manifest.metadata,
-            active=active,
-        )
-
-    def _next_counter(self) -> int:
-        """Next snapshot counter; only meaningful under the writer lock."""
-        return highest_counter(self._layout) + 1
-
     def _retain(self) -> builtins.list[str]:
         victims = retention_victims(
             snapshot_ids_on_disk(self._layout),
@@ -343,8 +328,8 @@ class SnapshotStore:
             deleted.append(snapshot_id)
         return deleted
 
-    def _retain_after_commit(self) -> None:
-        """Step (8) of commit: retention if the lock is free right now; never raises."""
+    def retain_after_commit(self) -> None:
+        """Apply retention if the writer lock is free right now (step (8) of a commit); never raises."""
         lease = self._lock.try_acquire("applying retention after a commit")
         if lease is None:
             return  # another writer got in first; its own commit applies retention

@@ -14,25 +14,41 @@ import shutil
 import stat
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Protocol, Self
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from docmind_snapshots import fsops
+from docmind_snapshots.deletion import highest_counter
 from docmind_snapshots.durable import fsync_dir, remove_tree, write_new_file
 from docmind_snapshots.errors import SnapshotCommitError, SnapshotError
 from docmind_snapshots.ids import format_snapshot_id
-from docmind_snapshots.layout import MANIFEST
+from docmind_snapshots.layout import MANIFEST, Layout
 from docmind_snapshots.locking import WriterLease
 from docmind_snapshots.manifest import FileEntry, Manifest, hash_file, hash_stream
 from docmind_snapshots.models import SnapshotInfo
 from docmind_snapshots.pointer import read_current_id, write_current
 
-if TYPE_CHECKING:
-    from docmind_snapshots.store import SnapshotStore
+
+class SnapshotSource(Protocol):
+    """What a workspace needs of its store (``SnapshotStore`` is one): published snapshots and retention."""
+
+    def manifest(self, snapshot_id: str) -> Manifest:
+        """The manifest of a published snapshot."""
+        ...
+
+    def open(self, snapshot_id: str) -> AbstractContextManager[Path]:
+        """Pin a published snapshot and give its directory for the block."""
+        ...
+
+    def retain_after_commit(self) -> None:
+        """Apply retention after a commit if the writer lock is free; never raises."""
+        ...
+
 
 _log = logging.getLogger("docmind_snapshots")
 _METADATA = TypeAdapter(dict[str, JsonValue])
@@ -60,10 +76,13 @@ class Workspace:
         owner: The owner text given to `SnapshotStore.begin`.
     """
 
-    def __init__(self, store: SnapshotStore, lease: WriterLease, path: Path, owner: str) -> None:
+    def __init__(
+        self, store: SnapshotSource, layout: Layout, lease: WriterLease, path: Path, owner: str
+    ) -> None:
         self.path = path
         self.owner = owner
         self._store = store
+        self._layout = layout
         self._lease = lease
         self._closed = False
         self._sealed: dict[str, tuple[FileEntry, tuple[int, int, int, int]]] = {}
@@ -207,7 +226,7 @@ class Workspace:
             raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
         self._closed = True
         self._finalizer.detach()
-        previous = read_current_id(self._store._layout)
+        previous = read_current_id(self._layout)
         progress = _Progress()
         try:
             info = self._publish(metadata, activate, progress)
@@ -225,13 +244,13 @@ class Workspace:
         finally:
             self._lease.release()  # (7)
         fsops.checkpoint("commit.8")
-        self._store._retain_after_commit()  # (8)
+        self._store.retain_after_commit()  # (8)
         return info
 
     def _publish(
         self, metadata: Mapping[str, JsonValue] | None, activate: bool, progress: _Progress
     ) -> SnapshotInfo:
-        layout = self._store._layout
+        layout = self._layout
         fsops.checkpoint("commit.1")
         files = _check_tree(self.path)  # (1)
         try:
@@ -244,7 +263,7 @@ class Workspace:
         entries = [self._entry(relative) for relative in files]  # (2)
         fsops.checkpoint("commit.3")
         created = datetime.now(UTC).replace(microsecond=0)
-        snapshot_id = format_snapshot_id(self._store._next_counter(), created)
+        snapshot_id = format_snapshot_id(highest_counter(self._layout) + 1, created)
         manifest = Manifest(id=snapshot_id, created=created, files=tuple(entries), metadata=caller_metadata)
         write_new_file(self.path / MANIFEST, manifest.to_bytes())  # (3)
         fsops.checkpoint("commit.4")
@@ -259,11 +278,11 @@ class Workspace:
             progress.current_touched = True
             write_current(layout, snapshot_id)  # (6)
         fsops.checkpoint("commit.7")
-        return self._store._info(manifest, active=activate or read_current_id(layout) == snapshot_id)
+        return manifest.info(active=activate or read_current_id(layout) == snapshot_id)
 
     def _undo(self, progress: _Progress, previous: str | None) -> str:
         """Remove what a failed commit left; return "" or, if CURRENT could not be restored, a note."""
-        layout = self._store._layout
+        layout = self._layout
         published = progress.published
         if published is not None and progress.current_touched and read_current_id(layout) == published.name:
             # The replace happened, the directory fsync after it failed: point CURRENT back.

@@ -80,12 +80,17 @@ def activate(args: argparse.Namespace) -> int:
 
 
 def search(args: argparse.Namespace) -> int:
-    """Search the active snapshot and print the hits."""
+    """Search the active snapshot; print each hit's relevance (0-100), file, page, retrievers, score, passage.
+
+    ``--json`` prints every field of each hit, each retriever's raw score among them.
+    """
     if args.k < 1:
         return fail("-k must be at least 1", EXIT_USAGE)
     service = open_service(args)
     try:
-        result = run_search(service.store, args.query, k=args.k, mode=args.mode)
+        result = run_search(
+            service.store, args.query, k=args.k, mode=args.mode, fusion=service.settings.fusion
+        )
     except (NoSnapshotError, SearchModeError) as exc:
         return fail(str(exc))
     finally:
@@ -104,7 +109,8 @@ def search(args: argparse.Namespace) -> int:
     for hit in result.hits:
         page = f" p.{hit.page}" if hit.page else ""
         found = "+".join(hit.retrievers)
-        print(f"{hit.score:7.3f}  {hit.file}{page}  [{found}]\n         {hit.excerpt}")
+        heading = f"{hit.relevance:3d}/100  {hit.file}{page}  [{found}]  score {hit.score:.4g}"
+        print(f"{heading}\n         {hit.excerpt}")
     return EXIT_OK
 
 

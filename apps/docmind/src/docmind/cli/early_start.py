@@ -1,12 +1,12 @@
 """Start the worker server as the command starts, when the command will parse files on this machine.
 
 ``docmind ingest`` spends most of a second importing its own modules before it scans; the worker
-server's preload (parsing and splitting, ``docmind.ingest.worker_server``) takes about as long. Started
-here, on the other core, it is ready when the first file is handed to a worker (ADR-055). It is only
-a head start: a guess that misses (an ingest that finds nothing to parse, or runs on Ray) costs the
-preload's CPU in the background, never a different result. Ray runs (``--executor ray``,
-``--ray-address``, ``DOCMIND_EXECUTOR=ray``) start their own local server, with the index libraries;
-that one too ends with the command.
+server's preload (parsing and splitting, ``docmind.executors.local.worker_server``) takes about as
+long. Started here, on the other core, it is ready when the first file is handed to a worker
+(ADR-055). It is only a head start: a guess that misses (an ingest that finds nothing to parse, or
+runs on Ray) costs the preload's CPU in the background, never a different result. Ray runs
+(``--executor ray``, ``--ray-address``, ``DOCMIND_EXECUTOR=ray``) start their own local server, with
+the index libraries; that one too ends with the command.
 
 This module imports only the standard library: ``docmind.cli.main`` enters it before anything heavy.
 """
@@ -63,7 +63,11 @@ def worker_server_started_early(argv: Sequence[str]) -> Iterator[None]:
     if command_of(argv) != "ingest":
         yield
         return
-    from docmind.ingest.worker_server import stop_worker_server, warm_worker_server, worker_server_running
+    from docmind.executors.local.worker_server import (
+        stop_worker_server,
+        warm_worker_server,
+        worker_server_running,
+    )
 
     if worker_server_running():
         yield

@@ -30,7 +30,7 @@ from docmind.cli.context import (
 )
 from docmind.cli.progress_view import JsonView, PlainView, ProgressView, RichView
 from docmind.corpus_additions import add_to_corpus
-from docmind.ingest.summary import SAMPLE, IngestSummary, count_phrase
+from docmind.ingest.publish.summary import SAMPLE, IngestSummary, count_phrase
 from docmind.service import DocMind, IngestionBusyError
 from docmind.sources import SourceRefusedError
 

@@ -60,10 +60,10 @@ def exit_process(code: int, interrupts: Interrupts) -> NoReturn:
 
 def _end_ray(interrupts: Interrupts) -> None:
     """End the process's Ray connection, if any, as step 2 of the module docstring says."""
-    if "docmind.ingest.ray_runtime" not in sys.modules:
+    if "docmind.executors.ray.runtime" not in sys.modules:
         return  # no ingestion ran here, so no Ray connection either
-    from docmind.ingest.ray_local_runtime import kill_local_runtime
-    from docmind.ingest.ray_runtime import end_in_background
+    from docmind.executors.ray.local_runtime import kill_local_runtime
+    from docmind.executors.ray.runtime import end_in_background
 
     ended = end_in_background()
     if ended is None or not _waited(ended, interrupts):

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from docmind_snapshots import SnapshotStore
 
-from docmind.ingest.index_update import merge_in_worker, read_active_index, update_index
+from docmind.ingest.index.update import merge_in_worker, read_active_index, update_index
 from docmind.segments import layout
 from docmind.segments.merge_policy import force_merges
-from docmind.segments.meta import SegmentMeta
+from docmind.segments.meta import SegmentHeader
 from docmind.segments.update import UpdatePlan
 
 
@@ -64,6 +64,6 @@ def optimize(
     return OptimizeResult(info.id, True, before, len(change.manifest.segments))
 
 
-def _nothing_to_build(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[SegmentMeta, ...]:
+def _nothing_to_build(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[SegmentHeader, ...]:
     """The plan writes no file: there is nothing to build."""
     return ()

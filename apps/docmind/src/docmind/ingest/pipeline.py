@@ -3,7 +3,7 @@
 Contract:
 - The snapshot store's writer lock is taken first, so a second ingestion anywhere is refused
   before any work is done.
-- Parse, split and embedding run behind the task seam (``docmind.ingest.executor``): worker
+- Parse, split and embedding run behind the task seam (``docmind.executors.seam``): worker
   processes here, or Ray (``settings.executor``); the index build runs in a local worker process.
   This thread hashes files, looks up the cache, reports progress, decides on cancel and publishes.
   With Ray, the cluster is reached before anything is read (an unreachable address fails the job).
@@ -50,44 +50,30 @@ from docmind_snapshots import SnapshotStore
 
 from docmind.embed.identity import identified
 from docmind.embed.spec import EmbedSpec, embed_spec
-from docmind.ingest.cache import ChunkCache, fingerprint
-from docmind.ingest.changes import (
+from docmind.executors.errors import IngestCancelled
+from docmind.executors.seam import index_libraries_preloaded, local_workers, task_executor
+from docmind.ingest.embed.calls import load_encoder
+from docmind.ingest.embed.phase import EmbedResult
+from docmind.ingest.index.build import warm_index_imports
+from docmind.ingest.index.listing import active_listing, known_chunk_counts, write_listing
+from docmind.ingest.index.phase import IndexInputs, index_phase
+from docmind.ingest.parse.chunk_cache import ChunkCache, fingerprint
+from docmind.ingest.parse.file_task import FileOutcome
+from docmind.ingest.parse.phase import parse_corpus
+from docmind.ingest.parse.splitter import NAME as SPLITTER
+from docmind.ingest.progress.tracker import PHASE_INDEX, PHASE_PUBLISH, IngestProgress, Reporter
+from docmind.ingest.publish.changes import (
     Change,
     added_and_changed,
     change_between,
     removed_paths,
     settings_signature,
 )
-from docmind.ingest.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
-from docmind.ingest.embed_phase import EmbedResult
-from docmind.ingest.embed_worker import load_encoder
-from docmind.ingest.executor import task_executor
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.index_build import warm_index_imports
-from docmind.ingest.index_phase import IndexInputs, index_phase
-from docmind.ingest.listing import (
-    RACY_MARGIN_NS,
-    active_listing,
-    known_chunk_counts,
-    known_hashes,
-    write_listing,
-)
-from docmind.ingest.parallel import IngestCancelled, WorkerPool
-from docmind.ingest.parse_phase import parse_corpus
-from docmind.ingest.progress import PHASE_INDEX, PHASE_PUBLISH, IngestProgress, Reporter
-from docmind.ingest.splitter import NAME as SPLITTER
-from docmind.ingest.summary import (
-    SAMPLE,
-    CorpusListing,
-    EmbeddingInfo,
-    FailedFile,
-    FileRecord,
-    IngestSummary,
-    SkippedNote,
-    ray_workers_of,
-)
-from docmind.ingest.worker import FileOutcome
-from docmind.ingest.worker_server import preloads_index_libraries
+from docmind.ingest.publish.summary import SAMPLE, FailedFile, IngestSummary, SkippedNote, ray_workers_of
+from docmind.ingest.scan.content_hashes import is_racy, known_hashes
+from docmind.ingest.scan.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
+from docmind.segments.corpus_listing import CorpusListing, EmbeddingInfo, FileRecord
+from docmind.segments.file_status import FileStatus
 from docmind.segments.manifest import IndexManifest
 from docmind.settings import Settings
 
@@ -131,7 +117,7 @@ def run_ingestion(
     with (
         store.begin(owner=owner) as workspace,
         cache.swept(),
-        WorkerPool(settings.workers, cancel) as pool,
+        local_workers(settings.workers, cancel) as pool,
         task_executor(settings, pool, cancel, progress) as executor,
     ):
         checkpoint = _checkpoint(cancel)
@@ -143,7 +129,7 @@ def run_ingestion(
             pool.prepare(load_encoder, spec)
         else:
             pool.prepare(warm_index_imports, None)
-        if not preloads_index_libraries():  # the build's worker imports them: the ETA counts it
+        if not index_libraries_preloaded():  # the build's worker imports them: the ETA counts it
             progress.index_needs_imports("vectors" if spec is not None else "bm25")
         chunk_settings = (settings.chunk_size, settings.chunk_overlap)
         scanned_ns = time.time_ns()
@@ -293,8 +279,8 @@ def _records(corpus: Corpus, outcomes: dict[str, FileOutcome], scanned_ns: int) 
 
 
 def _record(file: CorpusFile, outcome: FileOutcome, scanned_ns: int) -> FileRecord:
-    """The file's record; its stamp only when trustworthy (not changed just before the scan: ``listing``)."""
-    racy = file.changed_ns >= scanned_ns - RACY_MARGIN_NS
+    """The file's record; its stamp only when trustworthy (not racy: ``content_hashes``)."""
+    racy = is_racy(file, scanned_ns)
     return FileRecord(
         path=file.rel,
         source=file.source,

@@ -4,7 +4,11 @@
   (``docmind.segments.bm25``), with the query's terms made as it makes them.
 - ``dense``: the query embedded with the snapshot's own embedder, the nearest windows by cosine
   similarity, each chunk ranked by its best window.
-- ``hybrid``: both candidate lists (``CANDIDATES_PER_HIT`` × k each) fused by reciprocal rank.
+- ``hybrid``: both candidate lists (``CANDIDATES_PER_HIT`` × k each, at least ``MIN_CANDIDATES``)
+  fused (``docmind.search.fusion``): by default a weighted sum of each list's scores rescaled by
+  where they stand among its candidates (``convex``), or by reciprocal rank (``rrf``).
+Every hit carries a relevance from 0 to 1 (its fused score, or a single list's rescaled score) beside
+its raw score and the raw score of each retriever that found it.
 The default is ``hybrid`` when the snapshot has vectors and ``bm25`` when it is keyword-only; a
 keyword-only snapshot answers a ``hybrid`` request with BM25 and says so (``keyword_only``), and
 refuses ``dense`` (:class:`SearchModeError`). A snapshot whose embedder cannot embed the query
@@ -21,18 +25,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from docmind_snapshots import SnapshotError, SnapshotNotFoundError, SnapshotStore, WriterBusyError
 
 from docmind.embed.spec import EmbedderUnavailableError
-from docmind.excerpts import best_passage
-from docmind.ingest.bm25_terms import query_terms
-from docmind.search.fusion import reciprocal_rank_fusion
+from docmind.search.excerpts import best_passage
+from docmind.search.fusion import Fusion, fuse
 from docmind.search.hits import EXCERPT_CHARS, NoSnapshotError, SearchHit, SearchModeError
 from docmind.search.loaded import LoadedSnapshot, forget, loaded_snapshot
 from docmind.search.query_vector import query_vector
+from docmind.segments.bm25_terms import query_terms
 from docmind.segments.reader import SegmentDamagedError
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -40,15 +44,22 @@ MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 CANDIDATES_PER_HIT = 4
 MIN_CANDIDATES = 20
 _OPEN_RETRIES = 5
+KEYWORD_ONLY = "the active snapshot was ingested with embeddings off (DOCMIND_EMBED=off)"
 
 
 @dataclass(frozen=True)
 class Found:
-    """One ranked chunk: its stored record (text and metadata), its score and the retrievers that found it."""
+    """One ranked chunk: its stored record (text and metadata), its score and the retrievers that found it.
+
+    ``relevance`` is 0 to 1 (``docmind.search.fusion``); ``scores`` holds the raw score of each
+    retriever that found it.
+    """
 
     record: dict[str, Any]
     score: float
     retrievers: tuple[str, ...]
+    relevance: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -90,22 +101,28 @@ class SearchResult:
     fallback: str = ""
 
 
-def search(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> SearchResult:
+def search(
+    store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None, fusion: Fusion = "convex"
+) -> SearchResult:
     """Return the top ``k`` hits for ``query`` in the active snapshot (none for a blank query).
+
+    ``fusion`` is how a hybrid search fuses its two candidate lists (``DOCMIND_FUSION``).
 
     Raises:
         NoSnapshotError: nothing has been published yet.
         SearchModeError: ``dense`` was asked of a keyword-only snapshot, or of one whose embedder
             cannot embed the query.
     """
-    found = retrieve(store, query, k, mode)
+    found = retrieve(store, query, k, mode, fusion)
     hits = [_hit(item, query) for item in found.found]
     return SearchResult(
         found.mode, found.keyword_only, hits, found.snapshot_id, found.warning, found.fallback
     )
 
 
-def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None) -> Retrieval:
+def retrieve(
+    store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = None, fusion: Fusion = "convex"
+) -> Retrieval:
     """The top ``k`` chunks for ``query`` with their whole records; ``search`` without the excerpts.
 
     Raises:
@@ -115,15 +132,15 @@ def retrieve(store: SnapshotStore, query: str, k: int = 5, mode: Mode | None = N
     """
     snapshot, warning = _open_active(store)
     try:
-        return _retrieve(snapshot, query, k, mode, warning)
+        return _retrieve(snapshot, query, k, mode, warning, fusion)
     except SegmentDamagedError as exc:
         forget(store, snapshot.snapshot_id)
         fallback, note = _after_damage(store, snapshot.snapshot_id, exc)
-        return _retrieve(fallback, query, k, mode, note)
+        return _retrieve(fallback, query, k, mode, note, fusion)
 
 
 def _retrieve(
-    snapshot: LoadedSnapshot, query: str, k: int, mode: Mode | None, warning: str | None
+    snapshot: LoadedSnapshot, query: str, k: int, mode: Mode | None, warning: str | None, fusion: Fusion
 ) -> Retrieval:
     keyword_only = snapshot.spec is None
     chosen: Mode = mode or ("bm25" if keyword_only else "hybrid")
@@ -147,20 +164,30 @@ def _retrieve(
             if chosen == "dense":
                 raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
             chosen, fallback = "bm25", str(exc)
-    if chosen == "bm25":
-        ranked = [((p, d), s, ("bm25",)) for p, d, s in index.bm25(query_terms(query), k)]
-    elif chosen == "dense":
-        assert vector is not None
-        ranked = [((p, d), s, ("dense",)) for p, d, s in index.dense(vector, k)]
-    else:
-        assert vector is not None
-        rankings = {
-            "bm25": [(p, d) for p, d, _ in index.bm25(query_terms(query), pool)],
-            "dense": [(p, d) for p, d, _ in index.dense(vector, pool)],
-        }
-        ranked = [(f.item, f.score, f.sources) for f in reciprocal_rank_fusion(rankings)[:k]]
-    found = [Found(index.record(*ref), score, retrievers) for ref, score, retrievers in ranked]
+    rankings: dict[str, list[tuple[tuple[int, int], float]]] = {}
+    if chosen != "dense":
+        rankings["bm25"] = [((p, d), s) for p, d, s in index.bm25(query_terms(query), pool)]
+    if vector is not None:
+        rankings["dense"] = [((p, d), s) for p, d, s in index.dense(vector, pool)]
+    found = [
+        Found(index.record(*f.item), f.score, f.sources, f.relevance, dict(f.scores))
+        for f in fuse(rankings, fusion)[:k]
+    ]
     return Retrieval(chosen, keyword_only, found, snapshot.snapshot_id, warning, fallback)
+
+
+def available_modes(store: SnapshotStore) -> tuple[tuple[Mode, ...], str]:
+    """The modes a search of the active snapshot can run, and one line saying why the others cannot.
+
+    A snapshot with vectors (or no snapshot yet: a search then says there is none) can run every
+    mode, and the line is empty; a keyword-only snapshot runs ``bm25`` only (``KEYWORD_ONLY``).
+    That a snapshot's embedder is gone is only found when a query is embedded (``fallback``).
+    """
+    try:
+        snapshot, _ = _open_active(store)
+    except NoSnapshotError:
+        return MODES, ""
+    return (("bm25",), KEYWORD_ONLY) if snapshot.spec is None else (MODES, "")
 
 
 def _open_active(store: SnapshotStore) -> tuple[LoadedSnapshot, str | None]:
@@ -202,6 +229,8 @@ def _hit(found: Found, query: str) -> SearchHit:
         file=str(found.record.get("file", "")),
         page=int(label) if label.isdigit() else None,
         score=round(found.score, 4),
+        relevance=round(100 * found.relevance),
+        scores={name: round(score, 4) for name, score in found.scores.items()},
         excerpt=best_passage(found.text, query, width=EXCERPT_CHARS),
         retrievers=list(found.retrievers),
     )

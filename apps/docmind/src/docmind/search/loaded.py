@@ -18,8 +18,8 @@ from pathlib import Path
 from docmind_snapshots import SnapshotStore
 
 from docmind.embed.spec import EmbedSpec
-from docmind.ingest.summary import CorpusListing, EmbeddingInfo
 from docmind.segments import layout
+from docmind.segments.corpus_listing import CorpusListing, EmbeddingInfo
 from docmind.segments.snapshot_index import SnapshotIndex
 
 _MAX_LOADED = 2

@@ -17,7 +17,7 @@ import numpy as np
 
 from docmind.segments import layout
 from docmind.segments.bm25 import LivePart
-from docmind.segments.meta import FileSpan, SegmentMeta
+from docmind.segments.meta import FileSpan, SegmentMeta, read_segment_meta
 from docmind.segments.vectors import stored_vectors, vector_index
 from docmind.segments.writer import fsync_folder
 
@@ -72,7 +72,7 @@ def _spans(
 ) -> list[FileSpan]:
     spans: list[FileSpan] = []
     for part, (numbers, _), first in zip(sources, maps, firsts[:-1], strict=True):
-        for span in part.reader.meta.files:
+        for span in read_segment_meta(part.reader.folder).files:
             if span.chunks and numbers[span.first] >= 0:  # a file's chunks are deleted all together
                 spans.append(span.model_copy(update={"first": int(first + numbers[span.first])}))
     return spans

@@ -25,8 +25,11 @@ class FileSpan(BaseModel):
     chunks: int = Field(ge=0)
 
 
-class SegmentMeta(BaseModel):
-    """What a segment holds.
+class SegmentHeader(BaseModel):
+    """What a segment holds, without the list of its files: all that search needs of ``meta.json``.
+
+    Parsing skips the files' list (its objects are never built), so opening a segment for search costs the
+    same whether it holds ten files or ten thousand.
 
     Attributes:
         format: The segment format (``FORMAT``).
@@ -38,10 +41,9 @@ class SegmentMeta(BaseModel):
         tf_dtype: The dtype of ``postings.tfs.npy``.
         windows: Window vectors (0: keyword-only).
         dims: Vector size (0: keyword-only).
-        files: The files whose chunks it holds, in chunk order.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     format: int = FORMAT
     name: str
@@ -52,7 +54,16 @@ class SegmentMeta(BaseModel):
     tf_dtype: str
     windows: int = 0
     dims: int = 0
+
+
+class SegmentMeta(SegmentHeader):
+    """A segment's whole header: also the files whose chunks it holds, in chunk order (``files``)."""
+
     files: tuple[FileSpan, ...]
+
+    def header(self) -> SegmentHeader:
+        """This header without the files' list (what a worker hands back to the job's process)."""
+        return SegmentHeader.model_validate(self.model_dump(exclude={"files"}))
 
 
 def read_segment_meta(folder: Path) -> SegmentMeta:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from docmind.segments import layout
-from docmind.segments.meta import FORMAT, SegmentMeta
+from docmind.segments.meta import FORMAT, SegmentHeader
 
 
 class SegmentDamagedError(Exception):
@@ -41,7 +41,7 @@ class SegmentReader:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         try:
-            self.meta = SegmentMeta.model_validate_json((folder / layout.SEGMENT_META).read_bytes())
+            self.meta = SegmentHeader.model_validate_json((folder / layout.SEGMENT_META).read_bytes())
         except ValueError as exc:
             raise SegmentDamagedError(
                 str(folder / layout.SEGMENT_META), f"unreadable header ({exc})"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from docmind.corpus_status import DocumentRow, corpus_rows
-from docmind.ingest.file_status import FileStatus
+from docmind.segments.file_status import FileStatus
 from docmind.service import DocMind
 from docmind.sources import DOCUMENTS_LABEL
 from docmind.ui import session_keys as keys

@@ -14,10 +14,10 @@ import streamlit as st
 
 from docmind.corpus_status import snapshot_listing
 from docmind.datadir import DataDirError
-from docmind.ingest.corpus import DOCUMENTS_LABEL, is_empty_folder
-from docmind.ingest.file_status import FileStatus
-from docmind.ingest.summary import SAMPLE, FailedFile, SkippedNote
+from docmind.ingest.publish.summary import SAMPLE, FailedFile, SkippedNote
+from docmind.ingest.scan.corpus import DOCUMENTS_LABEL, is_empty_folder
 from docmind.job_view import EndDetails, PanelView, panel_view
+from docmind.segments.file_status import FileStatus
 from docmind.service import DocMind, IngestionBusyError
 from docmind.ui import session_keys as keys
 from docmind.ui.components.job_panel import job_panel

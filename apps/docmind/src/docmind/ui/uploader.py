@@ -11,7 +11,7 @@ from functools import partial
 
 import streamlit as st
 
-from docmind.ingest.corpus import SUPPORTED_EXTENSIONS
+from docmind.ingest.scan.corpus import SUPPORTED_EXTENSIONS
 from docmind.service import DocMind
 from docmind.ui import session_keys as keys
 from docmind.ui.slots import slot

@@ -24,7 +24,7 @@ from functools import partial
 
 import streamlit as st
 
-from docmind.ingest.summary import count_phrase
+from docmind.ingest.publish.summary import count_phrase
 from docmind.job_view import EndDetails, PanelView
 from docmind.ui.slots import slot
 

@@ -1,0 +1,207 @@
+"""The Ray implementation of the task seam (``docmind.executors.seam``).
+
+Per-file tasks are Ray tasks (``ray_tasks.parse_remote``), spread over the nodes (Ray's default
+would fill the driver's node first): the driver submits them lazily from
+the pipeline's task stream, holds at most ``2 × the cluster's CPUs`` in flight and at most
+``MAX_BYTES_IN_FLIGHT`` of document bytes in the object store, and writes each returned file's
+chunks into its own chunk cache before yielding the outcome, so outcomes come back bounded. The
+worker hashes the bytes it parses and the chunks are cached under that hash: a file saved after the
+driver hashed it is cached, and listed, under the hash of the version that was parsed.
+Calls (the embedding batches) go to one Ray actor that keeps its model loaded; it asks for a GPU
+when the cluster has one.
+
+Cancel: the driver stops submitting, cancels every task in flight with ``ray.cancel(force=True)``
+(their workers are killed) and kills the actor, then raises ``IngestCancelled``; files finished
+before stay cached. A worker or node that dies is retried ``settings.ray_retries`` times by Ray
+(elsewhere when the node is gone); after that only its own file fails, with the reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import ray
+from ray.exceptions import RayActorError, RayError, RayTaskError
+
+from docmind.executors.errors import IngestCancelled, WorkerCrashedError, WorkerTaskError
+from docmind.executors.local.pool import FileProgress
+from docmind.executors.ray.runtime import connect
+from docmind.executors.ray.tasks import BatchWorker, RemoteFile, parse_remote
+from docmind.executors.task_context import TaskProgress
+from docmind.ingest.parse.chunk_cache import ChunkCache
+from docmind.ingest.parse.file_task import FileOutcome, FileTask
+from docmind.segments.file_status import FileStatus
+from docmind.settings import Settings
+
+MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
+"""Document bytes the driver has in the object store at most (one larger file still goes alone)."""
+
+_POLL_SECONDS = 0.05
+T = TypeVar("T")
+R = TypeVar("R")
+_parse_task = ray.remote(parse_remote)
+_batch_actor = ray.remote(BatchWorker)
+
+
+class RayExecutor:
+    """Tasks on the Ray cluster this process is connected to, bound to one job's cancel event."""
+
+    def __init__(self, settings: Settings, cancel: threading.Event) -> None:
+        self._cancel = cancel
+        self._send_bytes = settings.ray_documents == "store"
+        self._retries = settings.ray_retries
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self._window = max(2, 2 * cpus)
+        self._gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+        self._in_flight = 0
+        self._actor: Any = None
+
+    @classmethod
+    def connect(cls, settings: Settings, cancel: threading.Event) -> RayExecutor:
+        """Connect this process to ``settings.ray_address`` (reusing a connection) and return an executor.
+
+        Raises:
+            RayUnavailableError: no Ray answers at the address (before any work).
+            IngestCancelled: the cancel event was set while connecting.
+        """
+        connect(settings.ray_address, settings.workers, cancel)
+        return cls(settings, cancel)
+
+    def __enter__(self) -> RayExecutor:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release_idle(keep=0)
+
+    @property
+    def worker_count(self) -> int:
+        """Tasks in flight (Ray starts its workers on demand)."""
+        return self._in_flight
+
+    def release_idle(self, keep: int) -> None:
+        """With ``keep`` 0, end the batch actor (and the model it holds); tasks need no releasing."""
+        if keep == 0 and self._actor is not None:
+            ray.kill(self._actor, no_restart=True)
+            self._actor = None
+
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
+        """Yield one outcome per task in completion order; see the module docstring.
+
+        ``on_progress`` is never called: a Ray task has no way back before its result.
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (tasks in flight are cancelled).
+        """
+        pending = iter(tasks)
+        in_flight: dict[Any, tuple[FileTask, int]] = {}
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and self._room(in_flight):
+                    task = next(pending, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                    try:
+                        ref, size = self._submit(task)
+                    except OSError as exc:
+                        reason = f"cannot read: {exc.strerror or type(exc).__name__}"
+                        yield FileOutcome(task.rel, FileStatus.FAILED, error=reason)
+                        continue
+                    in_flight[ref] = (task, size)
+                    self._in_flight = len(in_flight)
+                if not in_flight:
+                    return
+                for ref in self._ready(list(in_flight)):
+                    task, _ = in_flight.pop(ref)
+                    self._in_flight = len(in_flight)
+                    yield self._outcome(task, ref)
+        finally:
+            for ref in in_flight:
+                ray.cancel(ref, force=True)
+            self._in_flight = 0
+
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
+        """Run ``fn(argument)`` in the batch actor (started on first use) and return the result.
+
+        ``on_progress`` is never called (see ``process_files``).
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (the actor is killed).
+            WorkerCrashedError: the actor or its node died.
+            WorkerTaskError: ``fn`` raised (the message names the original error).
+        """
+        if self._actor is None:
+            self._actor = _batch_actor.options(num_cpus=1, num_gpus=self._gpus).remote()
+        ref = self._actor.run.remote(fn, argument)
+        try:
+            self._ready([ref])
+        except IngestCancelled:
+            self.release_idle(keep=0)
+            raise
+        try:
+            return ray.get(ref)
+        except RayTaskError as exc:
+            cause = exc.cause
+            raise WorkerTaskError(f"{type(cause).__name__}: {cause}") from exc
+        except RayActorError as exc:
+            self._actor = None
+            raise WorkerCrashedError(f"the Ray worker holding the batch died ({type(exc).__name__})") from exc
+
+    def _room(self, in_flight: dict[Any, tuple[FileTask, int]]) -> bool:
+        if not in_flight:
+            return True
+        sent = sum(size for _, size in in_flight.values())
+        return len(in_flight) < self._window and sent < MAX_BYTES_IN_FLIGHT
+
+    def _submit(self, task: FileTask) -> tuple[Any, int]:
+        """Submit one file; return its task and the bytes it put in the object store.
+
+        Raises:
+            OSError: the file cannot be read (``store``).
+        """
+        if self._cancel.is_set():
+            raise IngestCancelled
+        data = task.path.read_bytes() if self._send_bytes else None  # the worker hashes what it parses
+        file = RemoteFile(task.path, task.rel, task.chunk_size, task.chunk_overlap)
+        options = _parse_task.options(
+            max_retries=self._retries, retry_exceptions=False, scheduling_strategy="SPREAD"
+        )
+        return options.remote(file, data), len(data) if data is not None else 0
+
+    def _ready(self, refs: list[Any]) -> list[Any]:
+        """Wait (checking the cancel event) until some of ``refs`` are done; return those."""
+        while True:
+            if self._cancel.is_set():
+                raise IngestCancelled
+            ready, rest = ray.wait(refs, num_returns=1, timeout=_POLL_SECONDS)
+            if ready:
+                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0) if rest else ([], [])
+                return ready + more
+
+    def _outcome(self, task: FileTask, ref: Any) -> FileOutcome:
+        try:
+            outcome, entry = ray.get(ref)
+        except RayTaskError as exc:
+            return FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=_task_error(exc))
+        except RayError as exc:
+            tries = self._retries + 1
+            reason = f"the Ray worker or node processing it died ({type(exc).__name__}; tried {tries}×)"
+            return FileOutcome(task.rel, FileStatus.FAILED, task.sha256, error=reason)
+        if entry is not None:
+            ChunkCache(task.cache_root, task.fingerprint).put(entry)
+        return outcome
+
+
+def _task_error(exc: RayTaskError) -> str:
+    cause = exc.cause
+    return f"cannot parse ({type(cause).__name__})"

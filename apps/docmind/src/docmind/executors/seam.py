@@ -1,0 +1,126 @@
+"""The seam between the pipeline and where its heavy tasks run: this machine's workers, or Ray.
+
+The pipeline hands per-file tasks (parse + split) and per-batch calls (embedding) to a
+:class:`TaskExecutor` and streams their outcomes back; nothing above this seam knows which one
+runs. Two implementations: :class:`~docmind.executors.local.pool.WorkerPool` (worker processes on
+this machine) and :class:`~docmind.executors.ray.executor.RayExecutor` (tasks and an actor on a Ray
+cluster). The driver, the process running the job, keeps everything else: the writer lock, the
+scan, the cache look-ups, progress, cancel, the index build (always in a local worker) and the
+atomic publish.
+
+Contract of every executor, bound to one job's cancel event:
+- ``process_files`` yields one outcome per task in completion order, pulling tasks lazily and
+  holding a bounded number in flight; when an indexed outcome is yielded, its chunks are in the
+  driver's chunk cache. A worker (or node) that dies fails only its own file.
+- ``call`` runs ``fn(argument)`` in a long-lived worker (a model loaded by one call stays loaded for
+  the next) and returns the result, or raises ``WorkerTaskError`` / ``WorkerCrashedError``.
+- Progress from inside a task (``task_progress``: the pages of a long PDF) reaches the ``on_progress``
+  callbacks where the executor has a way back from its workers: the local pool does; Ray tasks do
+  not (a file moves when it is done, and embedding calls are kept short instead).
+- Both raise :class:`~docmind.executors.errors.IngestCancelled` as soon as the cancel event is set,
+  after stopping what is in flight; finished files stay cached.
+
+The index build always runs in this machine's workers: :class:`LocalWorkers` is what the stages see of
+them, made by :func:`local_workers`. Code above the seam imports this module and
+``docmind.executors.errors``, never an implementation (an import contract holds it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol, TypeVar
+
+from docmind.executors.errors import RAY_MISSING, RayUnavailableError
+from docmind.executors.local.pool import FileProgress, WorkerPool
+from docmind.executors.local.worker_server import preloads_index_libraries, warm_worker_server
+from docmind.executors.task_context import TaskProgress
+from docmind.ingest.parse.file_task import FileOutcome, FileTask
+from docmind.ingest.progress.tracker import IngestProgress
+from docmind.settings import Settings
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class TaskExecutor(Protocol):
+    """Where per-file tasks and per-batch calls run; see the module docstring for the contract."""
+
+    @property
+    def worker_count(self) -> int:
+        """How many workers hold or will soon hold tasks (0: the first task starts them)."""
+        ...
+
+    def process_files(
+        self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
+    ) -> Iterator[FileOutcome]:
+        """Yield one outcome per task, in completion order."""
+        ...
+
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
+        """Run ``fn(argument)`` in a long-lived worker and return its result."""
+        ...
+
+    def release_idle(self, keep: int) -> None:
+        """Give back idle workers beyond ``keep`` (and the memory they hold)."""
+        ...
+
+
+class LocalWorkers(TaskExecutor, Protocol):
+    """This machine's worker processes, as the pipeline and the index phase use them."""
+
+    @property
+    def size(self) -> int:
+        """How many workers may run at once."""
+        ...
+
+    def prepare(self, fn: Callable[[T], object], argument: T) -> None:
+        """Run ``fn(argument)`` in the worker the next ``call`` uses, once no file is left for it."""
+        ...
+
+    def call_each(
+        self,
+        fn: Callable[[T], R],
+        arguments: Sequence[T],
+        on_progress: Callable[[int, TaskProgress], None] | None = None,
+    ) -> list[R]:
+        """Run ``fn(argument)`` for every argument in parallel; the results in the arguments' order."""
+        ...
+
+
+def local_workers(workers: int, cancel: threading.Event) -> AbstractContextManager[LocalWorkers]:
+    """Up to ``workers`` worker processes of this machine, bound to ``cancel``; stopped on exit."""
+    return WorkerPool(workers, cancel)
+
+
+def index_libraries_preloaded() -> bool:
+    """Whether local workers start with the index build's libraries loaded (else the build imports them)."""
+    return preloads_index_libraries()
+
+
+@contextmanager
+def task_executor(
+    settings: Settings, local: LocalWorkers, cancel: threading.Event, progress: IngestProgress
+) -> Iterator[TaskExecutor]:
+    """The executor that ``settings.executor`` names; ``local`` serves as the local one.
+
+    With Ray, a missing Ray package fails the job at once (``RayUnavailableError``), and the cluster is
+    reached first (a runtime of this process is reused), so an unreachable
+    address fails the job before any work (``RayUnavailableError``); meanwhile the local worker
+    server starts in the background, ready for the index build when the Ray stages end.
+    """
+    if settings.executor == "local":
+        yield local
+        return
+    try:
+        from docmind.executors.ray.executor import RayExecutor
+    except ImportError as exc:
+        raise RayUnavailableError(RAY_MISSING) from exc
+
+    warm_worker_server()
+    progress.emit("connecting to Ray", force=True)
+    with RayExecutor.connect(settings, cancel) as executor:
+        yield executor

@@ -1,0 +1,1 @@
+"""The index stage: chunks and vectors into the segments of the new snapshot's index."""

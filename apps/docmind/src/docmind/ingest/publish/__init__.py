@@ -1,0 +1,1 @@
+"""The publish stage: what an ingestion produced, recorded in the snapshot and its summary."""

@@ -1,0 +1,1 @@
+"""Scanning the sources and telling what changed against the active snapshot."""
