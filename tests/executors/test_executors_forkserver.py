@@ -121,6 +121,26 @@ def test_a_busy_worker_sees_a_stop_request_and_the_next_task_does_not(server: Fo
     worker.close()
 
 
+def test_tasks_sent_before_the_first_answers_run_in_order_even_when_larger_than_the_socket_buffers(
+    server: ForkServer,
+) -> None:
+    worker = server.spawn()
+    payloads = [bytes([number]) * (8 * 1024 * 1024) for number in range(3)]  # far beyond a socket's buffer
+    sender = threading.Thread(target=lambda: [worker.send(tasks.echo, payload) for payload in payloads])
+    sender.start()
+    sender.join(LONG)  # nothing read yet: a worker that read only between tasks would block this send
+    if sender.is_alive():
+        worker.kill()
+    assert not sender.is_alive(), "the worker did not take the next tasks while its reply waited"
+    assert [worker.receive() for _ in payloads] == payloads
+    worker.send(tasks.loop_until_stopped, None)
+    worker.send(tasks.stopped_before_start, None)
+    worker.request_stop()  # covers both tasks sent before it
+    assert worker.receive() >= 1
+    assert worker.receive() is True
+    worker.close()
+
+
 def test_kill_ends_a_busy_worker_and_its_sentinel_fires(server: ForkServer, tmp_path: Path) -> None:
     worker = server.spawn()
     pid_file = tmp_path / "pid"

@@ -9,9 +9,11 @@ server.
 Status pipe, server → parent: the worker's exit code as a signed int (``-N`` when signal N killed it), written
 once the server has reaped it; end of file without it means the server itself is gone.
 
-Task channel (a ``multiprocessing.connection.Connection`` over a stream socket pair), one task at a time:
-parent → worker :class:`Task`, then optionally :class:`Stop`; worker → parent any number of :class:`Note` (the
-task's progress, in the order it sent them), then exactly one :class:`Done` or :class:`Raised` per task.
+Task channel (a ``multiprocessing.connection.Connection`` over a stream socket pair): parent → worker
+:class:`Task` messages, run one at a time in the order sent (the parent may send the next ones before the
+first answers: they wait in the worker), and optionally :class:`Stop` (it covers every task sent before it);
+worker → parent, task after task in that order, any number of :class:`Note` (the task's progress, in the
+order it sent them), then exactly one :class:`Done` or :class:`Raised`.
 """
 
 from __future__ import annotations
