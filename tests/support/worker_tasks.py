@@ -39,6 +39,13 @@ def fail(message: str) -> None:
     raise OSError(28, message)
 
 
+def fail_on_two(value: int) -> int:
+    """Return ``value``, except for 2: raise."""
+    if value == 2:
+        raise OSError(5, "two")
+    return value
+
+
 def block_forever(_: object) -> None:
     """Never return (the pool must be able to abandon it)."""
     threading.Event().wait()
@@ -84,3 +91,16 @@ def block_until_asked_to_stop(path: str) -> None:
         pause.wait(0.01)
     Path(path + ".stop-requested").touch()
     pause.wait()
+
+
+def say_started(mark: str) -> int:
+    """Create the file ``mark`` (this call has started), then return this worker's pid."""
+    Path(mark).touch()
+    return os.getpid()
+
+
+def where_it_ran(value: int) -> tuple[int, str, int]:
+    """``value``, with the Ray node and the process that ran it (called in a Ray actor)."""
+    import ray
+
+    return value, ray.get_runtime_context().get_node_id(), os.getpid()

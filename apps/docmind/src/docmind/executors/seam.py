@@ -1,19 +1,25 @@
 """The seam between the pipeline and where its heavy tasks run: this machine's workers, or Ray.
 
-The pipeline hands per-file tasks (parse + split) and per-batch calls (embedding) to a
+The pipeline hands per-file tasks (parse + split) and streams of per-batch calls (embedding) to a
 :class:`TaskExecutor` and streams their outcomes back; nothing above this seam knows which one
 runs. Two implementations: :class:`~docmind.executors.local.pool.WorkerPool` (worker processes on
-this machine) and :class:`~docmind.executors.ray.executor.RayExecutor` (tasks and an actor on a Ray
-cluster). The driver, the process running the job, keeps everything else: the writer lock, the
-scan, the cache look-ups, progress, cancel, the index build (always in a local worker) and the
+this machine) and :class:`~docmind.executors.ray.executor.RayExecutor` (tasks and a pool of actors
+on a Ray cluster). The driver, the process running the job, keeps everything else: the writer lock,
+the scan, the cache look-ups, progress, cancel, the index build (always in a local worker) and the
 atomic publish.
 
 Contract of every executor, bound to one job's cancel event:
 - ``process_files`` yields one outcome per task in completion order, pulling tasks lazily and
   holding a bounded number in flight; when an indexed outcome is yielded, its chunks are in the
   driver's chunk cache. A worker (or node) that dies fails only its own file.
-- ``call`` runs ``fn(argument)`` in a long-lived worker (a model loaded by one call stays loaded for
-  the next) and returns the result, or raises ``WorkerTaskError`` / ``WorkerCrashedError``.
+- The **batch workers** are long-lived: what a call loads (a model) stays loaded for the next. The
+  local pool has one (a worker process); Ray has a pool of actors sized by the cluster.
+  ``warm_up`` runs ``fn(argument)`` once in every batch worker (starting them) and waits for all;
+  ``call_stream`` yields ``fn(argument)`` for a stream of arguments, in the arguments' order,
+  pulling them lazily and keeping up to ``per_worker`` calls on each batch worker at once (one
+  running, the next waiting beside it, so no worker waits for the driver between two calls).
+  Both raise ``WorkerTaskError`` (``fn`` raised) or ``WorkerCrashedError`` (a batch worker died);
+  a stream left before its end stops the batch workers that still held its calls.
 - Progress from inside a task (``task_progress``: the pages of a long PDF) reaches the ``on_progress``
   callbacks where the executor has a way back from its workers: the local pool does; Ray tasks do
   not (a file moves when it is done, and embedding calls are kept short instead).
@@ -28,7 +34,7 @@ them, made by :func:`local_workers`. Code above the seam imports this module and
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, TypeVar
 
@@ -58,14 +64,18 @@ class TaskExecutor(Protocol):
         """Yield one outcome per task, in completion order."""
         ...
 
-    def call(
-        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
-    ) -> R:
-        """Run ``fn(argument)`` in a long-lived worker and return its result."""
+    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
+        """Run ``fn(argument)`` once in every batch worker (starting them); return when all have."""
+        ...
+
+    def call_stream(
+        self, fn: Callable[[T], R], arguments: Iterable[T], per_worker: int = 2
+    ) -> Generator[R, None, None]:
+        """Yield ``fn(argument)`` per argument, in order, up to ``per_worker`` calls on each batch worker."""
         ...
 
     def release_idle(self, keep: int) -> None:
-        """Give back idle workers beyond ``keep`` (and the memory they hold)."""
+        """Give back idle workers beyond ``keep`` (and the memory they hold); 0 stops the batch workers."""
         ...
 
 
@@ -75,6 +85,12 @@ class LocalWorkers(TaskExecutor, Protocol):
     @property
     def size(self) -> int:
         """How many workers may run at once."""
+        ...
+
+    def call(
+        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
+    ) -> R:
+        """Run ``fn(argument)`` in a long-lived worker (the batch worker) and return its result."""
         ...
 
     def prepare(self, fn: Callable[[T], object], argument: T) -> None:

@@ -8,7 +8,8 @@ worker that will build the index imports them while the last files are still par
 :mod:`docmind.executors.local.forkserver` and :mod:`docmind.executors.local.worker_main`.
 
 Each worker owns a task channel and runs one task at a time, so the parent always knows which task a
-worker holds, and whose progress notes (``task_context.TaskProgress``) it reads before the reply:
+worker holds, and whose progress notes (``task_context.TaskProgress``) it reads before the reply (a
+stream of calls, ``call_stream``, queues a few calls on one worker: their replies come in that order):
 a worker that dies (a parser crash, the OOM killer) fails only its own file and is replaced; one
 that died while idle is replaced when the next task is sent to it, and that task runs in the new
 worker; nothing waits forever. Every wait of the caller checks the cancel event, starting a
@@ -20,8 +21,9 @@ chunk cache or lands inside the job's snapshot workspace, which the cancelled jo
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from types import TracebackType
@@ -54,6 +56,8 @@ class _Worker:
 
 _PREPARING = object()
 """The task of a worker running the pool's preparation (``WorkerPool.prepare``)."""
+_END: Any = object()
+"""What ``next`` gives for an argument stream that has no more."""
 
 
 class WorkerPool:
@@ -65,6 +69,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._preparation: tuple[Callable[[Any], object], Any] | None = None
         self._prepared: _Worker | None = None
+        self._last: _Worker | None = None
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -147,8 +152,11 @@ class WorkerPool:
                 worker.process.request_stop()
 
     def _idle_worker(self) -> _Worker:
-        idle = next((w for w in self._workers if w.task is None), None)
-        return idle if idle is not None else self._spawn()
+        """An idle worker, the one that took the last task first (what it loaded is kept), or a new one."""
+        idle = [w for w in self._workers if w.task is None]
+        if self._last in idle:
+            return self._last
+        return idle[0] if idle else self._spawn()
 
     def _dispatch(self, worker: _Worker, fn: Callable[[Any], Any], argument: Any) -> _Worker:
         """Hand ``fn(argument)`` to ``worker``; return the worker that took it.
@@ -168,6 +176,7 @@ class WorkerPool:
                 self._discard(worker)
                 raise WorkerStartError(f"a new worker process died before its first task: {exc}") from exc
         worker.task = argument
+        self._last = worker
         return worker
 
     def _discard(self, worker: _Worker) -> None:
@@ -238,6 +247,62 @@ class WorkerPool:
                 if isinstance(message, Done):
                     return message.value
                 raise message
+
+    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
+        """Run ``fn(argument)`` in the worker that ``call_stream`` uses next (the prepared one, if any).
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set.
+            WorkerStartError: no worker process could be started.
+            WorkerCrashedError: the worker died.
+            WorkerTaskError: ``fn`` raised (the message names the original error).
+        """
+        self.call(fn, argument)
+
+    def call_stream(
+        self, fn: Callable[[T], R], arguments: Iterable[T], per_worker: int = 2
+    ) -> Generator[R, None, None]:
+        """Yield ``fn(argument)`` for each argument, in the arguments' order, run in one worker.
+
+        The worker is the one the last ``call`` used (the prepared one first). Up to ``per_worker``
+        calls are sent to it at once: one runs, the next wait in the worker, so it never waits for
+        this process to read a reply and send the next call. Arguments are pulled lazily, only
+        when there is room. Progress notes of the calls are ignored. A stream left before its end
+        (the caller stopped, a call failed, a cancel) stops that worker with the calls it still held.
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set.
+            WorkerStartError: no worker process could be started.
+            WorkerCrashedError: the worker died (the calls sent after the one it was running are lost).
+            WorkerTaskError: ``fn`` raised for an argument (the message names the original error).
+        """
+        pending = iter(arguments)
+        worker: _Worker | None = None
+        queued = 0
+        try:
+            while True:
+                while queued < max(per_worker, 1) and (argument := next(pending, _END)) is not _END:
+                    if worker is None or queued == 0:
+                        worker = self._dispatch(self._prepared_worker() or self._idle_worker(), fn, argument)
+                    else:
+                        with contextlib.suppress(OSError):  # it died: its reply says so below
+                            worker.process.send(fn, argument)
+                    queued += 1
+                if worker is None or queued == 0:
+                    return
+                for _, message in self._finished([worker]):
+                    if isinstance(message, Note):
+                        continue
+                    queued -= 1
+                    if queued == 0:
+                        worker.task = None
+                    if not isinstance(message, Done):
+                        raise message
+                    yield message.value
+        finally:
+            if queued and worker in self._workers:  # it holds calls nobody will read
+                worker.process.kill()
+                self._discard(worker)
 
     def call_each(
         self,

@@ -7,11 +7,12 @@ the pipeline's task stream, holds at most ``2 × the cluster's CPUs`` in flight 
 chunks into its own chunk cache before yielding the outcome, so outcomes come back bounded. The
 worker hashes the bytes it parses and the chunks are cached under that hash: a file saved after the
 driver hashed it is cached, and listed, under the hash of the version that was parsed.
-Calls (the embedding batches) go to one Ray actor that keeps its model loaded; it asks for a GPU
-when the cluster has one.
+Batch calls (the embedding batches) go to a pool of Ray actors that keep their model loaded: one
+per GPU, or per two CPUs (``docmind.executors.ray.actor_pool``), started by the phase's
+``warm_up`` and ended by ``release_idle(keep=0)``.
 
 Cancel: the driver stops submitting, cancels every task in flight with ``ray.cancel(force=True)``
-(their workers are killed) and kills the actor, then raises ``IngestCancelled``; files finished
+(their workers are killed) and kills every actor, then raises ``IngestCancelled``; files finished
 before stay cached. A worker or node that dies is retried ``settings.ray_retries`` times by Ray
 (elsewhere when the node is gone); after that only its own file fails, with the reason.
 """
@@ -19,18 +20,19 @@ before stay cached. A worker or node that dies is retried ``settings.ray_retries
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
 import ray
-from ray.exceptions import RayActorError, RayError, RayTaskError
+from ray.exceptions import RayError, RayTaskError
 
-from docmind.executors.errors import IngestCancelled, WorkerCrashedError, WorkerTaskError
+from docmind.executors.errors import IngestCancelled
 from docmind.executors.local.pool import FileProgress
+from docmind.executors.ray.actor_pool import BatchActors
 from docmind.executors.ray.runtime import connect
-from docmind.executors.ray.tasks import BatchWorker, RemoteFile, parse_remote
-from docmind.executors.task_context import TaskProgress
+from docmind.executors.ray.tasks import RemoteFile, parse_remote
+from docmind.executors.ray.waiting import first_ready
 from docmind.ingest.parse.chunk_cache import ChunkCache
 from docmind.ingest.parse.file_task import FileOutcome, FileTask
 from docmind.segments.file_status import FileStatus
@@ -39,28 +41,30 @@ from docmind.settings import Settings
 MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
 """Document bytes the driver has in the object store at most (one larger file still goes alone)."""
 
-_POLL_SECONDS = 0.05
 T = TypeVar("T")
 R = TypeVar("R")
 _parse_task = ray.remote(parse_remote)
-_batch_actor = ray.remote(BatchWorker)
 
 
 class RayExecutor:
-    """Tasks on the Ray cluster this process is connected to, bound to one job's cancel event."""
+    """Tasks on the Ray cluster this process is connected to, bound to one job's cancel event.
 
-    def __init__(self, settings: Settings, cancel: threading.Event) -> None:
+    ``batch_actors`` cuts the pool of batch actors to at most that many (None: as the cluster allows).
+    """
+
+    def __init__(self, settings: Settings, cancel: threading.Event, batch_actors: int | None = None) -> None:
         self._cancel = cancel
         self._send_bytes = settings.ray_documents == "store"
         self._retries = settings.ray_retries
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self._window = max(2, 2 * cpus)
-        self._gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
         self._in_flight = 0
-        self._actor: Any = None
+        self._batch = BatchActors(cancel, batch_actors)
 
     @classmethod
-    def connect(cls, settings: Settings, cancel: threading.Event) -> RayExecutor:
+    def connect(
+        cls, settings: Settings, cancel: threading.Event, batch_actors: int | None = None
+    ) -> RayExecutor:
         """Connect this process to ``settings.ray_address`` (reusing a connection) and return an executor.
 
         Raises:
@@ -68,7 +72,7 @@ class RayExecutor:
             IngestCancelled: the cancel event was set while connecting.
         """
         connect(settings.ray_address, settings.workers, cancel)
-        return cls(settings, cancel)
+        return cls(settings, cancel, batch_actors)
 
     def __enter__(self) -> RayExecutor:
         return self
@@ -84,10 +88,31 @@ class RayExecutor:
         return self._in_flight
 
     def release_idle(self, keep: int) -> None:
-        """With ``keep`` 0, end the batch actor (and the model it holds); tasks need no releasing."""
-        if keep == 0 and self._actor is not None:
-            ray.kill(self._actor, no_restart=True)
-            self._actor = None
+        """With ``keep`` 0, end the batch actors (and the models they hold); tasks need no releasing."""
+        if keep == 0:
+            self._batch.stop()
+
+    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
+        """Run ``fn(argument)`` once on every batch actor (starting the pool) and wait until all have.
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (every actor is killed).
+            WorkerCrashedError: an actor or its node died.
+            WorkerTaskError: ``fn`` raised (the message names the original error).
+        """
+        self._batch.warm_up(fn, argument)
+
+    def call_stream(
+        self, fn: Callable[[T], R], arguments: Iterable[T], per_worker: int = 2
+    ) -> Generator[R, None, None]:
+        """Yield ``fn(argument)`` per argument, in order, spread over the batch actors (``actor_pool``).
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (every actor is killed).
+            WorkerCrashedError: an actor or its node died.
+            WorkerTaskError: ``fn`` raised (the message names the original error).
+        """
+        return self._batch.stream(fn, arguments, per_worker)
 
     def process_files(
         self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
@@ -119,7 +144,7 @@ class RayExecutor:
                     self._in_flight = len(in_flight)
                 if not in_flight:
                     return
-                for ref in self._ready(list(in_flight)):
+                for ref in first_ready(list(in_flight), self._cancel):
                     task, _ = in_flight.pop(ref)
                     self._in_flight = len(in_flight)
                     yield self._outcome(task, ref)
@@ -127,35 +152,6 @@ class RayExecutor:
             for ref in in_flight:
                 ray.cancel(ref, force=True)
             self._in_flight = 0
-
-    def call(
-        self, fn: Callable[[T], R], argument: T, on_progress: Callable[[TaskProgress], None] | None = None
-    ) -> R:
-        """Run ``fn(argument)`` in the batch actor (started on first use) and return the result.
-
-        ``on_progress`` is never called (see ``process_files``).
-
-        Raises:
-            IngestCancelled: as soon as the cancel event is set (the actor is killed).
-            WorkerCrashedError: the actor or its node died.
-            WorkerTaskError: ``fn`` raised (the message names the original error).
-        """
-        if self._actor is None:
-            self._actor = _batch_actor.options(num_cpus=1, num_gpus=self._gpus).remote()
-        ref = self._actor.run.remote(fn, argument)
-        try:
-            self._ready([ref])
-        except IngestCancelled:
-            self.release_idle(keep=0)
-            raise
-        try:
-            return ray.get(ref)
-        except RayTaskError as exc:
-            cause = exc.cause
-            raise WorkerTaskError(f"{type(cause).__name__}: {cause}") from exc
-        except RayActorError as exc:
-            self._actor = None
-            raise WorkerCrashedError(f"the Ray worker holding the batch died ({type(exc).__name__})") from exc
 
     def _room(self, in_flight: dict[Any, tuple[FileTask, int]]) -> bool:
         if not in_flight:
@@ -177,16 +173,6 @@ class RayExecutor:
             max_retries=self._retries, retry_exceptions=False, scheduling_strategy="SPREAD"
         )
         return options.remote(file, data), len(data) if data is not None else 0
-
-    def _ready(self, refs: list[Any]) -> list[Any]:
-        """Wait (checking the cancel event) until some of ``refs`` are done; return those."""
-        while True:
-            if self._cancel.is_set():
-                raise IngestCancelled
-            ready, rest = ray.wait(refs, num_returns=1, timeout=_POLL_SECONDS)
-            if ready:
-                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0) if rest else ([], [])
-                return ready + more
 
     def _outcome(self, task: FileTask, ref: Any) -> FileOutcome:
         try:

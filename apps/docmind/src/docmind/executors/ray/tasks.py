@@ -1,4 +1,4 @@
-"""What runs on a Ray worker: one file's parse + split, and the batch worker behind ``call``.
+"""What runs on a Ray worker: one file's parse + split, and the batch actor (``actor_pool`` runs a pool).
 
 A file reaches the worker either as a path every node can read (``shared``), which the worker
 reads once, or as its bytes, sent by the driver through Ray's object store (``store``). Either
@@ -76,7 +76,7 @@ def _lower_priority_once() -> None:
 
 
 class BatchWorker:
-    """A Ray actor running ``fn(argument)`` calls one at a time; what a call loads stays loaded."""
+    """A Ray actor running ``fn(argument)`` calls one at a time, in the order sent; what one loads stays."""
 
     def __init__(self) -> None:
         _lower_priority_once()

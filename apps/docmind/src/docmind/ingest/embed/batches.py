@@ -1,14 +1,18 @@
 """How many windows each embedding call takes: a small first call, then as many as fit ``TARGET_SECONDS``.
 
 Each call is one step of the embed phase's progress (its windows are counted, cached and reported
-when it returns), so the length of a call is how long the bar may stand still. A window's cost is
-taken as its length in characters (the model's work grows with its word pieces). The first call
-takes ``FIRST_CALL`` windows; after each call the characters per second measured (smoothed over
-the calls) size the next one to about ``TARGET_SECONDS``, between one window and the configured
-batch (``DOCMIND_EMBED_BATCH``), growing at most ``GROWTH`` times from one call to the next so a
-call that ran unusually fast cannot make the next one long. A fast embedder (a GPU, a quick
-endpoint) reaches the configured batch within a few calls; two CPU cores stay at a handful of
-windows per call.
+when it returns), so the time between two results is how long the bar may stand still. A window's
+cost is taken as its length in characters (the model's work grows with its word pieces). The first
+calls take ``FIRST_CALL`` windows; after each result the characters per second measured size the
+next call to about ``TARGET_SECONDS``, between one window and the configured batch
+(``DOCMIND_EMBED_BATCH``), growing at most ``GROWTH`` times from one call to the next so a call
+that ran unusually fast cannot make the next one long. With several calls in flight (a worker
+runs one while the next waits; Ray spreads them over actors), a result's seconds are the time
+since the result before it, and results may come in bursts: the rate is therefore the characters
+over the seconds of the recent results, both decayed by ``DECAY`` per result, so a result
+that came right after another weighs little. A fast embedder (a GPU, a quick endpoint, a pool of
+actors) reaches the configured batch within a few calls; two CPU cores stay at a handful of windows
+per call.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from collections.abc import Sequence
 FIRST_CALL = 2
 TARGET_SECONDS = 0.5
 GROWTH = 4
-SMOOTHING = 0.5
-"""Weight of the newest call in the smoothed rate."""
+DECAY = 0.5
+"""Weight of a result in the rate's sums, relative to the result after it."""
 
 
 class BatchSizer:
@@ -29,6 +33,8 @@ class BatchSizer:
         self._most = max(most, 1)
         self._target = target_seconds
         self._rate: float | None = None
+        self._characters = 0.0
+        self._seconds = 0.0
         self._last = 0
 
     def next_size(self, lengths: Sequence[int]) -> int:
@@ -49,6 +55,7 @@ class BatchSizer:
         return self._last
 
     def measured(self, characters: int, seconds: float) -> None:
-        """A call of ``characters`` characters took ``seconds``."""
-        rate = characters / max(seconds, 1e-3)
-        self._rate = rate if self._rate is None else SMOOTHING * rate + (1 - SMOOTHING) * self._rate
+        """A result of ``characters`` characters came ``seconds`` after the one before (or the first call)."""
+        self._characters = characters + DECAY * self._characters
+        self._seconds = max(seconds, 1e-3) + DECAY * self._seconds
+        self._rate = self._characters / self._seconds

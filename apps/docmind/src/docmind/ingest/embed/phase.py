@@ -1,40 +1,47 @@
 """The embed phase: every window of every indexed chunk gets a vector in the embedding cache.
 
-Planning (in the job's thread) cuts each chunk into windows (``docmind.embed.windows``) and asks
-the cache which windows it already has; meanwhile the model loads in the worker that will embed
-(``load_encoder``, started by the pipeline while the last files were parsed). Only the missing
-windows are embedded, longest-last in batches of similar length (little padding), one batch per
-worker call, each call sized to last about 0.5 s (``embed_batches``) so that the progress moves
-several times a second and the windows-per-second rate is known from the first call on. Each
-finished batch is stored at once, so a cancel, a crash or a failing endpoint keeps everything
-embedded before it, and the next run starts where this one stopped. The vectors themselves go
-into the snapshot in the index build, which reads them back from the cache.
+Planning (in the job's thread, ``docmind.ingest.embed.plan``) cuts each chunk into windows and asks
+the cache which windows it already has, keeping counts and where the missing windows lie, never
+their text; meanwhile the model loads in the worker that will embed (``load_encoder``, started by
+the pipeline while the last files were parsed) and is then loaded in every batch worker
+(``warm_up``: with Ray, a pool of actors). Only the missing windows are embedded: read back a group
+of files at a time, sorted by length within the group (little padding), cut into batches sized to
+last about 0.5 s each (``embed_batches``) so that the progress moves several times a second and the
+windows-per-second rate is known from the first batch on. The batches go to the executor as one
+stream (``call_stream``) with ``CALLS_PER_WORKER`` calls on each batch worker at once, so a worker
+starts its next batch while the job stores the last one and prepares the next. Each finished batch
+is stored at once, in the order sent, so a cancel, a crash or a failing endpoint keeps everything
+embedded before it, and the next run starts where this one stopped. The vectors themselves go into
+the snapshot in the index build, which reads them back from the cache.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from typing import TypeVar
 
+import numpy as np
 from docmind_jobs import JobFailed
 
 from docmind.embed.cache import EmbeddingCache
 from docmind.embed.encoders import EmbedRequestError
 from docmind.embed.spec import EmbedSpec
-from docmind.embed.windows import chunk_windows, load_tokenizer, window_key
-from docmind.executors.errors import IngestCancelled, WorkerCrashedError, WorkerTaskError
+from docmind.embed.windows import load_tokenizer
+from docmind.executors.errors import WorkerCrashedError, WorkerTaskError
 from docmind.executors.seam import TaskExecutor
 from docmind.ingest.embed.batches import BatchSizer
 from docmind.ingest.embed.calls import EncodeRequest, encode_windows, load_encoder
+from docmind.ingest.embed.plan import EmbedPlan, pending_groups, plan_windows
 from docmind.ingest.parse.chunk_cache import CacheEntry, ChunkCache
 from docmind.ingest.parse.file_task import FileTask
 from docmind.ingest.parse.indexed_file import IndexedFile
 from docmind.ingest.progress.tracker import PHASE_EMBED, IngestProgress
 
-T = TypeVar("T")
-R = TypeVar("R")
+CALLS_PER_WORKER = 2
+"""Embedding calls each batch worker holds at once: one runs, the next waits beside it."""
 
 
 class EmbedFailedError(JobFailed):
@@ -58,13 +65,13 @@ class EmbedResult:
         return round(self.tokens_covered / self.tokens, 6) if self.tokens else 1.0
 
 
-@dataclass
-class _Plan:
-    pending: dict[bytes, tuple[str, str]]
-    windows: int = 0
-    tokens: int = 0
-    covered: int = 0
-    seconds: float = 0.0
+@dataclass(frozen=True)
+class _Sent:
+    """A batch sent and not yet stored: its windows' keys, the file of its last window, its characters."""
+
+    keys: list[bytes]
+    file: str
+    characters: int
 
 
 def embed_corpus(
@@ -84,44 +91,33 @@ def embed_corpus(
         EmbedFailedError: the model or endpoint failed, or answered vectors of the wrong shape.
     """
     started = progress.clock()
-    plan = _plan(files, chunk_cache, chunk_settings, spec, cache, progress, executor, cancel)
-    cached = plan.windows - len(plan.pending)
+    progress.phase = PHASE_EMBED
+    tokenizer = load_tokenizer(spec.tokenizer_dir)
+
+    def parsed(file: IndexedFile) -> CacheEntry:
+        return chunk_cache.get(file.sha256) or _rebuilt_entry(executor, chunk_cache, chunk_settings, file)
+
+    plan = plan_windows(files, parsed, tokenizer, spec.window, cache, progress, cancel)
+    cached = plan.windows - plan.pending
     if plan.pending:  # the model loads (or finishes loading) now; its line counts the seconds
         progress.item = None
         model = f"embedding model {spec.name}"
         progress.start_item(model, 0)
         progress.emit(f"loading the embedding model {spec.name}", force=True)
-        _call(executor, load_encoder, spec, f"could not load the embedding model {spec.name}")
+        try:
+            executor.warm_up(load_encoder, spec)
+        except (WorkerCrashedError, WorkerTaskError) as exc:
+            raise _failure(f"could not load the embedding model {spec.name}", exc) from exc
         progress.finish_item(model)
     progress.start_embedding(plan.windows, cached, plan.seconds)
-    progress.emit(f"embedding {len(plan.pending)} windows ({cached} cached)", force=True)
-    order = sorted(plan.pending.items(), key=lambda item: len(item[1][0]))
-    lengths = [len(text) for _, (text, _) in order]
-    sizer = BatchSizer(spec.batch)
-    dims = start = 0
-    while start < len(order):
-        size = sizer.next_size(lengths[start : start + spec.batch])
-        batch = order[start : start + size]
-        file = batch[-1][1][1]
-        called = progress.clock()
-        request = EncodeRequest(spec, [text for _, (text, _) in batch])
-        vectors = _call(executor, encode_windows, request, f"embedding failed at {file}")
-        sizer.measured(sum(lengths[start : start + size]), progress.clock() - called)
-        if vectors.ndim != 2 or vectors.shape[0] != len(batch) or (dims and vectors.shape[1] != dims):
-            raise EmbedFailedError(
-                f"embedding failed at {file}: the embedder returned vectors of shape {vectors.shape}"
-            )
-        dims = vectors.shape[1]
-        cache.put([key for key, _ in batch], vectors)
-        progress.windows_done += len(batch)
-        progress.item = file
-        progress.emit(force=start == 0)  # the rate shows from the first call on
-        start += size
-    progress.emit(f"embedded {len(plan.pending)} windows", force=True)
-    executor.release_idle(keep=0)  # the embedding worker holds the model: free it now
+    progress.emit(f"embedding {plan.pending} windows ({cached} cached)", force=True)
+    if plan.pending:
+        _embed(plan, chunk_cache, spec, cache, progress, executor, cancel)
+    progress.emit(f"embedded {plan.pending} windows", force=True)
+    executor.release_idle(keep=0)  # the batch workers hold the model: free it now
     return EmbedResult(
         windows_total=plan.windows,
-        windows_embedded=len(plan.pending),
+        windows_embedded=plan.pending,
         windows_cached=cached,
         tokens=plan.tokens,
         tokens_covered=plan.covered,
@@ -129,38 +125,71 @@ def embed_corpus(
     )
 
 
-def _plan(
-    files: Sequence[IndexedFile],
+def _embed(
+    plan: EmbedPlan,
     chunk_cache: ChunkCache,
-    chunk_settings: tuple[int, int],
     spec: EmbedSpec,
     cache: EmbeddingCache,
     progress: IngestProgress,
     executor: TaskExecutor,
     cancel: threading.Event,
-) -> _Plan:
-    progress.phase = PHASE_EMBED
-    started = progress.clock()
-    tokenizer = load_tokenizer(spec.tokenizer_dir)
-    plan = _Plan(pending={})
-    for position, file in enumerate(files):
-        if cancel.is_set():
-            raise IngestCancelled
-        entry = chunk_cache.get(file.sha256) or _rebuilt_entry(executor, chunk_cache, chunk_settings, file)
-        windows: dict[bytes, str] = {}
-        for chunk in entry.chunks:
-            cut = chunk_windows(chunk.text, tokenizer, spec.window)
-            plan.windows += len(cut.texts)
-            plan.tokens += cut.tokens
-            plan.covered += cut.covered
-            windows.update((window_key(text), text) for text in cut.texts)
-        fresh = {key: text for key, text in windows.items() if key not in plan.pending}
-        known = cache.known(fresh)
-        plan.pending.update((key, (text, file.path)) for key, text in fresh.items() if key not in known)
-        progress.item = file.path
-        progress.emit(f"planning embedding windows ({position + 1} / {len(files)} files)")
-    plan.seconds = progress.clock() - started
-    return plan
+) -> None:
+    """Embed the plan's windows as one stream of batches; store each batch as its vectors come back."""
+    sizer = BatchSizer(spec.batch)
+    sent: deque[_Sent] = deque()
+
+    def still_cached(file: IndexedFile) -> CacheEntry:
+        entry = chunk_cache.get(file.sha256)
+        if entry is None:
+            raise EmbedFailedError(f"embedding failed at {file.path}: its chunks left the chunk cache")
+        return entry
+
+    def requests() -> Iterator[EncodeRequest]:
+        for group in pending_groups(plan, still_cached, cancel):
+            lengths = [len(window.text) for window in group]
+            start = 0
+            while start < len(group):
+                size = sizer.next_size(lengths[start : start + spec.batch])
+                batch = group[start : start + size]
+                sent.append(_Sent([w.key for w in batch], batch[-1].path, sum(lengths[start : start + size])))
+                yield EncodeRequest(spec, [w.text for w in batch])
+                start += size
+
+    dims = 0
+    last = progress.clock()
+    with closing(executor.call_stream(encode_windows, requests(), CALLS_PER_WORKER)) as results:
+        for vectors in _failing_at(results, sent):
+            batch = sent.popleft()
+            now = progress.clock()
+            sizer.measured(batch.characters, now - last)  # calls overlap: the time since the last result
+            last = now
+            _check_shape(vectors, batch, dims)
+            cache.put(batch.keys, vectors)
+            progress.windows_done += len(batch.keys)
+            progress.item = batch.file
+            progress.emit(force=not dims)  # the rate shows from the first batch on
+            dims = vectors.shape[1]
+
+
+def _failing_at(results: Iterator[np.ndarray], sent: deque[_Sent]) -> Iterator[np.ndarray]:
+    """``results``; a failed call ends them: ``EmbedFailedError`` naming a file of its batch, ``sent[0]``."""
+    try:
+        yield from results
+    except (WorkerCrashedError, WorkerTaskError) as exc:
+        raise _failure(f"embedding failed at {sent[0].file}", exc) from exc
+
+
+def _check_shape(vectors: np.ndarray, batch: _Sent, dims: int) -> None:
+    """Refuse vectors that are not one per window, or not of the size of those before (``dims``, 0: any)."""
+    if (
+        vectors.ndim != 2
+        or vectors.shape[0] != len(batch.keys)
+        or vectors.shape[1] != (dims or vectors.shape[1])
+    ):
+        shape = vectors.shape
+        raise EmbedFailedError(
+            f"embedding failed at {batch.file}: the embedder returned vectors of shape {shape}"
+        )
 
 
 def _rebuilt_entry(
@@ -177,15 +206,8 @@ def _rebuilt_entry(
     return entry
 
 
-def _call(executor: TaskExecutor, fn: Callable[[T], R], argument: T, failing: str) -> R:
-    """Return ``fn(argument)`` run in the embedding worker; a failure raises ``EmbedFailedError``.
-
-    Its message is ``failing``, a colon and why (the worker crashed, the embedder's own message).
-    """
-    try:
-        return executor.call(fn, argument)
-    except WorkerCrashedError as exc:
-        raise EmbedFailedError(f"{failing}: the embedding process crashed ({exc})") from exc
-    except WorkerTaskError as exc:
-        reason = str(exc).removeprefix(f"{EmbedRequestError.__name__}: ")
-        raise EmbedFailedError(f"{failing}: {reason}") from exc
+def _failure(failing: str, exc: WorkerCrashedError | WorkerTaskError) -> EmbedFailedError:
+    """``failing``, a colon and why: the worker crashed, or the embedder's own message."""
+    if isinstance(exc, WorkerCrashedError):
+        return EmbedFailedError(f"{failing}: the embedding process crashed ({exc})")
+    return EmbedFailedError(f"{failing}: {str(exc).removeprefix(f'{EmbedRequestError.__name__}: ')}")
