@@ -7,9 +7,10 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality, ray, segments. ``vectors`` compares vector stores
-and needs no engine; ``embed`` and ``quality`` run DocMind with embeddings on (every other group
-runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps its ingested data dir between runs.
+ui_browser, eta, first_file, limit, vectors, embed, quality, ray, ray_embed, segments. ``vectors``
+compares vector stores and needs no engine; ``embed``, ``quality`` and ``ray_embed`` run DocMind with
+embeddings on (every other group runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps
+its ingested data dir between runs.
 A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*``
 (git-ignored) unless ``--out`` names the file; ``--only X --out latest`` re-measures the groups X
 and merges them into ``latest.*`` (the meta says what was re-measured).
@@ -55,6 +56,7 @@ GROUPS = (
     "embed",
     "quality",
     "ray",
+    "ray_embed",
     "segments",
 )
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
@@ -218,6 +220,15 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             3.0,
         ),
     ],
+    "ray_embed": [
+        (
+            "ray_embed_scaling",
+            "Embedding windows/s on Ray: two batch actors / one (two-node test cluster, 1 CPU per node)",
+            "×",
+            ">=",
+            1.5,
+        )
+    ],
     "quality": [
         (
             "quality_rule",
@@ -263,6 +274,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         publish,
         quality,
         ray,
+        ray_embed,
         segments,
         ui_browser,
         ui_panel,
@@ -288,6 +300,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "embed": lambda: embed.embed_figures(ctx),
         "quality": lambda: quality.quality_figures(ctx),
         "ray": lambda: ray.ray_figures(ctx),
+        "ray_embed": lambda: ray_embed.ray_embed_figures(ctx),
         "segments": lambda: segments.segment_figures(ctx),
     }
     order = (
@@ -304,6 +317,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "embed",
         "quality",
         "ray",
+        "ray_embed",
         "segments",
     )
     plan += [(group, table[group]) for group in order if group in groups]
