@@ -21,6 +21,7 @@ from docmind.embed.spec import EmbedSpec
 from docmind.segments import layout
 from docmind.segments.corpus_listing import CorpusListing, EmbeddingInfo
 from docmind.segments.snapshot_index import SnapshotIndex
+from docmind.settings import Settings
 
 _MAX_LOADED = 2
 
@@ -88,8 +89,10 @@ def _open(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
 
 
 def _spec(info: EmbeddingInfo | None) -> EmbedSpec | None:
+    """The snapshot's embedder, run on the runtime this process's settings ask for."""
     if info is None:
         return None
+    settings = Settings()
     return EmbedSpec(
         kind="http" if info.kind == "http" else "local",
         model=info.model,
@@ -100,4 +103,6 @@ def _spec(info: EmbeddingInfo | None) -> EmbedSpec | None:
         batch=1,
         tokenizer_dir=Path(info.tokenizer_dir),
         canary=info.canary,
+        runtime=settings.embed_runtime,
+        model_cache=str(settings.model_cache.expanduser()),
     )

@@ -51,6 +51,7 @@ class EmbedResult:
     tokens: int
     tokens_covered: int
     seconds: float
+    runtime: str = ""
 
     @property
     def coverage(self) -> float:
@@ -86,12 +87,13 @@ def embed_corpus(
     started = progress.clock()
     plan = _plan(files, chunk_cache, chunk_settings, spec, cache, progress, executor, cancel)
     cached = plan.windows - len(plan.pending)
+    runtime = ""
     if plan.pending:  # the model loads (or finishes loading) now; its line counts the seconds
         progress.item = None
         model = f"embedding model {spec.name}"
         progress.start_item(model, 0)
         progress.emit(f"loading the embedding model {spec.name}", force=True)
-        _call(executor, load_encoder, spec, f"could not load the embedding model {spec.name}")
+        runtime = _call(executor, load_encoder, spec, f"could not load the embedding model {spec.name}")
         progress.finish_item(model)
     progress.start_embedding(plan.windows, cached, plan.seconds)
     progress.emit(f"embedding {len(plan.pending)} windows ({cached} cached)", force=True)
@@ -126,6 +128,7 @@ def embed_corpus(
         tokens=plan.tokens,
         tokens_covered=plan.covered,
         seconds=round(progress.clock() - started, 3),
+        runtime=runtime,
     )
 
 
