@@ -58,7 +58,7 @@ def test_the_model_converts_once_and_answers_the_vectors_of_torch(tmp_path: Path
     # A second use finds the conversion and makes nothing.
     assert converted_model(spec) == folder
     assert (folder / "model.bin").stat().st_mtime_ns == made.st_mtime_ns
-    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []  # no half-made one
 
     windows = real_windows(tmp_path, spec)
     openvino = OpenVinoEncoder(spec, folder).encode(windows)

@@ -5,7 +5,10 @@ vectors. Texts are tokenised here with the model's own ``tokenizer.json`` (``tok
 the spec's window as sentence-transformers cuts them. OpenVINO compiles the model for the CPU's
 default precision: bf16 on a CPU with bf16 instructions (AMX, AVX-512 BF16), else f32; ``precision``
 says which. It runs on every core this process may use, with the latency hint (one request at a
-time, all cores on it).
+time, all cores on it). OpenVINO keeps what it compiled in ``COMPILED_FOLDER`` of the model cache
+(its own model caching, keyed by the model, the device and the configuration), so a process that
+embeds one query loads the compiled model instead of compiling it; without a writable cache it
+compiles every time.
 
 ``encode`` keeps the model busy: a call's texts go in sub-batches of the spec's batch size, and the
 next sub-batch is tokenised on a helper thread while the current one runs (both release the GIL).
@@ -13,6 +16,7 @@ next sub-batch is tokenised on a helper thread while the current one runs (both 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +27,7 @@ from tokenizers import Tokenizer
 from docmind.embed.spec import EmbedSpec
 
 MODEL_XML = "model.xml"
+COMPILED_FOLDER = "compiled"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -34,7 +39,11 @@ class OpenVinoEncoder:
 
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         core = openvino.Core()
-        config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        config: dict[str, object] = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        compiled = Path(spec.model_cache) / COMPILED_FOLDER
+        with contextlib.suppress(OSError):
+            compiled.mkdir(parents=True, exist_ok=True)
+            config["CACHE_DIR"] = str(compiled)
         self._model = core.compile_model(str(folder / MODEL_XML), "CPU", config)
         self._output = self._model.output(0)
         self.precision = self._model.get_property("INFERENCE_PRECISION_HINT").get_type_name()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -156,17 +157,23 @@ def _retrieve(
     pool = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
     index = snapshot.index
     vector, fallback = None, ""
-    if chosen != "bm25":
-        assert snapshot.spec is not None
-        try:
-            vector = query_vector(snapshot.spec, query)
-        except EmbedderUnavailableError as exc:
-            if chosen == "dense":
-                raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
-            chosen, fallback = "bm25", str(exc)
     rankings: dict[str, list[tuple[tuple[int, int], float]]] = {}
-    if chosen != "dense":
-        rankings["bm25"] = [((p, d), s) for p, d, s in index.bm25(query_terms(query), pool)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docmind-query-vector") as embedding:
+        # The query's vector (a model to load in a fresh process) is made while BM25 ranks.
+        pending = (
+            embedding.submit(query_vector, snapshot.spec, query)
+            if snapshot.spec and chosen != "bm25"
+            else None
+        )
+        if chosen != "dense":
+            rankings["bm25"] = [((p, d), s) for p, d, s in index.bm25(query_terms(query), pool)]
+        if pending is not None:
+            try:
+                vector = pending.result()
+            except EmbedderUnavailableError as exc:
+                if chosen == "dense":
+                    raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
+                chosen, fallback = "bm25", str(exc)
     if vector is not None:
         rankings["dense"] = [((p, d), s) for p, d, s in index.dense(vector, pool)]
     found = [
