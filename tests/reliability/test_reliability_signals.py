@@ -98,9 +98,7 @@ def _is_phase(phase: str, line: str) -> bool:
 
 
 @pytest.mark.parametrize(("signame", "phase"), CLI_CASES)
-def test_cli_signal_mid_job_cancels(
-    tmp_path: Path, signal_corpus: Path, signame: str, phase: str
-) -> None:
+def test_cli_signal_mid_job_cancels(tmp_path: Path, signal_corpus: Path, signame: str, phase: str) -> None:
     data, src = tmp_path / "data", tmp_path / "src"
     shutil.copytree(signal_corpus, src)
     first = cli("ingest", str(src), "--json", "--data-dir", str(data))
