@@ -11,8 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from docmind.embed.encoders import EmbedRequestError, TorchEncoder, encoder_for, release_encoder
+from docmind.embed.encoders import (
+    EmbedRequestError,
+    TorchEncoder,
+    encoder_for,
+    query_encoder_for,
+    release_encoder,
+)
 from docmind.embed.identity import identified
+from docmind.embed.numpy_encoder import NumpyEncoder, supports
 from docmind.embed.openvino_encoder import OpenVinoEncoder
 from docmind.embed.openvino_model import MIN_MEAN_COSINE, VERIFIED_FILE, cache_folder, converted_model
 from docmind.embed.spec import EmbedSpec, embed_spec, packaged_model_dir
@@ -23,7 +30,7 @@ from tests.support import run_engine
 from tests.support.cli import docmind_env
 from tests.support.prose import EXTRA_DOCUMENT, QUESTIONS, write_prose
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core")
+HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "openvino")
 
 
 def packaged_spec(cache: Path, records: Path, **settings: object) -> EmbedSpec:
@@ -77,6 +84,19 @@ def test_auto_runs_openvino_and_torch_runs_torch(tmp_path: Path) -> None:
     assert encoder_for(replace(spec, runtime="torch")).runtime == "torch f32 cpu"
 
 
+def test_queries_run_in_numpy_with_the_vectors_of_torch(tmp_path: Path) -> None:
+    spec = packaged_spec(tmp_path / "models", tmp_path / "records")
+    assert supports(Path(spec.model))
+    assert isinstance(query_encoder_for(spec), NumpyEncoder)
+    assert query_encoder_for(replace(spec, runtime="openvino")).runtime.startswith("openvino ")
+    texts = [*QUESTIONS, "ERR_CONNECTION_REFUSED at retrieve()", "a", *real_windows(tmp_path, spec)[:3]]
+    numpy = NumpyEncoder(spec).encode(texts)
+    torch = TorchEncoder(spec).encode(texts)
+    cosines = np.sum(numpy * torch, axis=1)
+    assert numpy.dtype == np.float32 and numpy.shape == torch.shape
+    assert float(cosines.min()) >= 0.99999
+
+
 def test_a_model_of_another_shape_runs_on_torch_and_says_why(tmp_path: Path) -> None:
     model = tmp_path / "cls-model"
     shutil.copytree(packaged_model_dir(), model)
@@ -86,7 +106,8 @@ def test_a_model_of_another_shape_runs_on_torch_and_says_why(tmp_path: Path) -> 
     pooling.write_text(json.dumps(config))
     spec = packaged_spec(tmp_path / "models", tmp_path / "records", embed_model=str(model))
 
-    encoder = encoder_for(spec)
+    assert not supports(model)
+    encoder = query_encoder_for(spec)  # no NumPy forward pass for it either
     assert encoder.runtime.startswith("torch f32 cpu (not OpenVINO: ")
     assert "is not mean pooling" in encoder.runtime
     assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())

@@ -11,6 +11,10 @@ and ``release_encoder`` frees it). A local model runs on the runtime the spec as
   files, without importing torch), else OpenVINO; a model OpenVINO cannot take (another shape, a
   conversion that does not verify) runs on torch, and its ``runtime`` says why.
 
+A search's query goes to ``query_encoder_for``: with ``auto``, a model the NumPy forward pass
+supports (``docmind.embed.numpy_encoder``: BERT, mean pooling, safetensors weights) embeds it without
+loading any runtime; otherwise, or when a runtime is named, ``encoder_for``.
+
 No local encoder reaches for a model hub. The endpoint encoder speaks the OpenAI ``/v1/embeddings``
 protocol (Ollama, TEI, vLLM, LM Studio).
 """
@@ -129,6 +133,7 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
 
 _lock = threading.Lock()
 _current: tuple[EmbedSpec, Encoder] | None = None
+_query: tuple[EmbedSpec, Encoder] | None = None
 
 
 def encoder_for(spec: EmbedSpec) -> Encoder:
@@ -140,6 +145,21 @@ def encoder_for(spec: EmbedSpec) -> Encoder:
             encoder = _local_encoder(spec) if spec.kind == "local" else EndpointEncoder(spec)
             _current = (spec, encoder)
         return _current[1]
+
+
+def query_encoder_for(spec: EmbedSpec) -> Encoder:
+    """This process's encoder for a search's queries of ``spec``; see the module docstring."""
+    global _query
+    if spec.kind != "local" or spec.runtime != "auto":
+        return encoder_for(spec)
+    from docmind.embed.numpy_encoder import NumpyEncoder, supports
+
+    if not supports(Path(spec.model)):
+        return encoder_for(spec)
+    with _lock:
+        if _query is None or _query[0] != spec:
+            _query = (spec, NumpyEncoder(spec))
+        return _query[1]
 
 
 def gpu_present() -> bool:
@@ -164,10 +184,10 @@ def _local_encoder(spec: EmbedSpec) -> Encoder:
 
 
 def release_encoder() -> None:
-    """Drop this process's encoder (and with it the model's memory)."""
-    global _current
+    """Drop this process's encoders (and with them the model's memory)."""
+    global _current, _query
     with _lock:
-        _current = None
+        _current = _query = None
 
 
 def _reason(exc: Exception) -> str:
