@@ -192,12 +192,19 @@ def test_slots_come_from_the_job_else_from_the_caller_and_never_hide_an_item() -
 
 
 def test_a_long_name_is_cut_in_the_middle_keeping_the_file_name() -> None:
-    name = "library/projects/2024/quarterly-reports/finance/department-x/annual-report-final-v3.pdf"
-    long = InFlightItem(name=name, running_s=1.0)
-    (line,) = panel_view(_record(JobState.RUNNING, {"slots": 1}, in_flight=(long,)), now=T0).in_flight
-    shown = line.removesuffix(" · 1.0s")
-    assert len(shown) == NAME_LIMIT and "…" in shown
-    assert shown.startswith("library/") and shown.endswith("/annual-report-final-v3.pdf")
+    def shown(name: str) -> str:
+        item = InFlightItem(name=name, running_s=1.0)
+        (line,) = panel_view(_record(JobState.RUNNING, {"slots": 1}, in_flight=(item,)), now=T0).in_flight
+        return line.removesuffix(" · 1.0s")
+
+    folders = "library/projects/2024/quarterly-reports/finance/department-x/"
+    short = shown(folders + "annual-v3.pdf")
+    assert len(short) == NAME_LIMIT and short.startswith("library/") and short.endswith("/annual-v3.pdf")
+    own = "annual-report-of-the-northern-region-final-version-004.pdf"  # 58 characters: kept whole
+    assert shown(folders + own) == f"…/{own}"
+    too_long = "x" * 80 + ".pdf"
+    assert shown(folders + too_long) == f"…{too_long[-(NAME_LIMIT - 1) :]}"
+    assert shown("notes/meeting.md") == "notes/meeting.md"
 
 
 def test_the_end_counts_name_what_was_added_changed_skipped_and_found_empty() -> None:

@@ -262,11 +262,16 @@ def _in_flight(record: JobRecord, now: datetime, slots: int) -> tuple[str, ...]:
 
 
 def _short_name(name: str, limit: int = NAME_LIMIT) -> str:
-    """``name`` if at most ``limit`` characters long, else its start, "…" and its end (the file's name)."""
+    """``name`` if at most ``limit`` characters long, else cut in the middle to ``limit`` characters.
+
+    The end is kept rather than the start: the file's own name whole when it fits, else as much of
+    it as fits.
+    """
     if len(name) <= limit:
         return name
-    head = (limit - 1) // 3
-    return f"{name[:head]}…{name[len(name) - (limit - 1 - head) :]}"
+    own = len(name.rsplit("/", 1)[-1]) + 1  # with its "/"
+    tail = min(max(own, (limit - 1) * 2 // 3), limit - 1)
+    return f"{name[: limit - 1 - tail]}…{name[len(name) - tail :]}"
 
 
 def _throughput(counts: dict[str, int | float], phase: str) -> str:
