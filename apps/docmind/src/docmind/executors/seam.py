@@ -52,6 +52,11 @@ class TaskExecutor(Protocol):
         """How many workers hold or will soon hold tasks (0: the first task starts them)."""
         ...
 
+    @property
+    def slots(self) -> int:
+        """How many tasks may be in flight at once (``process_files`` never holds more)."""
+        ...
+
     def process_files(
         self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
     ) -> Iterator[FileOutcome]:

@@ -111,7 +111,7 @@ def run_ingestion(
 ) -> IngestSummary:
     """Build and publish a snapshot of ``sources``; see the module docstring for the contract."""
     started = time.monotonic()
-    progress = IngestProgress(reporter)
+    progress = IngestProgress(reporter, slots=settings.workers)
     progress.emit("scanning sources", force=True)
     cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
     with (
@@ -120,6 +120,7 @@ def run_ingestion(
         local_workers(settings.workers, cancel) as pool,
         task_executor(settings, pool, cancel, progress) as executor,
     ):
+        progress.slots = executor.slots  # Ray's window is known once connected
         checkpoint = _checkpoint(cancel)
         _check_sources(sources)
         spec = _checked_embedder(settings, cache_root, checkpoint)

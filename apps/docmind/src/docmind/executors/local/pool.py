@@ -94,6 +94,11 @@ class WorkerPool:
         return self._size
 
     @property
+    def slots(self) -> int:
+        """How many files may be in flight at once: one per worker, the pool's size."""
+        return self._size
+
+    @property
     def worker_count(self) -> int:
         """How many worker processes the pool holds now."""
         return len(self._workers)

@@ -79,6 +79,11 @@ class RayExecutor:
         self.release_idle(keep=0)
 
     @property
+    def slots(self) -> int:
+        """How many file tasks may be in flight at once: twice the cluster's CPUs, at least 2."""
+        return self._window
+
+    @property
     def worker_count(self) -> int:
         """Tasks in flight (Ray starts its workers on demand)."""
         return self._in_flight
