@@ -7,9 +7,10 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality, ray, segments. ``vectors`` compares vector stores
-and needs no engine; ``embed`` and ``quality`` run DocMind with embeddings on (every other group
-runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps its ingested data dir between runs.
+ui_browser, eta, first_file, limit, vectors, embed, quality, ray, segments, search_cli.
+``vectors`` compares vector stores and needs no engine; ``embed`` and ``quality`` run DocMind with
+embeddings on (every other group runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps
+its ingested data dir between runs.
 A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*``
 (git-ignored) unless ``--out`` names the file; ``--only X --out latest`` re-measures the groups X
 and merges them into ``latest.*`` (the meta says what was re-measured).
@@ -57,6 +58,7 @@ GROUPS = (
     "quality",
     "ray",
     "segments",
+    "search_cli",
 )
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
@@ -91,6 +93,22 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             "×",
             "<=",
             1.5,
+        ),
+    ],
+    "search_cli": [
+        (
+            "search_cli_time",
+            "`docmind search --mode bm25` as a whole process, small snapshot (median)",
+            " s",
+            "<=",
+            0.6,
+        ),
+        (
+            "search_cli_rss",
+            "Peak RSS of `docmind search --mode bm25`, small snapshot (median)",
+            " MiB",
+            "<=",
+            80,
         ),
     ],
     "cancel": [("cancel_inprocess", "Cancel → run_ingestion stopped (in-process), p95", " s", "<=", 0.5)],
@@ -282,6 +300,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         publish,
         quality,
         ray,
+        search_cli,
         segments,
         ui_browser,
         ui_panel,
@@ -309,6 +328,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "quality": lambda: quality.quality_figures(ctx),
         "ray": lambda: ray.ray_figures(ctx),
         "segments": lambda: segments.segment_figures(ctx),
+        "search_cli": lambda: search_cli.search_cli_figures(ctx),
     }
     order = (
         "scale",
@@ -326,6 +346,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "quality",
         "ray",
         "segments",
+        "search_cli",
     )
     plan += [(group, table[group]) for group in order if group in groups]
     return plan
