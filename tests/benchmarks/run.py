@@ -7,7 +7,7 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality, ray, segments, search_cli.
+ui_browser, eta, first_file, limit, vectors, embed, embed_runtime, quality, ray, segments, search_cli.
 ``vectors`` compares vector stores and needs no engine; ``embed`` and ``quality`` run DocMind with
 embeddings on (every other group runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps
 its ingested data dir between runs.

@@ -1,4 +1,4 @@
-"""The read commands load only what they need (NFR-130), checked on what their real process imported.
+"""The read commands load only what they need (NFR-131), checked on what their real process imported.
 
 ``docmind search --mode bm25``, ``docmind snapshots`` and ``docmind jobs`` run as real subprocesses
 under ``python -X importtime``: the interpreter names every module the moment it is imported,

@@ -36,7 +36,7 @@ def test_ingest_with_embeddings_then_search_in_every_mode(tmp_path: Path) -> Non
     assert (
         keywords.returncode == 0 and "docs/sourdough.txt" in keywords.stdout and "[bm25]" in keywords.stdout
     )
-    # A snapshot with vectors searched by keywords loads nothing of its embedder (NFR-130).
+    # A snapshot with vectors searched by keywords loads nothing of its embedder (NFR-131).
     runtimes = ("torch", "transformers", "sentence_transformers", "tokenizers", "openvino", "onnxruntime")
     assert loaded_under(modules, "docmind.embed", *runtimes) == []
 

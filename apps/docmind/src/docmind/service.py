@@ -1,9 +1,10 @@
 """The DocMind service: one data dir, its snapshot store, job registry, sources and job manager.
 
 Both faces use it: the Streamlit app holds one per process (see ``docmind.ui.runtime``) and the
-CLI opens one per command. Opening runs recovery (snapshot store and job registry) first.
-Opening imports no stage of the ingestion beyond the scan (the CLI's ``search``, ``snapshots`` and
-``jobs`` open it too): the pipeline is imported by the first ingestion, the index listing by
+CLI's ``ingest``, ``sources`` and ``jobs`` open one per command (its snapshot commands open the
+snapshot store alone, ``docmind.snapshot_store``). Opening runs recovery (snapshot store and job
+registry) first. It imports no stage of the ingestion beyond the scan: the pipeline is imported by
+each ingestion (``docmind.ingest.pipeline.run_ingestion``, looked up then), the index listing by
 ``removed_by``.
 """
 
