@@ -7,10 +7,11 @@ state words, the ``role=progressbar`` of ``st.progress`` and the Search page's "
 Two init scripts run in every page before Streamlit's own code:
 
 * a recorder (``window.__docmindPanel``) that a ``MutationObserver`` fills with every distinct
-  (active snapshot, job, state, progress, files counter, first worker's file) the page *displays*, so a
-  test can check what a person saw without sampling races (and a failure report can show it). Each
-  row also counts the visible job panels, progress bars in the panel and Start buttons on the page:
-  a stale element of the previous render standing beside the new one shows as a count of 2;
+  (active snapshot, job, state, progress, files counter, first worker's file — none while its line
+  says "no file") the page *displays*, so a test can check what a person saw without sampling races
+  (and a failure report can show it). Each row also counts the visible job panels, progress bars in
+  the panel and Start buttons on the page: a stale element of the previous render standing beside
+  the new one shows as a count of 2;
 * a gate on the fragment's ``run_every`` timer (Streamlit implements it as a browser
   ``setInterval`` that calls ``sendUpdateWidgetsMessage``). ``hold_ticks()`` makes the ticks no-ops,
   so the panel keeps exactly what the last rerun rendered — how a transient state such as
@@ -54,7 +55,8 @@ PANEL_RECORDER = """
     const job = panel.querySelector('code');
     const bar = panel.querySelector('[role=progressbar]');
     const label = panel.querySelector('[data-testid=stProgress] [data-testid=stMarkdownContainer]');
-    const current = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Worker 1:'));
+    const worker = [...panel.querySelectorAll('p')].find(p => p.textContent.startsWith('Worker 1:'));
+    const held = worker ? worker.textContent.replace('Worker 1:', '').split(' · ')[0].trim() : null;
     const badge = document.querySelector('.st-key-active_snapshot code');
     const visible = (el) => el.checkVisibility();
     const starts = [...document.querySelectorAll('button')]
@@ -66,7 +68,7 @@ PANEL_RECORDER = """
       state: state ? state.textContent : null,
       value: bar ? Number(bar.getAttribute('aria-valuenow')) : null,
       files: label ? label.textContent : null,
-      current: current ? current.textContent.replace('Worker 1:', '').split(' · ')[0].trim() : null,
+      current: held === 'no file' ? null : held,
       bars: [...panel.querySelectorAll('[role=progressbar]')].filter(visible).length,
       starts,
       panels: [...document.querySelectorAll('.st-key-job_panel')].filter(visible).length,

@@ -26,6 +26,9 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 LOG_PROBLEMS = ("Traceback", "missing ScriptRunContext")
 PROBLEM_CONTEXT = 30
+WORKERS = "2"
+"""The server's worker count (``DOCMIND_WORKERS``) unless a module sets its own: the job panel draws
+one line per worker, so a fixed count keeps its screenshots alike on machines with more cores."""
 
 
 class ServerError(RuntimeError):
@@ -83,7 +86,7 @@ class StreamlitServer:
             raise ServerError("the server is already running")
         # A token of the calling shell would gate every page; a module that wants one sets it in ``env``.
         inherited = {name: value for name, value in os.environ.items() if name != "DOCMIND_APP_TOKEN"}
-        env = {**inherited, **self.env, "DOCMIND_DATA_DIR": str(self.data_dir)}
+        env = {**inherited, "DOCMIND_WORKERS": WORKERS, **self.env, "DOCMIND_DATA_DIR": str(self.data_dir)}
         env.pop("DOCMIND_LIBRARY_DIRS", None)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:

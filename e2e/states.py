@@ -3,8 +3,9 @@
 Masked in every state: the job id, the active snapshot's line (id and creation time), the
 published snapshot's id, the elapsed time and the throughput. While a job is (or was stopped)
 mid-run the progress bar (width and files counter), every metric (chunks, ETA, failed files so
-far), the activity line, the files in flight and the ended job's counts are masked too: their
-values depend on timing, not on the UI. Once a job ended, its duration is masked.
+far), the activity line, the worker lines (a file or "no file": the panel draws one per slot, so
+their number is fixed) and the ended job's counts are masked too: their values depend on timing,
+not on the UI. Once a job ended, its duration is masked.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from docmind.job_view import (
+    NAME_LIMIT,
+    NO_FILE,
     JobOutcome,
     PhaseUnits,
     format_seconds,
@@ -13,7 +15,7 @@ from docmind.job_view import (
     panel_view,
     phase_units,
 )
-from docmind_jobs import InFlightItem, JobRecord, JobState, ProgressEvent
+from docmind_jobs import IN_FLIGHT_LIMIT, InFlightItem, JobRecord, JobState, ProgressEvent
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -154,6 +156,55 @@ def test_an_item_without_a_size_shows_only_its_running_time() -> None:
     model = InFlightItem(name="loading the model", size=0, running_s=1.5)
     record = _record(JobState.RUNNING, {"files_done": 1, "files_total": 1}, in_flight=(model,))
     assert panel_view(record, now=T0 + timedelta(seconds=1)).in_flight == ("loading the model · 2.5s",)
+
+
+def test_a_running_job_has_one_line_per_slot_whatever_its_workers_hold() -> None:
+    """The panel's height must not depend on the moment it renders: between two files a slot says so."""
+    counts = {"files_done": 1, "files_total": 9, "slots": 2}
+    a, b = InFlightItem(name="a.pdf", size=2048, running_s=1.0), InFlightItem(name="b.md", running_s=2.0)
+    at = T0 + timedelta(seconds=1)
+    lines = {
+        held: panel_view(_record(JobState.RUNNING, counts, in_flight=held), now=at).in_flight
+        for held in ((), (a,), (a, b))
+    }
+    assert lines == {
+        (): (NO_FILE, NO_FILE),
+        (a,): ("a.pdf · 2 KiB · 2.0s", NO_FILE),
+        (a, b): ("a.pdf · 2 KiB · 2.0s", "b.md · 3.0s"),
+    }
+    cancelling = panel_view(_record(JobState.CANCELLING, counts, in_flight=(a,)), now=at)
+    assert cancelling.in_flight == ("a.pdf · 2 KiB · 2.0s", NO_FILE)
+    assert panel_view(_record(JobState.CANCELLED, counts, in_flight=(a,))).in_flight == ()
+
+
+def test_slots_come_from_the_job_else_from_the_caller_and_never_hide_an_item() -> None:
+    a = InFlightItem(name="a.pdf", running_s=1.0)
+    unreported = _record(JobState.RUNNING, {"files_done": 0, "files_total": 3})
+    # Running before its first event (or Queued): the caller's worker count draws the lines.
+    assert panel_view(unreported, now=T0, slots=3).in_flight == (NO_FILE,) * 3
+    reported = _record(JobState.RUNNING, {"files_total": 3, "slots": 4}, in_flight=(a,))
+    assert panel_view(reported, now=T0, slots=3).in_flight == ("a.pdf · 1.0s", *(NO_FILE,) * 3)
+    # No more lines than an event can carry items; more items than slots are all shown.
+    many = _record(JobState.RUNNING, {"slots": 64})
+    assert len(panel_view(many, now=T0).in_flight) == IN_FLIGHT_LIMIT
+    crowded = _record(JobState.RUNNING, {"slots": 1}, in_flight=(a, a))
+    assert panel_view(crowded, now=T0).in_flight == ("a.pdf · 1.0s", "a.pdf · 1.0s")
+
+
+def test_a_long_name_is_cut_in_the_middle_keeping_the_file_name() -> None:
+    def shown(name: str) -> str:
+        item = InFlightItem(name=name, running_s=1.0)
+        (line,) = panel_view(_record(JobState.RUNNING, {"slots": 1}, in_flight=(item,)), now=T0).in_flight
+        return line.removesuffix(" · 1.0s")
+
+    folders = "library/projects/2024/quarterly-reports/finance/department-x/"
+    short = shown(folders + "annual-v3.pdf")
+    assert len(short) == NAME_LIMIT and short.startswith("library/") and short.endswith("/annual-v3.pdf")
+    own = "annual-report-of-the-northern-region-final-version-004.pdf"  # 58 characters: kept whole
+    assert shown(folders + own) == f"…/{own}"
+    too_long = "x" * 80 + ".pdf"
+    assert shown(folders + too_long) == f"…{too_long[-(NAME_LIMIT - 1) :]}"
+    assert shown("notes/meeting.md") == "notes/meeting.md"
 
 
 def test_the_end_counts_name_what_was_added_changed_skipped_and_found_empty() -> None:

@@ -35,11 +35,11 @@ _log = logging.getLogger(__name__)
 
 
 def where_and_threads(_: object) -> tuple[str, int, int]:
-    """The Ray node, process and torch thread count of the actor that runs this."""
+    """The Ray node, process and inference thread count of the actor that runs this."""
     import ray
-    import torch
+    from docmind.embed.openvino_encoder import inference_threads
 
-    return ray.get_runtime_context().get_node_id(), os.getpid(), torch.get_num_threads()
+    return ray.get_runtime_context().get_node_id(), os.getpid(), inference_threads()
 
 
 def windows(folder: Path, count: int) -> list[str]:
@@ -71,12 +71,12 @@ def run_pool(address: str, actors: int, batches: list[Any]) -> dict[str, Any]:
 
     settings = Settings(data_dir=Path("unused"), executor="ray", ray_address=address)
     with RayExecutor(settings, threading.Event(), batch_actors=actors) as executor:
-        executor.warm_up(load_encoder, batches[0].spec)
+        runtimes = executor.warm_up(load_encoder, batches[0].spec)
         ran = list(executor.call_stream(where_and_threads, range(actors), per_worker=1))
         started = time.perf_counter()
         vectors = np.concatenate(list(executor.call_stream(encode_windows, batches, per_worker=2)))
         seconds = time.perf_counter() - started
-    return {"seconds": seconds, "vectors": vectors, "actors": ran}
+    return {"seconds": seconds, "vectors": vectors, "actors": ran, "runtimes": runtimes}
 
 
 def measure(folder: Path, count: int, rounds: int, node_cpus: int) -> dict[str, Any]:
@@ -125,6 +125,7 @@ def measure(folder: Path, count: int, rounds: int, node_cpus: int) -> dict[str, 
         "ratio": round(two / one, 3),
         "rounds_windows_per_s": {str(actors): [round(r, 2) for r in done] for actors, done in rate.items()},
         "actors": {str(actors): [list(a) for a in done[-1]["actors"]] for actors, done in runs.items()},
+        "runtimes": sorted({name for done in runs.values() for run in done for name in run["runtimes"]}),
         "max_abs_diff": float(np.max(np.abs(runs[1][-1]["vectors"] - runs[2][-1]["vectors"]))),
     }
 

@@ -7,8 +7,9 @@ Usage (from the repo root)::
     uv run python -m tests.benchmarks.run --only cold,publish --rounds 5
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
-ui_browser, eta, first_file, limit, vectors, embed, quality, ray, ray_embed, segments. ``vectors``
-compares vector stores and needs no engine; ``embed``, ``quality`` and ``ray_embed`` run DocMind with
+ui_browser, eta, first_file, limit, vectors, embed, embed_runtime, quality, ray, ray_embed, segments,
+search_cli. ``vectors`` compares vector stores and needs no engine; ``embed``, ``embed_runtime``,
+``quality`` and ``ray_embed`` run DocMind with
 embeddings on (every other group runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps
 its ingested data dir between runs.
 A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*``
@@ -54,10 +55,12 @@ GROUPS = (
     "limit",
     "vectors",
     "embed",
+    "embed_runtime",
     "quality",
     "ray",
     "ray_embed",
     "segments",
+    "search_cli",
 )
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
@@ -92,6 +95,22 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             "×",
             "<=",
             1.5,
+        ),
+    ],
+    "search_cli": [
+        (
+            "search_cli_time",
+            "`docmind search --mode bm25` as a whole process, small snapshot (median)",
+            " s",
+            "<=",
+            0.6,
+        ),
+        (
+            "search_cli_rss",
+            "Peak RSS of `docmind search --mode bm25`, small snapshot (median)",
+            " MiB",
+            "<=",
+            80,
         ),
     ],
     "cancel": [("cancel_inprocess", "Cancel → run_ingestion stopped (in-process), p95", " s", "<=", 0.5)],
@@ -177,7 +196,7 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             "Cold ingest with embeddings: full-coverage baseline / DocMind (speed-up)",
             "×",
             ">=",
-            1.5,
+            2.0,
         ),
         ("embed_coverage", "Share of chunk tokens embedded by DocMind (coverage)", "", ">=", 1.0),
         ("embed_noop", "Re-ingest with embeddings, nothing changed: cold / re-ingest", "×", ">=", 50),
@@ -229,6 +248,23 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             1.5,
         )
     ],
+    "embed_runtime": [
+        (
+            "embed_rate",
+            "Embedding windows/s: DocMind / sentence-transformers on torch f32, same windows, alternating",
+            "×",
+            ">=",
+            2.5,
+        ),
+        (
+            "hybrid_cli_time",
+            "`docmind search --mode hybrid` / `--mode bm25` (whole process, small snapshot with vectors)",
+            "×",
+            "<=",
+            1.5,
+        ),
+        ("hybrid_cli_rss", "`docmind search --mode hybrid` peak RSS (whole process tree)", " MiB", "<=", 400),
+    ],
     "quality": [
         (
             "quality_rule",
@@ -268,6 +304,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
     from tests.benchmarks.figures import (
         cancel,
         embed,
+        embed_runtime,
         engine_limit,
         eta,
         ingest,
@@ -275,6 +312,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         quality,
         ray,
         ray_embed,
+        search_cli,
         segments,
         ui_browser,
         ui_panel,
@@ -298,10 +336,12 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "limit": lambda: [engine_limit.limit_figure(ctx)],
         "vectors": lambda: vectors.vector_figures(ctx),
         "embed": lambda: embed.embed_figures(ctx),
+        "embed_runtime": lambda: embed_runtime.embed_runtime_figures(ctx),
         "quality": lambda: quality.quality_figures(ctx),
         "ray": lambda: ray.ray_figures(ctx),
         "ray_embed": lambda: ray_embed.ray_embed_figures(ctx),
         "segments": lambda: segments.segment_figures(ctx),
+        "search_cli": lambda: search_cli.search_cli_figures(ctx),
     }
     order = (
         "scale",
@@ -315,10 +355,12 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "limit",
         "vectors",
         "embed",
+        "embed_runtime",
         "quality",
         "ray",
         "ray_embed",
         "segments",
+        "search_cli",
     )
     plan += [(group, table[group]) for group in order if group in groups]
     return plan

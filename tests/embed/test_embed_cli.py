@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.cli import json_lines, run_docmind
+from tests.support.cli import json_lines, loaded_under, run_docmind, run_docmind_traced
 from tests.support.prose import QUESTIONS, write_prose
 
 EMBED_ON = {"DOCMIND_EMBED": "on"}
@@ -30,10 +30,15 @@ def test_ingest_with_embeddings_then_search_in_every_mode(tmp_path: Path) -> Non
         tmp_path / "data", "search", question, "--mode", "dense", "-k", "1", "--json", timeout=300
     )
     assert json.loads(dense.stdout)[0]["file"] == f"docs/{target}"  # named under the source folder
-    keywords = run_docmind(tmp_path / "data", "search", "sourdough starter", "--mode", "bm25", timeout=300)
+    keywords, modules = run_docmind_traced(
+        tmp_path / "data", "search", "sourdough starter", "--mode", "bm25", timeout=300
+    )
     assert (
         keywords.returncode == 0 and "docs/sourdough.txt" in keywords.stdout and "[bm25]" in keywords.stdout
     )
+    # A snapshot with vectors searched by keywords loads nothing of its embedder (NFR-131).
+    runtimes = ("torch", "transformers", "sentence_transformers", "tokenizers", "openvino", "onnxruntime")
+    assert loaded_under(modules, "docmind.embed", *runtimes) == []
 
 
 def test_a_keyword_only_snapshot_says_so_and_refuses_dense_search(tmp_path: Path) -> None:

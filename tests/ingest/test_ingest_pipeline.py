@@ -66,6 +66,8 @@ def test_publishes_a_searchable_snapshot_with_a_manifest(tmp_path: Path) -> None
     assert in_flight, "no event listed a file in flight"
     assert all(sizes[name] == size and running >= 0 for name, size, running in in_flight)
     assert recorder.events[-1]["in_flight"] == []
+    # Every event says how many items may be in flight (the two workers), and none holds more.
+    assert all(e["counts"]["slots"] == 2 >= len(e["in_flight"]) for e in recorder.events)
     # The index build counts its chunks; the summary names what it added and what it skipped.
     last = recorder.events[-1]["counts"]
     assert last["index_done"] == last["index_total"] == summary.chunks > 0

@@ -76,6 +76,9 @@ def test_ray_builds_the_snapshot_the_local_pool_builds(
     messages = [e["message"] for e in recorder.events]
     index_step = next(m for m in messages if m.startswith("writing ") and "new segments" in m)
     assert messages.index("connecting to Ray") < messages.index(index_step)
+    # From the parse on, the slots are Ray's window of tasks (2 × the runtime's 2 CPUs), never overfilled.
+    assert {e["counts"]["slots"] for e in recorder.events if e["phase"] == "parse"} == {4}
+    assert all(len(e["in_flight"]) <= e["counts"]["slots"] for e in recorder.events)
     assert summary.files_indexed == sum(f.status == FileStatus.INDEXED for f in listing(local_run).files)
     parsed_on_ray = sum(worker.files for worker in summary.ray_workers)  # the driver's pid is not among them
     assert summary.files_indexed <= parsed_on_ray <= summary.files_indexed + len(summary.files_failed)

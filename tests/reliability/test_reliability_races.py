@@ -26,7 +26,7 @@ from typing import Any
 
 import psutil
 import pytest
-from docmind import service as service_module
+from docmind.ingest import pipeline as pipeline_module
 from docmind.service import DocMind, IngestionBusyError
 from docmind.settings import Settings
 from docmind_jobs import JobState
@@ -103,8 +103,8 @@ def test_racing_starts_and_cancels_never_make_two_writers(
     baseline_threads = _thread_names()
     baseline_fds = psutil.Process().num_fds()
 
-    counter = WriterCounter(service_module.run_ingestion)
-    monkeypatch.setattr(service_module, "run_ingestion", counter)
+    counter = WriterCounter(pipeline_module.run_ingestion)
+    monkeypatch.setattr(pipeline_module, "run_ingestion", counter)
     service = DocMind(settings)
     started: list[str] = []
     refusals: list[str] = []
@@ -214,7 +214,7 @@ def test_app_and_cli_started_together_exactly_one_runs(
     src, data = tmp_path / "src", tmp_path / "data"
     make_mixed_corpus(src, pdfs=1, pages=2, texts=2, seed=23)
     gate = threading.Event()
-    real = service_module.run_ingestion
+    real = pipeline_module.run_ingestion
 
     def gated(**kwargs: Any) -> Any:
         assert gate.wait(120), "gate never opened"
@@ -224,7 +224,7 @@ def test_app_and_cli_started_together_exactly_one_runs(
     try:
         gate.set()
         assert service.jobs.wait(service.start_ingestion([src]), timeout=180).state is JobState.SUCCEEDED
-        monkeypatch.setattr(service_module, "run_ingestion", gated)
+        monkeypatch.setattr(pipeline_module, "run_ingestion", gated)
         rng = random.Random(SEED)
         winners: list[str] = []
         for number in range(APP_CLI_ROUNDS):

@@ -212,3 +212,61 @@ def test_retention_failure_does_not_fail_the_commit(
     assert f"retention could not delete snapshot {first.id}" in caplog.text
     assert [i.id for i in store.list()] == [info.id, first.id]
     assert store.apply_retention() == [first.id]
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EIO], ids=["ENOSPC", "EIO"])
+@pytest.mark.parametrize("point", POINTS)
+def test_a_failed_commit_that_adopted_segments_leaves_them_whole_in_the_previous_snapshot(
+    root: Path, publish: Publish, leftovers: Leftovers, inject: Injector, point: str, err: int
+) -> None:
+    store = SnapshotStore(root)
+    shared = b"segment bytes " * 4096
+    previous = publish(store, {"segments/s1/records.bin": shared, "segments/s2/records.bin": b"other"})
+    ws = store.begin("adopting")
+    assert ws.adopt(previous.id, ["segments/s1/records.bin"]) == 1
+    (ws.path / "segments" / "s3").mkdir(parents=True)
+    (ws.path / "segments" / "s3" / "records.bin").write_bytes(b"the change" * 100)
+    inject.arm(point, err)
+    with pytest.raises(SnapshotCommitError):
+        ws.commit({"n": 2})
+    assert inject.fired
+    inject.disarm()
+    # The previous snapshot still holds the segment it shared, whole, and nothing else is left.
+    assert store.current() is not None and store.current().id == previous.id  # type: ignore[union-attr]
+    assert store.verify(previous.id).ok
+    with store.open(previous.id) as path:
+        kept = Path(path) / "segments" / "s1" / "records.bin"
+        assert kept.read_bytes() == shared
+        assert kept.stat().st_nlink == 1  # the workspace's link went with the workspace
+    assert [i.id for i in store.list()] == [previous.id]
+    assert leftovers(root) == []
+
+
+def test_reclaiming_a_snapshot_cut_short_never_takes_a_segment_another_snapshot_names(
+    root: Path, publish: Publish, leftovers: Leftovers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SnapshotStore(root, retention=1)
+    shared = b"segment bytes " * 4096
+    first = publish(store, {"segments/s1/records.bin": shared, "segments/old/records.bin": b"old"})
+    ws = store.begin("adopting")
+    ws.adopt(first.id, ["segments/s1/records.bin"])
+    (ws.path / "segments" / "new").mkdir(parents=True)
+    (ws.path / "segments" / "new" / "records.bin").write_bytes(b"new")
+
+    def crash_after_trashing(name: str) -> None:
+        if name == "delete.trashed":  # retention moved the old snapshot to the trash, then the process dies
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(fsops, "checkpoint", crash_after_trashing)
+    with pytest.raises(KeyboardInterrupt):
+        ws.commit()
+    monkeypatch.undo()
+    reopened = SnapshotStore(root, retention=1)  # recovery finishes the reclamation
+    current = reopened.current()
+    assert current is not None and current.id != first.id
+    assert [i.id for i in reopened.list()] == [current.id]
+    assert reopened.verify(current.id).ok
+    with reopened.open(current.id) as path:
+        kept = Path(path) / "segments" / "s1" / "records.bin"
+        assert kept.read_bytes() == shared and kept.stat().st_nlink == 1
+    assert leftovers(root) == []

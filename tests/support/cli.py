@@ -50,6 +50,37 @@ def run_docmind(
     )
 
 
+def run_docmind_traced(
+    data_dir: Path | None, *args: str, timeout: float = 180, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``docmind ARGS`` under ``python -X importtime``; return its result and every module it imported.
+
+    The interpreter itself reports each module the moment it is first imported, wherever the
+    import statement is (module level, inside a function, at exit). The result's ``stderr`` is the
+    command's own, without those lines.
+    """
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "docmind.cli.main", *args],
+        env=docmind_env(data_dir, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    modules, stderr = set(), []
+    for line in done.stderr.splitlines(keepends=True):
+        if not line.startswith("import time:"):
+            stderr.append(line)
+        elif "imported package" not in line:  # the header line
+            modules.add(line.rsplit("|", 1)[1].strip())
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, "".join(stderr)), modules
+
+
+def loaded_under(modules: set[str], *packages: str) -> list[str]:
+    """The modules of ``modules`` that are one of ``packages`` or inside one of them, sorted."""
+    return sorted(m for m in modules if any(m == p or m.startswith(f"{p}.") for p in packages))
+
+
 def json_lines(stdout: str) -> list[dict[str, Any]]:
     """Parse JSON-lines output."""
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
-from docmind.embed.encoders import LocalEncoder
+from docmind.embed.encoders import TorchEncoder
 from docmind.embed.spec import DEFAULT_MODEL_NAME, EmbedSpec, packaged_model_dir
 
 
@@ -39,17 +39,17 @@ class Behaviour:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_encoder: LocalEncoder | None = None
+_encoder: TorchEncoder | None = None
 _SHUFFLE = np.random.default_rng(7).permutation(384)
 _SIGNS = np.where(np.arange(384) % 2 == 0, 1.0, -1.0).astype(np.float32)
 
 
-def _model() -> LocalEncoder:
+def _model() -> TorchEncoder:
     global _encoder
     if _encoder is None:
         folder = packaged_model_dir()
         spec = EmbedSpec("local", str(folder), "", DEFAULT_MODEL_NAME, "test", 256, 32, folder)
-        _encoder = LocalEncoder(spec)
+        _encoder = TorchEncoder(spec)
     return _encoder
 
 

@@ -60,8 +60,10 @@ def die_holding_the_progress_lock(_: object) -> None:
 
 
 def block_after_writing_pid(path: str) -> None:
-    """Write this worker's pid to ``path``, then never return."""
-    Path(path).write_text(str(os.getpid()))
+    """Write this worker's pid to ``path`` (whole when the path appears), then never return."""
+    partial = Path(f"{path}.partial")
+    partial.write_text(str(os.getpid()))
+    partial.replace(path)
     threading.Event().wait()
 
 

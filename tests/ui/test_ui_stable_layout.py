@@ -11,12 +11,14 @@ placeholder where a state has nothing to show there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import permutations
 from pathlib import Path
 from typing import Any
 
-from docmind.job_view import EndDetails, PanelView
+from docmind.job_view import EndDetails, PanelView, panel_view
 from docmind.ui import session_keys as keys
+from docmind_jobs import InFlightItem, JobRecord, JobState, ProgressEvent
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
@@ -151,6 +153,24 @@ def test_no_rerun_between_two_job_panel_states_shows_a_stale_duplicate() -> None
     places = {name: [s.kind for s in render.children or ()] for name, render in renders.items()}
     assert len({layout.index("progress") for layout in places.values()}) == 1
     assert all(layout.count("progress") == 1 for layout in places.values())
+
+
+def test_a_running_panel_draws_as_many_elements_whatever_its_workers_hold() -> None:
+    """Files come and go between two polls: the panel (so its height) must not follow them."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    items = tuple(InFlightItem(name=f"report-{n}.pdf", size=4096, running_s=n) for n in range(2))
+
+    def running(held: int, cancel_requested: bool) -> PanelView:
+        counts: dict[str, int | float] = {"files_done": 3, "files_total": 9, "slots": 2}
+        event = ProgressEvent(seq=2, at=now, phase="parse", counts=counts, in_flight=items[:held])
+        record = JobRecord(
+            id="0123456789ab", kind="ingest", state=JobState.RUNNING, created=now, progress=event, pid=1
+        )
+        return panel_view(record, now, cancel_requested=cancel_requested)
+
+    for cancel_requested in (False, True):
+        renders = [_panel_shape(running(held, cancel_requested)) for held in range(3)]
+        assert renders[0] == renders[1] == renders[2], f"cancel asked: {cancel_requested}"
 
 
 def test_the_documents_page_keeps_every_section_in_place(data_dir: Path) -> None:

@@ -173,7 +173,7 @@ def embed_figures(ctx: Context) -> list[Figure]:
             fair_t / dm_t,
             "×",
             ">=",
-            1.5,
+            2.0,
             f"baseline with chunks of {FAIR_CHUNK} word pieces {fair_t:.1f} s ({_baseline_text(fair)}) vs "
             f"DocMind {dm_t:.1f} s; CPU {cpu['fair']:.0f} vs {cpu['docmind']:.0f} CPU-s",
             {"fair_runs": [run_info(r) for r in fair]},

@@ -51,7 +51,8 @@ def ray_embed_figures(ctx: Context) -> list[Figure]:
             SCALING_TARGET,
             f"two actors {probe['two_actors_windows_per_s']:.1f} windows/s vs one "
             f"{probe['one_actor_windows_per_s']:.1f} on {probe['windows']} windows in batches of "
-            f"{probe['batch']}; torch threads per actor {threads}; the cluster's own rule gives "
+            f"{probe['batch']} on {', '.join(probe['runtimes'])}; inference threads per actor {threads}; "
+            f"the cluster's own rule gives "
             f"{probe['pool_by_rule']} actors; vectors of the two pools differ by at most "
             f"{probe['max_abs_diff']:.1e}",
             probe,

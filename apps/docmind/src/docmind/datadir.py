@@ -12,12 +12,27 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 
 class DataDirError(RuntimeError):
     """The data dir cannot be used (missing permissions, not a directory, read-only)."""
+
+
+def unusable(root: Path, exc: BaseException) -> DataDirError:
+    """The error for a data dir whose store or databases could not be opened: one line, no traceback."""
+    return DataDirError(f"data dir {root} cannot be used: {_reason(exc)}")
+
+
+def _reason(exc: BaseException) -> str:
+    """What failed while opening the data dir, in one line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    if isinstance(exc, sqlite3.Error):
+        return f"the job history (jobs.sqlite) cannot be opened: {exc}"
+    return str(exc) or type(exc).__name__
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ down, and it is 100 on success. In the parse phase the bar moves by bytes (a fil
 counts the pages it has read), the label counts files. ``changed`` is false for a job that found
 nothing to publish (its ``snapshot_id`` is the snapshot that stays active). ``activity`` says what
 the job is doing ("scanning sources", "loading the embedding model"…) and ``in_flight`` has one
-line per item a worker holds (a file, the embedding model while it loads), with its size when it
-has one and its running time, which keeps counting between events.
+line per slot of the job (``slots`` in its counts: how many items may be in flight at once, at
+most ``IN_FLIGHT_LIMIT``): the item a worker holds (a file, the embedding model while it loads),
+its name cut to ``NAME_LIMIT`` characters, with its size when it has one and its running time,
+which keeps counting between events; ``NO_FILE`` for a slot that holds nothing. So the panel has
+as many lines whatever the workers hold at the moment it renders: it never changes height while
+a job runs.
 
 A cancel the viewer has just asked for (``cancel_requested``) shows as ``Cancelling`` at once,
 before the job record says so.
@@ -19,12 +23,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from docmind_jobs import JobRecord, JobState
+from docmind_jobs import IN_FLIGHT_LIMIT, JobRecord, JobState
 from pydantic import BaseModel, ConfigDict
 
 from docmind.ingest.progress.tracker import PHASE_EMBED, PHASE_INDEX
 from docmind.ingest.publish.summary import FailedFile, SkippedNote
 from docmind.ingest.scan.corpus import format_size
+
+NO_FILE = "no file"
+"""The line of a slot that holds no item (between two files, or in a phase without per-file work)."""
+NAME_LIMIT = 60
+"""Longest item name shown, in characters: a longer one is cut in the middle so its line never wraps."""
 
 _END_NOTES = {
     JobState.CANCELLED: "Cancelled: nothing was published; the active snapshot is unchanged.",
@@ -88,9 +97,13 @@ class EndDetails(BaseModel):
 
 
 def panel_view(
-    record: JobRecord, now: datetime | None = None, *, cancel_requested: bool = False
+    record: JobRecord, now: datetime | None = None, *, cancel_requested: bool = False, slots: int = 0
 ) -> PanelView:
-    """Derive the panel's display values from ``record`` at time ``now`` (UTC)."""
+    """Derive the panel's display values from ``record`` at time ``now`` (UTC).
+
+    ``slots`` is the number of in-flight lines to draw while the job has not reported its own
+    (Queued, or Running before its first event): the workers it will run with.
+    """
     now = now or datetime.now(UTC)
     event = record.progress
     counts = event.counts if event else {}
@@ -114,7 +127,7 @@ def panel_view(
         progress_text=progress_text,
         phase=phase,
         activity=(event.message if event and active else ""),
-        in_flight=_in_flight(record, now) if active else (),
+        in_flight=_in_flight(record, now, int(counts.get("slots", 0)) or slots) if active else (),
         chunks=int(counts.get("chunks", 0)),
         files_done=int(counts.get("files_done", 0)),
         files_total=int(counts.get("files_total", 0)),
@@ -227,21 +240,38 @@ def _bar(counts: dict[str, int | float], phase: str, state: JobState) -> tuple[i
     return percent, f"{done} / {total} files"
 
 
-def _in_flight(record: JobRecord, now: datetime) -> tuple[str, ...]:
+def _in_flight(record: JobRecord, now: datetime, slots: int) -> tuple[str, ...]:
+    """One line per item in flight, then ``NO_FILE`` up to ``slots`` lines (at most ``IN_FLIGHT_LIMIT``).
+
+    An item is never hidden: more items than slots make more lines.
+    """
     event = record.progress
-    if event is None:
-        return ()
-    since_event = max((now - event.at).total_seconds(), 0.0)
-    return tuple(
+    items = event.in_flight if event is not None else ()
+    since_event = max((now - event.at).total_seconds(), 0.0) if event is not None else 0.0
+    lines = tuple(
         " · ".join(
             [
-                item.name,
+                _short_name(item.name),
                 *([format_size(item.size)] if item.size else []),
                 format_seconds(item.running_s + since_event),
             ]
         )
-        for item in event.in_flight
+        for item in items
     )
+    return lines + (NO_FILE,) * (min(slots, IN_FLIGHT_LIMIT) - len(lines))
+
+
+def _short_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """``name`` if at most ``limit`` characters long, else cut in the middle to ``limit`` characters.
+
+    The end is kept rather than the start: the file's own name whole when it fits, else as much of
+    it as fits.
+    """
+    if len(name) <= limit:
+        return name
+    own = len(name.rsplit("/", 1)[-1]) + 1  # with its "/"
+    tail = min(max(own, (limit - 1) * 2 // 3), limit - 1)
+    return f"{name[: limit - 1 - tail]}…{name[len(name) - tail :]}"
 
 
 def _throughput(counts: dict[str, int | float], phase: str) -> str:

@@ -10,6 +10,7 @@ running job when the server stops, so SIGTERM ends the process within seconds.
 from __future__ import annotations
 
 import threading
+from importlib import import_module
 
 from docmind.executors.local.worker_server import warm_worker_server
 from docmind.service import DocMind
@@ -28,6 +29,9 @@ def process_service() -> DocMind:
             _service = DocMind(settings)
             _service.jobs.install_exit_hooks()
             warm_worker_server()
+            # The service imports the ingestion pipeline at the first ingestion (the CLI's reads never
+            # do); the app imports it now, so the first Start does not wait for it.
+            import_module("docmind.ingest.pipeline")
             if settings.executor == "ray":
                 from docmind.executors.ray.runtime import start_connecting
 

@@ -1,7 +1,11 @@
 """The DocMind service: one data dir, its snapshot store, job registry, sources and job manager.
 
 Both faces use it: the Streamlit app holds one per process (see ``docmind.ui.runtime``) and the
-CLI opens one per command. Opening runs recovery (snapshot store and job registry) first.
+CLI's ``ingest``, ``sources`` and ``jobs`` open one per command (its snapshot commands open the
+snapshot store alone, ``docmind.snapshot_store``). Opening runs recovery (snapshot store and job
+registry) first. It imports no stage of the ingestion beyond the scan: the pipeline is imported by
+each ingestion (``docmind.ingest.pipeline.run_ingestion``, looked up then), the index listing by
+``removed_by``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docmind_jobs import (
     JobCancelled,
@@ -22,30 +27,21 @@ from docmind_jobs import (
     JobRegistry,
     RegistryError,
 )
-from docmind_snapshots import SnapshotError, SnapshotStore, WriterBusyError
+from docmind_snapshots import WriterBusyError
 
-from docmind.datadir import DataDir, DataDirError
+from docmind.datadir import unusable
 from docmind.executors.errors import IngestCancelled
-from docmind.ingest.index.listing import active_listing
-from docmind.ingest.pipeline import run_ingestion
-from docmind.ingest.publish.changes import removed_paths
-from docmind.ingest.publish.summary import IngestSummary
 from docmind.ingest.scan.corpus import Source, scan
 from docmind.settings import Settings
+from docmind.snapshot_store import open_snapshot_store
 from docmind.sources import DOCUMENTS_LABEL, SourceRegistry, free_label
+
+if TYPE_CHECKING:
+    from docmind.ingest.publish.summary import IngestSummary
 
 _OUTCOMES_KEPT = 16
 INGEST_KIND = "ingest"
 INDEX_KEY = "index"
-
-
-def _reason(exc: BaseException) -> str:
-    """One line saying what failed while opening the data dir (no traceback)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    if isinstance(exc, sqlite3.Error):
-        return f"the job history (jobs.sqlite) cannot be opened: {exc}"
-    return str(exc) or type(exc).__name__
 
 
 class IngestionBusyError(Exception):
@@ -57,15 +53,14 @@ class DocMind:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.data = DataDir(settings.data_dir).ensure()
+        self.data, self.store = open_snapshot_store(settings)
         try:
-            self.store = SnapshotStore(self.data.index, retention=settings.retention)
             self.registry = JobRegistry(self.data.jobs_db, ttl=timedelta(days=settings.job_history_days))
             self.library = SourceRegistry(
                 self.data.sources_db, data_root=self.data.root, environment=settings.library_dirs
             )
-        except (OSError, sqlite3.Error, RegistryError, SnapshotError) as exc:
-            raise DataDirError(f"data dir {self.data.root} cannot be used: {_reason(exc)}") from exc
+        except (OSError, sqlite3.Error, RegistryError) as exc:
+            raise unusable(self.data.root, exc) from exc
         self.jobs = JobManager(max_workers=2, registry=self.registry)
         self._summaries: OrderedDict[str, IngestSummary | BaseException] = OrderedDict()
         self._lock = threading.Lock()
@@ -93,6 +88,9 @@ class DocMind:
 
     def removed_by(self, sources: Sequence[Source]) -> list[str]:
         """Files of the active snapshot's index that an ingestion of exactly ``sources`` would drop."""
+        from docmind.ingest.index.listing import active_listing
+        from docmind.ingest.publish.changes import removed_paths
+
         active = active_listing(self.store)
         corpus = scan(sources, max_file_bytes=self.settings.max_file_bytes)
         return removed_paths(active[1] if active else None, (f.rel for f in corpus.files))
@@ -125,6 +123,8 @@ class DocMind:
             raise IngestionBusyError(str(exc)) from exc
 
     def _run(self, ctx: JobContext, sources: list[Source]) -> str | None:
+        from docmind.ingest.pipeline import run_ingestion
+
         try:
             summary = run_ingestion(
                 settings=self.settings,

@@ -16,6 +16,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DATA_DIR = Path(".docmind-data")
 
 
+def default_model_cache() -> Path:
+    """Where converted embedding models are kept unless ``DOCMIND_MODEL_CACHE`` says otherwise."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "docmind" / "models"
+
+
 class Settings(BaseSettings):
     """Every tunable of DocMind; environment variables use the ``DOCMIND_`` prefix.
 
@@ -30,6 +36,10 @@ class Settings(BaseSettings):
     all-MiniLM-L6-v2), or, with ``DOCMIND_EMBED_URL`` (an OpenAI-compatible ``/v1/embeddings``
     endpoint), the model name sent to it. ``embed_window`` is the window in word pieces (0: the
     model's own limit); ``embed_batch`` the windows per model call or request.
+    ``DOCMIND_EMBED_RUNTIME`` runs a local model on ``openvino`` (converted once, cached in
+    ``DOCMIND_MODEL_CACHE``, default ``$XDG_CACHE_HOME/docmind/models``), on ``torch``, or
+    ``auto`` (the default: torch on an NVIDIA GPU, else OpenVINO, else torch when the model does not
+    convert); see ``docmind.embed.encoders``.
 
     How a hybrid search fuses its keyword and vector candidates (``docmind.search.fusion``):
     ``DOCMIND_FUSION=convex`` (the default: a weighted sum of each list's rescaled scores) or ``rrf``
@@ -59,6 +69,8 @@ class Settings(BaseSettings):
     embed_url: str = ""
     embed_window: int = Field(default=0, ge=0, le=8192)
     embed_batch: int = Field(default=32, ge=1, le=1024)
+    embed_runtime: Literal["auto", "openvino", "torch"] = "auto"
+    model_cache: Path = Field(default_factory=default_model_cache)
     executor: Literal["local", "ray"] = "local"
     ray_address: str = ""
     ray_documents: Literal["store", "shared"] = "store"

@@ -14,8 +14,13 @@ from datetime import UTC, datetime
 
 from docmind_snapshots.errors import InvalidSnapshotIdError
 
-_ID_RE = re.compile(r"snap-(?P<counter>[0-9]{6,12})-(?P<time>[0-9]{8}T[0-9]{6}Z)")
+_ID_RE = re.compile(
+    r"snap-(?P<counter>[0-9]{6,12})-"
+    r"(?P<year>[0-9]{4})(?P<month>[0-9]{2})(?P<day>[0-9]{2})"
+    r"T(?P<hour>[0-9]{2})(?P<minute>[0-9]{2})(?P<second>[0-9]{2})Z"
+)
 _TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+_TIME_FIELDS = ("year", "month", "day", "hour", "minute", "second")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -46,7 +51,10 @@ def try_parse_snapshot_id(value: str) -> SnapshotId | None:
     if match is None:
         return None
     try:
-        created = datetime.strptime(match["time"], _TIME_FORMAT).replace(tzinfo=UTC)
+        # Built from the fields, not with strptime: its first call costs a process tens of milliseconds
+        # (it imports _strptime and compiles the locale's patterns), and every command opening the
+        # store parses ids.
+        created = datetime(*(int(match[name]) for name in _TIME_FIELDS), tzinfo=UTC)
     except ValueError:  # e.g. month 13: matches the shape, is not a time
         return None
     parsed = SnapshotId(int(match["counter"]), created)

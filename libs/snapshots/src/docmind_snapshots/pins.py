@@ -16,8 +16,6 @@ import contextlib
 import os
 from pathlib import Path
 
-import psutil
-
 from docmind_snapshots.durable import write_new_file
 from docmind_snapshots.layout import Kind, Layout, PinName, parse_pin_name
 
@@ -26,6 +24,8 @@ def pid_alive(pid: int) -> bool:
     """Whether `pid` names a running (non-zombie) process."""
     if pid == os.getpid():
         return True
+    import psutil  # here, not with the module: a reader that meets no other process's marker never needs it
+
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):

@@ -1,13 +1,15 @@
-"""The small ``docmind`` commands: snapshots, activate, search, verify, optimize, jobs."""
+"""The ``docmind`` commands on the snapshot store: snapshots, activate, verify, optimize.
+
+Each opens the snapshot store alone (``context.open_snapshots``, its recovery included), not the
+job history or the sources. ``search`` and ``jobs`` live in modules of their own
+(``search_command``, ``jobs_command``): a command imports only what it uses.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from docmind_jobs import JobRecord, JobState
 from docmind_snapshots import (
     RecoveryReport,
     SnapshotError,
@@ -17,39 +19,29 @@ from docmind_snapshots import (
     WriterBusyError,
 )
 
-from docmind.cli.context import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, open_service
-from docmind.job_view import outcome_sentence
-from docmind.search import NoSnapshotError, SearchModeError
-from docmind.search import search as run_search
+from docmind.cli.context import EXIT_BUSY, EXIT_FAILED, EXIT_OK, emit_json, fail, open_snapshots
 from docmind.segments import layout
 from docmind.segments.meta import read_segment_meta
 
 
-def _emit_json(payload: Any) -> None:
-    print(json.dumps(payload, default=str), flush=True)
-
-
 def snapshots(args: argparse.Namespace) -> int:
     """List snapshots, newest first; the active one is marked with ``*``."""
-    service = open_service(args)
-    try:
-        infos = service.store.list()
-        if args.json:
-            _emit_json([_snapshot_json(info) for info in infos])
-            return EXIT_OK
-        if not infos:
-            print("no snapshots yet: run `docmind ingest`")
-        for info in infos:
-            meta = info.metadata
-            mark = "*" if info.active else " "
-            print(
-                f"{mark} {info.id}  {info.created:%Y-%m-%d %H:%M:%S}  "
-                f"{meta.get('files_total', '?')} documents  {meta.get('chunks', '?')} chunks  "
-                f"{info.size_bytes} bytes"
-            )
+    _, store = open_snapshots(args)
+    infos = store.list()
+    if args.json:
+        emit_json([_snapshot_json(info) for info in infos])
         return EXIT_OK
-    finally:
-        service.close()
+    if not infos:
+        print("no snapshots yet: run `docmind ingest`")
+    for info in infos:
+        meta = info.metadata
+        mark = "*" if info.active else " "
+        print(
+            f"{mark} {info.id}  {info.created:%Y-%m-%d %H:%M:%S}  "
+            f"{meta.get('files_total', '?')} documents  {meta.get('chunks', '?')} chunks  "
+            f"{info.size_bytes} bytes"
+        )
+    return EXIT_OK
 
 
 def _snapshot_json(info: SnapshotInfo) -> dict[str, Any]:
@@ -68,49 +60,12 @@ def _snapshot_json(info: SnapshotInfo) -> dict[str, Any]:
 
 def activate(args: argparse.Namespace) -> int:
     """Make ``SNAPSHOT_ID`` the active snapshot."""
-    service = open_service(args)
+    _, store = open_snapshots(args)
     try:
-        service.store.activate(args.snapshot_id)
+        store.activate(args.snapshot_id)
     except SnapshotError as exc:
         return fail(str(exc))
-    finally:
-        service.close()
     print(f"active snapshot: {args.snapshot_id}")
-    return EXIT_OK
-
-
-def search(args: argparse.Namespace) -> int:
-    """Search the active snapshot; print each hit's relevance (0-100), file, page, retrievers, score, passage.
-
-    ``--json`` prints every field of each hit, each retriever's raw score among them.
-    """
-    if args.k < 1:
-        return fail("-k must be at least 1", EXIT_USAGE)
-    service = open_service(args)
-    try:
-        result = run_search(
-            service.store, args.query, k=args.k, mode=args.mode, fusion=service.settings.fusion
-        )
-    except (NoSnapshotError, SearchModeError) as exc:
-        return fail(str(exc))
-    finally:
-        service.close()
-    if result.warning:
-        print(f"docmind: {result.warning}", file=sys.stderr)
-    if result.keyword_only:
-        print("note: the active snapshot is keyword-only (no vectors): BM25 search", file=sys.stderr)
-    if result.fallback:
-        print(f"note: {result.fallback}: BM25 search only", file=sys.stderr)
-    if args.json:
-        _emit_json([hit.model_dump(mode="json") for hit in result.hits])
-        return EXIT_OK
-    if not result.hits:
-        print("no matches")
-    for hit in result.hits:
-        page = f" p.{hit.page}" if hit.page else ""
-        found = "+".join(hit.retrievers)
-        heading = f"{hit.relevance:3d}/100  {hit.file}{page}  [{found}]  score {hit.score:.4g}"
-        print(f"{heading}\n         {hit.excerpt}")
     return EXIT_OK
 
 
@@ -121,27 +76,21 @@ def verify(args: argparse.Namespace) -> int:
     missing or damaged snapshot, leftovers of a crash): those repairs are listed too. The exit code
     says whether damage remains after them.
     """
-    service = open_service(args)
-    try:
-        store = service.store
-        recovery = store.recovery
-        reports = store.verify_all()
-        repairs = repairs_made(recovery)
-        active = store.current()
-        fell_back = _fall_back_if_damaged(store, active.id if active else None, reports)
-        if fell_back:
-            repairs.append(fell_back)
-        current = store.current()
-        covered = {
-            r.snapshot_id: damaged_files(store, r)
-            for r in reports
-            if r.damaged and r.snapshot_id != "CURRENT"
-        }
-    finally:
-        service.close()
+    _, store = open_snapshots(args)
+    recovery = store.recovery
+    reports = store.verify_all()
+    repairs = repairs_made(recovery)
+    active = store.current()
+    fell_back = _fall_back_if_damaged(store, active.id if active else None, reports)
+    if fell_back:
+        repairs.append(fell_back)
+    current = store.current()
+    covered = {
+        r.snapshot_id: damaged_files(store, r) for r in reports if r.damaged and r.snapshot_id != "CURRENT"
+    }
     damaged = [r for r in reports if not r.ok]
     if args.json:
-        _emit_json(
+        emit_json(
             {
                 "ok": not damaged,
                 "current": current.id if current else None,
@@ -203,15 +152,13 @@ def optimize(args: argparse.Namespace) -> int:
     """Merge the active snapshot's segments now and publish the result (nothing if nothing would change)."""
     from docmind.ingest.optimize import optimize as run_optimize
 
-    service = open_service(args)
+    _, store = open_snapshots(args)
     try:
-        result = run_optimize(service.store, lambda message: print(message, flush=True))
+        result = run_optimize(store, lambda message: print(message, flush=True))
     except WriterBusyError as exc:
         return fail(str(exc), EXIT_BUSY)
     except SnapshotError as exc:
         return fail(str(exc))
-    finally:
-        service.close()
     if result.snapshot_id is None:
         print("nothing to optimize: there is no snapshot yet")
     elif not result.changed:
@@ -240,50 +187,3 @@ def repairs_made(recovery: RecoveryReport) -> list[str]:
         f"removed {len(items)} {what}(s) left by a stopped process" for items, what in removed if items
     )
     return repairs
-
-
-def jobs(args: argparse.Namespace) -> int:
-    """Print the job history, newest first."""
-    service = open_service(args)
-    try:
-        records = service.jobs.list(limit=100)
-    finally:
-        service.close()
-    if args.json:
-        _emit_json([_job_json(r) for r in records])
-        return EXIT_OK
-    if not records:
-        print("no jobs yet")
-    for r in records:
-        counts = r.progress.counts if r.progress else {}
-        line = (
-            f"{r.id}  {r.kind:<7} {r.state.value:<11} {r.created:%Y-%m-%d %H:%M:%S}  "
-            f"files {int(counts.get('files_done', 0))}/{int(counts.get('files_total', 0))}  "
-            f"failed {int(counts.get('files_failed', 0))}  removed {int(counts.get('files_removed', 0))}  "
-            f"chunks {int(counts.get('chunks', 0))}  {outcome_sentence(r)}"
-        )
-        print(line + (f"  error: {r.error}" if r.error else ""))
-    return EXIT_OK
-
-
-def _job_json(record: JobRecord) -> dict[str, Any]:
-    """``result`` is the snapshot the job left active; ``changed`` says whether it published it.
-
-    ``changed`` is ``None`` for a job that did not succeed (it published nothing); ``outcome`` says
-    it in words (``job_view.outcome_sentence``).
-    """
-    counts = record.progress.counts if record.progress else {}
-    succeeded = record.state == JobState.SUCCEEDED
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "state": record.state.value,
-        "owner": record.owner,
-        "started": record.started,
-        "finished": record.finished,
-        "counts": counts,
-        "error": record.error,
-        "result": record.result,
-        "changed": bool(counts.get("changed", 1)) if succeeded else None,
-        "outcome": outcome_sentence(record),
-    }

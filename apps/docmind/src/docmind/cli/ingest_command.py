@@ -156,10 +156,11 @@ def _print_summary(summary: IngestSummary, as_json: bool) -> None:
             f"{summary.chunks} chunks in {summary.seconds:.1f} s"
         )
         if summary.embed_model:
+            on_runtime = f" on {summary.embed_runtime}" if summary.embed_runtime else ""
             print(
                 f"  vectors: {summary.windows_total} windows of {summary.embed_window} word pieces "
                 f"({summary.windows_embedded} embedded, {summary.windows_cached} from the cache) "
-                f"by {summary.embed_model}, {summary.coverage or 0:.0%} of the text covered"
+                f"by {summary.embed_model}{on_runtime}, {summary.coverage or 0:.0%} of the text covered"
             )
     if summary.ray_workers:
         workers = summary.ray_workers

@@ -24,6 +24,9 @@ from docmind.cli.process_exit import exit_process
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
+
+    Handler = Callable[[argparse.Namespace], int]
 
 EPILOG = """exit codes: 0 ok, 1 failed / nothing published / damage found / refused, 2 usage,
 3 another ingestion holds the index, 130 cancelled (SIGINT/SIGTERM).
@@ -33,15 +36,30 @@ DATA_DIR_HELP = "data dir (default: $DOCMIND_DATA_DIR or ./.docmind-data)"
 
 
 EXIT_INTERRUPTED = 130
-"""Exit code of a command stopped by SIGINT/SIGTERM, as ``context.EXIT_CANCELLED`` (heavy to import)."""
+"""Exit code of a command stopped by SIGINT/SIGTERM: ``context.EXIT_CANCELLED``, without the import."""
+
+
+def lazy_handler(module: str, name: str) -> Handler:
+    """The function ``name`` of ``docmind.cli.<module>``, imported only when the command runs.
+
+    The parser names every command's function without importing it: a command loads its own
+    modules and no other command's (``docmind search --mode bm25`` never loads the ingestion
+    engine, the job view or Streamlit).
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        command: Handler = getattr(import_module(f"docmind.cli.{module}"), name)
+        return command(args)
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (also documents every command in ``--help``)."""
+    """The full argument parser (also documents every command in ``--help``); it imports no command."""
     import argparse
     from pathlib import Path
-
-    from docmind.cli import app_command, commands, ingest_command, sources_command
 
     parser = argparse.ArgumentParser(
         prog="docmind",
@@ -87,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: DOCMIND_RAY_ADDRESS, else a Ray runtime started on this machine); implies --executor ray",
     )
     ingest.add_argument("--json", action="store_true", help="JSON lines: notes, progress events, a summary")
-    ingest.set_defaults(handler=ingest_command.run, routes_signals=True)
+    ingest.set_defaults(handler=lazy_handler("ingest_command", "run"), routes_signals=True)
 
     sources = sub.add_parser(
         "sources",
@@ -102,15 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         action = actions.add_parser(name, parents=[common], help=text)
         action.add_argument("path", type=Path, metavar="PATH")
         action.add_argument("--json", action="store_true")
-    sources.set_defaults(handler=sources_command.run)
+    sources.set_defaults(handler=lazy_handler("sources_command", "run"))
 
     snaps = sub.add_parser("snapshots", parents=[common], help="list snapshots; the active one is marked")
     snaps.add_argument("--json", action="store_true")
-    snaps.set_defaults(handler=commands.snapshots)
+    snaps.set_defaults(handler=lazy_handler("commands", "snapshots"))
 
     activate = sub.add_parser("activate", parents=[common], help="make a snapshot active (rollback)")
     activate.add_argument("snapshot_id", metavar="SNAPSHOT_ID")
-    activate.set_defaults(handler=commands.activate)
+    activate.set_defaults(handler=lazy_handler("commands", "activate"))
 
     search = sub.add_parser("search", parents=[common], help="search the active snapshot")
     search.add_argument("query", metavar="QUERY")
@@ -123,20 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
         "bm25 (keywords) or dense (meaning)",
     )
     search.add_argument("--json", action="store_true")
-    search.set_defaults(handler=commands.search)
+    search.set_defaults(handler=lazy_handler("search_command", "search"))
 
     verify = sub.add_parser("verify", parents=[common], help="verify every snapshot and CURRENT")
     verify.add_argument("--json", action="store_true")
-    verify.set_defaults(handler=commands.verify)
+    verify.set_defaults(handler=lazy_handler("commands", "verify"))
 
     optimize = sub.add_parser(
         "optimize", parents=[common], help="merge the index's segments now (ingestions merge as they go)"
     )
-    optimize.set_defaults(handler=commands.optimize)
+    optimize.set_defaults(handler=lazy_handler("commands", "optimize"))
 
     jobs = sub.add_parser("jobs", parents=[common], help="job history")
     jobs.add_argument("--json", action="store_true")
-    jobs.set_defaults(handler=commands.jobs)
+    jobs.set_defaults(handler=lazy_handler("jobs_command", "jobs"))
 
     app = sub.add_parser(
         "app",
@@ -149,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "options such as --server.port 8502 are passed through.",
     )
     app.add_argument("--port", type=int, default=None, help="shorthand for --server.port")
-    app.set_defaults(handler=app_command.run)
+    app.set_defaults(handler=lazy_handler("app_command", "run"))
     return parser
 
 
@@ -183,7 +201,6 @@ def _command(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
 def _run(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
     import logging
 
-    from docmind.cli import app_command
     from docmind.cli.context import CommandError, OneLineFormatter, fail
 
     handler = logging.StreamHandler()
@@ -195,6 +212,8 @@ def _run(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command == "app":
+        from docmind.cli import app_command
+
         try:
             args.streamlit_options = app_command.streamlit_options(extra)
         except CommandError as exc:

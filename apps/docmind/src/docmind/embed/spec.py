@@ -7,19 +7,25 @@ sentence-transformers model. The spec it returns names the model but is not yet 
 folder; an endpoint's vector size and canary). ``EmbedSpec.fingerprint`` names everything that
 changes a vector (model identity, window, windowing rules): the embedding cache and the settings
 signature of a snapshot are keyed by it, so a change of model or window never reuses a stale vector.
+The runtime that runs a local model (``runtime``: OpenVINO or torch, see ``docmind.embed.encoders``)
+is not part of it: every runtime DocMind runs a model on is verified to answer the vectors of torch
+f32 within a cosine of 0.9999, so switching runtime reuses the cache and re-embeds nothing. The
+runtime that made a snapshot's vectors is recorded beside them (``corpus.json``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from docmind_jobs import JobFailed
 
-from docmind.settings import Settings
+from docmind.settings import Settings, default_model_cache
+
+Runtime = Literal["auto", "openvino", "torch"]
 
 WINDOWING_VERSION = "words-overlap-1/8-v1"
 """Bump when ``docmind.embed.windows`` cuts windows differently: cached vectors are then not reused."""
@@ -47,6 +53,8 @@ class EmbedSpec:
         batch: Windows per model call or request.
         tokenizer_dir: The folder whose ``tokenizer.json`` cuts windows.
         canary: An endpoint's vector for ``identity.CANARY_TEXT``, rounded (empty for a local model).
+        runtime: Which runtime runs a local model (``DOCMIND_EMBED_RUNTIME``; not in the fingerprint).
+        model_cache: The folder of converted models (``DOCMIND_MODEL_CACHE``).
     """
 
     kind: Literal["local", "http"]
@@ -58,6 +66,8 @@ class EmbedSpec:
     batch: int
     tokenizer_dir: Path
     canary: tuple[float, ...] = ()
+    runtime: Runtime = "auto"
+    model_cache: str = field(default_factory=lambda: str(default_model_cache()))
 
     @property
     def fingerprint(self) -> str:
@@ -102,6 +112,8 @@ def embed_spec(settings: Settings) -> EmbedSpec | None:
         window=window,
         batch=settings.embed_batch,
         tokenizer_dir=folder.resolve(),
+        runtime=settings.embed_runtime,
+        model_cache=str(settings.model_cache.expanduser()),
     )
 
 

@@ -58,14 +58,19 @@ class TaskExecutor(Protocol):
         """How many workers hold or will soon hold tasks (0: the first task starts them)."""
         ...
 
+    @property
+    def slots(self) -> int:
+        """How many tasks may be in flight at once (``process_files`` never holds more)."""
+        ...
+
     def process_files(
         self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None
     ) -> Iterator[FileOutcome]:
         """Yield one outcome per task, in completion order."""
         ...
 
-    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
-        """Run ``fn(argument)`` once in every batch worker (starting them); return when all have."""
+    def warm_up(self, fn: Callable[[T], R], argument: T) -> list[R]:
+        """Run ``fn(argument)`` once in every batch worker (starting them); return each one's result."""
         ...
 
     def call_stream(

@@ -111,7 +111,7 @@ def run_ingestion(
 ) -> IngestSummary:
     """Build and publish a snapshot of ``sources``; see the module docstring for the contract."""
     started = time.monotonic()
-    progress = IngestProgress(reporter)
+    progress = IngestProgress(reporter, slots=settings.workers)
     progress.emit("scanning sources", force=True)
     cache = ChunkCache(cache_root, fingerprint(settings.chunk_size, settings.chunk_overlap))
     with (
@@ -120,6 +120,7 @@ def run_ingestion(
         local_workers(settings.workers, cancel) as pool,
         task_executor(settings, pool, cancel, progress) as executor,
     ):
+        progress.slots = executor.slots  # Ray's window is known once connected
         checkpoint = _checkpoint(cancel)
         _check_sources(sources)
         spec = _checked_embedder(settings, cache_root, checkpoint)
@@ -235,6 +236,9 @@ def _embedding_info(
     coverage = embedded.coverage if embedded is not None else 1.0
     if embedded is None and previous is not None and previous.embedding is not None:
         coverage = previous.embedding.coverage
+    earlier = previous.embedding.runtimes if previous is not None and previous.embedding is not None else ()
+    now = (embedded.runtime,) if embedded is not None and embedded.runtime else ()
+    runtimes = tuple(dict.fromkeys(earlier + now))
     return EmbeddingInfo(
         kind=spec.kind,
         model=spec.model,
@@ -248,6 +252,7 @@ def _embedding_info(
         dims=manifest.dims,
         windows=manifest.live_windows,
         coverage=coverage,
+        runtimes=runtimes,
     )
 
 
@@ -333,6 +338,7 @@ def _summary(
         windows_cached=windows - (embedded.windows_embedded if embedded else 0),
         coverage=embedding.coverage if embedding else None,
         embed_seconds=embedded.seconds if embedded else 0.0,
+        embed_runtime=embedded.runtime if embedded else "",
         ray_workers=ray_workers_of(outcomes.values()),
         seconds=round(time.monotonic() - started, 3),
     )

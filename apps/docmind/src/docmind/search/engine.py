@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from docmind_snapshots import SnapshotError, SnapshotNotFoundError, SnapshotStore, WriterBusyError
 
-from docmind.embed.spec import EmbedderUnavailableError
 from docmind.search.excerpts import best_passage
 from docmind.search.fusion import Fusion, fuse
 from docmind.search.hits import EXCERPT_CHARS, NoSnapshotError, SearchHit, SearchModeError
 from docmind.search.loaded import LoadedSnapshot, forget, loaded_snapshot
-from docmind.search.query_vector import query_vector
 from docmind.segments.bm25_terms import query_terms
 from docmind.segments.reader import SegmentDamagedError
 
@@ -142,7 +141,7 @@ def retrieve(
 def _retrieve(
     snapshot: LoadedSnapshot, query: str, k: int, mode: Mode | None, warning: str | None, fusion: Fusion
 ) -> Retrieval:
-    keyword_only = snapshot.spec is None
+    keyword_only = snapshot.keyword_only
     chosen: Mode = mode or ("bm25" if keyword_only else "hybrid")
     if keyword_only and chosen == "dense":
         raise SearchModeError(
@@ -156,17 +155,27 @@ def _retrieve(
     pool = max(k * CANDIDATES_PER_HIT, MIN_CANDIDATES)
     index = snapshot.index
     vector, fallback = None, ""
-    if chosen != "bm25":
-        assert snapshot.spec is not None
-        try:
-            vector = query_vector(snapshot.spec, query)
-        except EmbedderUnavailableError as exc:
-            if chosen == "dense":
-                raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
-            chosen, fallback = "bm25", str(exc)
     rankings: dict[str, list[tuple[tuple[int, int], float]]] = {}
-    if chosen != "dense":
-        rankings["bm25"] = [((p, d), s) for p, d, s in index.bm25(query_terms(query), pool)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docmind-query-vector") as embedding:
+        # The query's vector (a model to load in a fresh process) is made while BM25 ranks. The
+        # embedder's modules are imported here, not with this module: BM25 alone loads none of them.
+        pending = None
+        if chosen != "bm25":
+            from docmind.search.query_vector import query_vector
+
+            assert snapshot.spec is not None  # not keyword-only: the snapshot has vectors
+            pending = embedding.submit(query_vector, snapshot.spec, query)
+        if chosen != "dense":
+            rankings["bm25"] = [((p, d), s) for p, d, s in index.bm25(query_terms(query), pool)]
+        if pending is not None:
+            from docmind.embed.spec import EmbedderUnavailableError
+
+            try:
+                vector = pending.result()
+            except EmbedderUnavailableError as exc:
+                if chosen == "dense":
+                    raise SearchModeError(f"dense search cannot run: {exc} (bm25 and hybrid can)") from exc
+                chosen, fallback = "bm25", str(exc)
     if vector is not None:
         rankings["dense"] = [((p, d), s) for p, d, s in index.dense(vector, pool)]
     found = [
@@ -187,7 +196,7 @@ def available_modes(store: SnapshotStore) -> tuple[tuple[Mode, ...], str]:
         snapshot, _ = _open_active(store)
     except NoSnapshotError:
         return MODES, ""
-    return (("bm25",), KEYWORD_ONLY) if snapshot.spec is None else (MODES, "")
+    return (("bm25",), KEYWORD_ONLY) if snapshot.keyword_only else (MODES, "")
 
 
 def _open_active(store: SnapshotStore) -> tuple[LoadedSnapshot, str | None]:

@@ -13,30 +13,48 @@ import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docmind_snapshots import SnapshotStore
 
-from docmind.embed.spec import EmbedSpec
 from docmind.segments import layout
 from docmind.segments.corpus_listing import CorpusListing, EmbeddingInfo
 from docmind.segments.snapshot_index import SnapshotIndex
+
+if TYPE_CHECKING:
+    from docmind.embed.spec import EmbedSpec
 
 _MAX_LOADED = 2
 
 
 @dataclass
 class LoadedSnapshot:
-    """One snapshot ready for queries: its index and the embedder of its vectors (``None``: keyword-only)."""
+    """One snapshot ready for queries: its index and what embedded its vectors (``None``: keyword-only)."""
 
     snapshot_id: str
     index: SnapshotIndex
-    spec: EmbedSpec | None
+    embedding: EmbeddingInfo | None
 
     @property
     def chunks(self) -> int:
         """Chunks in the snapshot."""
         return self.index.chunks
+
+    @property
+    def keyword_only(self) -> bool:
+        """Whether the snapshot has no vectors (then only BM25 can search it)."""
+        return self.embedding is None
+
+    @cached_property
+    def spec(self) -> EmbedSpec | None:
+        """The embedder of the vectors (``None``: keyword-only), made when a query is first embedded.
+
+        Made on demand, not when the snapshot opens: a search by keywords imports nothing of
+        ``docmind.embed``, even on a snapshot with vectors.
+        """
+        return _spec(self.embedding)
 
 
 _loaded: OrderedDict[tuple[Path, str], LoadedSnapshot] = OrderedDict()
@@ -81,15 +99,19 @@ def _open(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
     except BaseException:
         stack.close()
         raise
-    spec = _spec(stored.embedding) if index.has_vectors else None
-    snapshot = LoadedSnapshot(snapshot_id, index, spec)
+    snapshot = LoadedSnapshot(snapshot_id, index, stored.embedding if index.has_vectors else None)
     weakref.finalize(snapshot, stack.close)  # unpin and release the files once nobody uses it
     return snapshot
 
 
 def _spec(info: EmbeddingInfo | None) -> EmbedSpec | None:
+    """The snapshot's embedder, run on the runtime this process's settings ask for."""
     if info is None:
         return None
+    from docmind.embed.spec import EmbedSpec
+    from docmind.settings import Settings
+
+    settings = Settings()
     return EmbedSpec(
         kind="http" if info.kind == "http" else "local",
         model=info.model,
@@ -100,4 +122,6 @@ def _spec(info: EmbeddingInfo | None) -> EmbedSpec | None:
         batch=1,
         tokenizer_dir=Path(info.tokenizer_dir),
         canary=info.canary,
+        runtime=settings.embed_runtime,
+        model_cache=str(settings.model_cache.expanduser()),
     )

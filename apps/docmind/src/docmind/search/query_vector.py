@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from docmind.embed.encoders import EmbedRequestError, encoder_for
+from docmind.embed.encoders import EmbedRequestError, encoder_for, query_encoder_for
 from docmind.embed.identity import CANARY_TEXT, canary_matches
 from docmind.embed.spec import EmbedderUnavailableError, EmbedSpec
 
@@ -30,7 +30,7 @@ def query_vector(spec: EmbedSpec, query: str) -> np.ndarray:
         if not (folder / "modules.json").is_file():
             raise EmbedderUnavailableError(f"the embedding model folder of this snapshot is gone ({folder})")
         try:
-            encoder = encoder_for(spec)
+            encoder = query_encoder_for(spec)
         except Exception as exc:  # whatever a damaged folder makes the model library raise
             reason = f"{folder}: {type(exc).__name__}"
             raise EmbedderUnavailableError(

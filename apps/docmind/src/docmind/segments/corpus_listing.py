@@ -45,6 +45,8 @@ class EmbeddingInfo(BaseModel):
         dims: Vector size.
         windows: Windows (vectors) in the snapshot.
         coverage: Fraction of the chunks' word pieces inside some window (1.0: nothing truncated).
+        runtimes: The runtimes (and precisions) that embedded the vectors, ``openvino f32``; all of them
+            verified to agree with torch f32 (``docmind.embed.spec``), so they share the cache.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -61,6 +63,7 @@ class EmbeddingInfo(BaseModel):
     dims: int
     windows: int
     coverage: float
+    runtimes: tuple[str, ...] = ()
 
 
 class CorpusListing(BaseModel):

@@ -84,7 +84,8 @@ def render_job_panel() -> None:
             st.session_state[keys.DOCUMENTS_START_REQUESTED] = False
             st.rerun()
         asked = current is not None and st.session_state[keys.DOCUMENTS_CANCEL_REQUESTED] == current.id
-        view = panel_view(current, cancel_requested=asked) if current else None
+        # Until the job reports its own slots, the panel draws one line per worker it will run with.
+        view = panel_view(current, cancel_requested=asked, slots=svc.settings.workers) if current else None
         details = _end_details(svc, view) if view is not None and not view.active else None
         job_id = current.id if current else ""
         job_panel(

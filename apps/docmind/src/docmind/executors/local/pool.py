@@ -99,6 +99,11 @@ class WorkerPool:
         return self._size
 
     @property
+    def slots(self) -> int:
+        """How many files may be in flight at once: one per worker, the pool's size."""
+        return self._size
+
+    @property
     def worker_count(self) -> int:
         """How many worker processes the pool holds now."""
         return len(self._workers)
@@ -248,8 +253,10 @@ class WorkerPool:
                     return message.value
                 raise message
 
-    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
+    def warm_up(self, fn: Callable[[T], R], argument: T) -> list[R]:
         """Run ``fn(argument)`` in the worker that ``call_stream`` uses next (the prepared one, if any).
+
+        Returns: the one result, in a list (the local pool has one batch worker).
 
         Raises:
             IngestCancelled: as soon as the cancel event is set.
@@ -257,7 +264,7 @@ class WorkerPool:
             WorkerCrashedError: the worker died.
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """
-        self.call(fn, argument)
+        return [self.call(fn, argument)]
 
     def call_stream(
         self, fn: Callable[[T], R], arguments: Iterable[T], per_worker: int = 2

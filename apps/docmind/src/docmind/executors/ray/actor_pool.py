@@ -87,23 +87,26 @@ class BatchActors:
         self._size = size
         self._actors: list[Any] = []
 
-    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
-        """Run ``fn(argument)`` once on every actor (starting the pool) and wait until all have.
+    def warm_up(self, fn: Callable[[T], R], argument: T) -> list[R]:
+        """Run ``fn(argument)`` once on every actor (starting the pool); the results in actor order.
 
         Raises:
             IngestCancelled: the cancel event was set (every actor is killed).
             WorkerTaskError: ``fn`` raised on an actor (every actor is killed).
             WorkerCrashedError: an actor died (every actor is killed).
         """
-        waiting = [actor.run.remote(fn, argument) for actor in self._started()]
+        refs = [actor.run.remote(fn, argument) for actor in self._started()]
+        waiting = list(refs)
+        results: dict[object, R] = {}
         try:
             while waiting:
                 for ref in first_ready(waiting, self._cancel):
                     waiting.remove(ref)
-                    _result(ref)
+                    results[ref] = _result(ref)
         except (IngestCancelled, WorkerTaskError, WorkerCrashedError):
             self.stop()
             raise
+        return [results[ref] for ref in refs]
 
     def stream(
         self, fn: Callable[[T], R], arguments: Iterable[T], per_worker: int

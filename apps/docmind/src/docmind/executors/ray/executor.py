@@ -83,6 +83,11 @@ class RayExecutor:
         self.release_idle(keep=0)
 
     @property
+    def slots(self) -> int:
+        """How many file tasks may be in flight at once: twice the cluster's CPUs, at least 2."""
+        return self._window
+
+    @property
     def worker_count(self) -> int:
         """Tasks in flight (Ray starts its workers on demand)."""
         return self._in_flight
@@ -92,15 +97,15 @@ class RayExecutor:
         if keep == 0:
             self._batch.stop()
 
-    def warm_up(self, fn: Callable[[T], object], argument: T) -> None:
-        """Run ``fn(argument)`` once on every batch actor (starting the pool) and wait until all have.
+    def warm_up(self, fn: Callable[[T], R], argument: T) -> list[R]:
+        """Run ``fn(argument)`` once on every batch actor (starting the pool); each actor's result.
 
         Raises:
             IngestCancelled: as soon as the cancel event is set (every actor is killed).
             WorkerCrashedError: an actor or its node died.
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """
-        self._batch.warm_up(fn, argument)
+        return self._batch.warm_up(fn, argument)
 
     def call_stream(
         self, fn: Callable[[T], R], arguments: Iterable[T], per_worker: int = 2

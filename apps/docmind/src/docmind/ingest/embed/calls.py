@@ -24,9 +24,13 @@ class EncodeRequest:
     texts: list[str]
 
 
-def load_encoder(spec: EmbedSpec) -> None:
-    """Load the embedder of ``spec`` in this process (a model from its folder; an endpoint's client)."""
-    encoder_for(spec)
+def load_encoder(spec: EmbedSpec) -> str:
+    """Load the embedder of ``spec`` in this process and return its runtime (``openvino f32``).
+
+    A local model's first load on a runtime that converts it (OpenVINO) converts it first
+    (``docmind.embed.openvino_model``): seconds, once per model and machine.
+    """
+    return encoder_for(spec).runtime
 
 
 def encode_windows(request: EncodeRequest) -> np.ndarray:

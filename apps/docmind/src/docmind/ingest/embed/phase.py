@@ -58,6 +58,7 @@ class EmbedResult:
     tokens: int
     tokens_covered: int
     seconds: float
+    runtime: str = ""
 
     @property
     def coverage(self) -> float:
@@ -99,15 +100,17 @@ def embed_corpus(
 
     plan = plan_windows(files, parsed, tokenizer, spec.window, cache, progress, cancel)
     cached = plan.windows - plan.pending
+    runtime = ""
     if plan.pending:  # the model loads (or finishes loading) now; its line counts the seconds
         progress.item = None
         model = f"embedding model {spec.name}"
         progress.start_item(model, 0)
         progress.emit(f"loading the embedding model {spec.name}", force=True)
         try:
-            executor.warm_up(load_encoder, spec)
+            runtimes = executor.warm_up(load_encoder, spec)
         except (WorkerCrashedError, WorkerTaskError) as exc:
             raise _failure(f"could not load the embedding model {spec.name}", exc) from exc
+        runtime = ", ".join(dict.fromkeys(runtimes))  # one name unless the batch workers differ
         progress.finish_item(model)
     progress.start_embedding(plan.windows, cached, plan.seconds)
     progress.emit(f"embedding {plan.pending} windows ({cached} cached)", force=True)
@@ -122,6 +125,7 @@ def embed_corpus(
         tokens=plan.tokens,
         tokens_covered=plan.covered,
         seconds=round(progress.clock() - started, 3),
+        runtime=runtime,
     )
 
 

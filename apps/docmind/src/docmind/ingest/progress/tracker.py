@@ -4,8 +4,12 @@ Counts reported in every event: ``files_done``, ``files_total``, ``files_cached`
 ``files_skipped``, ``chunks``, ``files_removed``, ``files_added``, ``files_changed``,
 ``sources_empty``, ``changed`` (0 once the job found nothing to publish), ``bytes_done``,
 ``bytes_total``, ``elapsed_s``, ``files_per_s``, ``bytes_per_s``, ``windows_done``,
-``windows_total``, ``windows_cached``, ``index_done``, ``index_total``; during the embed phase
-also ``windows_per_s``; and ``eta_s`` whenever an estimate is meaningful (``docmind.ingest.progress.eta``).
+``windows_total``, ``windows_cached``, ``index_done``, ``index_total``, ``slots``; during the embed
+phase also ``windows_per_s``; and ``eta_s`` whenever an estimate is meaningful
+(``docmind.ingest.progress.eta``).
+
+``slots`` is how many items may be in flight at once (the executor's workers, or Ray's window of
+tasks): viewers draw one line per slot, so what they show keeps its size while items come and go.
 
 ``bytes_done`` counts the bytes of finished files plus the part of each file in flight a worker
 has read (the pages of a long PDF), so a single large file moves the bar page by page.
@@ -72,10 +76,11 @@ class IngestProgress:
     the job ended. The event's message is the last one given to ``emit`` (what the job is doing:
     "scanning sources", "loading the embedding model"…); items handed to workers (files, the
     embedding model while it loads) are listed with their size and running time until they finish
-    (``start_item`` / ``finish_item``).
+    (``start_item`` / ``finish_item``); ``slots`` says how many may be at once.
     """
 
     reporter: Reporter
+    slots: int = 1
     files_total: int = 0
     bytes_total: int = 0
     files_done: int = 0
@@ -222,6 +227,7 @@ class IngestProgress:
             "windows_cached": self.windows_cached,
             "index_done": self.index_done,
             "index_total": self.index_total,
+            "slots": self.slots,
             "elapsed_s": round(elapsed, 2),
             "files_per_s": round(self.files_done / elapsed, 2),
             "bytes_per_s": round(self.bytes_done / elapsed),

@@ -72,7 +72,8 @@ class IngestSummary(BaseModel):
     make up the snapshot's vectors, ``windows_embedded`` of them were embedded by this job and
     ``windows_cached`` came from the embedding cache; ``coverage`` is the fraction of the chunks'
     word pieces that some window covers (1.0 = nothing truncated); ``embed_window`` the window size
-    in word pieces; ``embed_seconds`` the embed phase's duration.
+    in word pieces; ``embed_seconds`` the embed phase's duration; ``embed_runtime`` what ran the model
+    in this job (``openvino f32``; empty when it embedded nothing).
 
     ``ray_workers`` names the Ray worker processes that parsed this job's files (empty: the files were
     parsed on this machine's workers, or none needed parsing), so the job history shows where the work ran.
@@ -104,6 +105,7 @@ class IngestSummary(BaseModel):
     windows_cached: int = 0
     coverage: float | None = None
     embed_seconds: float = 0.0
+    embed_runtime: str = ""
     ray_workers: list[RayWorkerFiles] = []
     seconds: float
 

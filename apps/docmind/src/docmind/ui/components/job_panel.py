@@ -4,11 +4,12 @@ A component in the ``streamlit-extras`` manner: a function with a required ``key
 everything in ``st.container(key=key)`` (CSS class ``st-key-<key>``); inner widgets use keys
 derived from it. It only renders what it is given: the caller reads the job and wires actions.
 
-While a job is active the panel shows its activity, the counters, the ETA and one line per file
-a worker holds. Once it ended, only the outcome remains: the snapshot (or "nothing changed") with
-the files added, changed and removed by name, files indexed / cached / failed / removed / skipped,
-the duration and a link to Search; then the failed files, the skipped files with their reasons,
-and a warning naming each empty source folder.
+While a job is active the panel shows its activity, the counters, the ETA and one line per slot
+of the job, "Worker N: <the file it holds>" or "Worker N: no file" (``PanelView.in_flight``), so
+it keeps its height while files come and go. Once it ended, only the outcome remains: the snapshot
+(or "nothing changed") with the files added, changed and removed by name, files indexed / cached /
+failed / removed / skipped, the duration and a link to Search; then the failed files, the skipped
+files with their reasons, and a warning naming each empty source folder.
 
 Every state draws the same positions in the same order — heading, status line, activity line,
 progress bar, live figures, message, Start/Cancel, outcome — and a position with nothing to show
