@@ -85,12 +85,21 @@ def test_auto_runs_openvino_and_torch_runs_torch(tmp_path: Path) -> None:
     assert encoder_for(replace(spec, runtime="torch")).runtime == "torch f32 cpu"
 
 
-def test_openvino_threads_follow_the_cpus_a_ray_actor_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openvino_threads_follow_the_cpus_a_ray_actor_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cores = len(os.sched_getaffinity(0))
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert inference_threads() == cores
+    spec = packaged_spec(Settings().model_cache, tmp_path / "records")
+    folder = converted_model(spec)
+    whole = OpenVinoEncoder(spec, folder)
+    assert (whole.threads, whole.pinned) == (cores, True)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # Ray's setting for an actor of one CPU
     assert inference_threads() == 1
+    # One thread of a shared machine, not pinned: pinned, every such process would use the first core.
+    actor = OpenVinoEncoder(spec, folder)
+    assert (actor.threads, actor.pinned) == (1, cores == 1)
     monkeypatch.setenv("OMP_NUM_THREADS", str(cores + 8))
     assert inference_threads() == cores
     monkeypatch.setenv("OMP_NUM_THREADS", "")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from docmind_snapshots import SnapshotStore
 
 from docmind.segments import layout
-from docmind.segments.corpus_listing import CorpusListing, EmbeddingInfo
+from docmind.segments.corpus_listing import EmbeddingInfo, read_embedding
 from docmind.segments.snapshot_index import SnapshotIndex
 
 if TYPE_CHECKING:
@@ -95,11 +95,11 @@ def _open(store: SnapshotStore, snapshot_id: str) -> LoadedSnapshot:
         path = Path(stack.enter_context(store.open(snapshot_id)))
         checksums = {entry.path: entry.sha256 for entry in store.manifest(snapshot_id).files}
         index = stack.enter_context(SnapshotIndex(path, checksums))
-        stored = CorpusListing.model_validate_json((path / layout.CORPUS_FILE).read_bytes())
+        embedding = read_embedding(path / layout.CORPUS_FILE)
     except BaseException:
         stack.close()
         raise
-    snapshot = LoadedSnapshot(snapshot_id, index, stored.embedding if index.has_vectors else None)
+    snapshot = LoadedSnapshot(snapshot_id, index, embedding if index.has_vectors else None)
     weakref.finalize(snapshot, stack.close)  # unpin and release the files once nobody uses it
     return snapshot
 
