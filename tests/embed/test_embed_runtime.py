@@ -79,6 +79,13 @@ def test_the_model_converts_once_and_answers_the_vectors_of_torch(tmp_path: Path
     np.testing.assert_allclose(openvino, one_batch, atol=1e-5)
 
 
+def test_a_spec_made_without_its_identity_uses_the_conversion_of_its_content(tmp_path: Path) -> None:
+    spec = packaged_spec(Settings().model_cache, tmp_path / "records")
+    assert spec.identity
+    assert converted_model(replace(spec, identity="")) == cache_folder(spec)
+    assert not any(p.name.startswith("openvino--") for p in Path(spec.model_cache).iterdir())
+
+
 def test_auto_runs_openvino_and_torch_runs_torch(tmp_path: Path) -> None:
     spec = packaged_spec(tmp_path / "models", tmp_path / "records")
     assert encoder_for(spec).runtime in {"openvino f32", "openvino bf16"}

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from docmind.embed.identity import identified
 from docmind.embed.openvino_encoder import MODEL_XML, OpenVinoEncoder
 from docmind.embed.spec import EmbedSpec
 
@@ -72,7 +73,10 @@ def converted_model(spec: EmbedSpec) -> Path:
         ConversionRefusedError: the model's shape is not one this recipe converts, or the converted
             model's vectors do not match the source model's.
         OSError: the model cache cannot be written.
+        EmbedderUnavailableError: ``spec`` has no identity and its model cannot be read to find it.
     """
+    if not spec.identity:  # the cache is keyed by the model's content: never by an empty identity
+        spec = identified(spec, Path(spec.model_cache))
     folder = cache_folder(spec)
     if (folder / VERIFIED_FILE).is_file():
         return folder
