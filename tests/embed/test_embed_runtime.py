@@ -98,19 +98,41 @@ def test_openvino_threads_follow_the_cpus_a_ray_actor_asked_for(
     cores = len(os.sched_getaffinity(0))
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert inference_threads() == cores
-    spec = packaged_spec(Settings().model_cache, tmp_path / "records")
-    folder = converted_model(spec)
-    whole = OpenVinoEncoder(spec, folder)
-    assert (whole.threads, whole.pinned) == (cores, True)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # Ray's setting for an actor of one CPU
     assert inference_threads() == 1
-    # One thread of a shared machine, not pinned: pinned, every such process would use the first core.
-    actor = OpenVinoEncoder(spec, folder)
-    assert (actor.threads, actor.pinned) == (1, cores == 1)
     monkeypatch.setenv("OMP_NUM_THREADS", str(cores + 8))
     assert inference_threads() == cores
     monkeypatch.setenv("OMP_NUM_THREADS", "")
     assert inference_threads() == cores
+
+    # Each in its own process, as a worker or an actor is (OpenVINO cannot take a signal after two
+    # compiled models of different thread counts lived in one process).
+    spec = packaged_spec(Settings().model_cache, tmp_path / "records")
+    folder = converted_model(spec)
+    assert _compiled_threads(spec, folder, omp_threads="") == (cores, True)
+    # One thread of a shared machine, not pinned: pinned, every such process would use the first core.
+    assert _compiled_threads(spec, folder, omp_threads="1") == (1, cores == 1)
+
+
+def _compiled_threads(spec: EmbedSpec, folder: Path, omp_threads: str) -> tuple[int, bool]:
+    """The threads and pinning of the model compiled by a new process with ``OMP_NUM_THREADS``."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from docmind.embed.openvino_encoder import OpenVinoEncoder\n"
+        "from docmind.embed.spec import embed_spec\n"
+        "from docmind.settings import Settings\n"
+        "spec = embed_spec(Settings(model_cache=Path(sys.argv[1]), embed=True))\n"
+        "encoder = OpenVinoEncoder(spec, Path(sys.argv[2]))\n"
+        "print(json.dumps([encoder.threads, encoder.pinned]))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
+    if omp_threads:
+        env["OMP_NUM_THREADS"] = omp_threads
+    argv = [sys.executable, "-c", code, str(spec.model_cache), str(folder)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=True)
+    threads, pinned = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(threads), bool(pinned)
 
 
 def test_queries_run_in_numpy_with_the_vectors_of_torch(tmp_path: Path) -> None:
