@@ -4,8 +4,9 @@ Opening creates the data dir's folders if needed, proves it writable and runs th
 (``docmind_snapshots.recovery``: a ``CURRENT`` that names a missing or damaged snapshot falls back,
 leftovers of a crash are removed). The service (``docmind.service.DocMind``) opens the store this way
 and then the job history and the sources; the CLI's snapshot commands (``search``, ``snapshots``,
-``activate``, ``verify``, ``optimize``) open the store alone, so they load neither the job machinery
-nor the ingestion engine. The job history runs its own recovery (a job left running by a dead
+``activate``, ``optimize``) open the store alone, so they load neither the job machinery nor the
+ingestion engine, and a broken job history does not stop them (``verify``, which checks the whole
+data dir, opens the service). The job history runs its own recovery (a job left running by a dead
 process becomes Interrupted) whenever it is opened: by ``docmind jobs``, ``ingest``, ``sources`` and
 the app, the places that show or start jobs.
 """

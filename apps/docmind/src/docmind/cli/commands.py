@@ -1,8 +1,9 @@
 """The ``docmind`` commands on the snapshot store: snapshots, activate, verify, optimize.
 
 Each opens the snapshot store alone (``context.open_snapshots``, its recovery included), not the
-job history or the sources. ``search`` and ``jobs`` live in modules of their own
-(``search_command``, ``jobs_command``): a command imports only what it uses.
+job history or the sources, except ``verify``: it checks the whole data dir, so it opens the job
+history and the sources too, and a broken one fails it. ``search`` and ``jobs`` live in modules of
+their own (``search_command``, ``jobs_command``): a command imports only what it uses.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from docmind_snapshots import (
     WriterBusyError,
 )
 
-from docmind.cli.context import EXIT_BUSY, EXIT_FAILED, EXIT_OK, emit_json, fail, open_snapshots
+from docmind.cli.context import EXIT_BUSY, EXIT_FAILED, EXIT_OK, emit_json, fail, open_service, open_snapshots
 from docmind.segments import layout
 from docmind.segments.meta import read_segment_meta
 
@@ -74,9 +75,10 @@ def verify(args: argparse.Namespace) -> int:
 
     Opening the data dir runs recovery first, which may repair things (a CURRENT that named a
     missing or damaged snapshot, leftovers of a crash): those repairs are listed too. The exit code
-    says whether damage remains after them.
+    says whether damage remains after them. A job history or source list that cannot be opened fails
+    the command in one line, as for ``ingest`` and ``jobs``.
     """
-    _, store = open_snapshots(args)
+    store = open_service(args).store
     recovery = store.recovery
     reports = store.verify_all()
     repairs = repairs_made(recovery)
