@@ -175,26 +175,23 @@ def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], N
             dirnames.clear()
             continue
         seen_dirs.add((stat.st_dev, stat.st_ino))
-        kept = []
-        for name in sorted(dirnames):
-            child = current / name
-            if name.startswith("."):
-                continue
-            problem = _symlink_problem(child, real_root)
-            if problem:
-                skipped.append(SkippedFile(_display_name(source, child), source.label, problem))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            child = current / name
-            if name.startswith("."):
-                continue
-            problem = _symlink_problem(child, real_root)
-            if problem:
-                skipped.append(SkippedFile(_display_name(source, child), source.label, problem))
-                continue
-            yield child
+        dirnames[:] = [child.name for child in _followed(source, current, dirnames, real_root, skipped)]
+        yield from _followed(source, current, filenames, real_root, skipped)
+
+
+def _followed(
+    source: Source, folder: Path, names: list[str], real_root: Path, skipped: list[SkippedFile]
+) -> Iterator[Path]:
+    """The entries ``names`` of ``folder`` to follow, sorted: hidden ones left out, bad symlinks skipped."""
+    for name in sorted(names):
+        if name.startswith("."):
+            continue
+        child = folder / name
+        problem = _symlink_problem(child, real_root)
+        if problem:
+            skipped.append(SkippedFile(_display_name(source, child), source.label, problem))
+            continue
+        yield child
 
 
 def _stat_or_reason(path: Path, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
