@@ -46,7 +46,7 @@ def _chunks(name: str, size: int = 2_500) -> list[str]:
 def _file(name: str, chunks: list[str]) -> tuple[IndexedFile, CacheEntry]:
     sha = name.encode().hex().ljust(64, "0")[:64]
     entry = CacheEntry(sha256=sha, pages=0, chunks=tuple(CachedChunk(text=c, terms="") for c in chunks))
-    return IndexedFile(name, "documents", sha, Path(name), chunks=len(chunks)), entry
+    return IndexedFile(name, "documents", sha, name, chunks=len(chunks)), entry
 
 
 def _windows(chunks: list[str], tokenizer: Tokenizer) -> list[str]:

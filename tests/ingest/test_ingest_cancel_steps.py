@@ -36,10 +36,10 @@ def test_a_cancel_during_a_long_scan_stops_it_at_the_next_file(
 ) -> None:
     total = _large_tree(tmp_path / "docs")
     cancel = threading.Event()
-    examined: list[Path] = []
+    examined: list[str] = []
     real_examine = corpus._stat_or_reason
 
-    def examine_then_cancel(path: Path, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
+    def examine_then_cancel(path: str, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
         examined.append(path)
         if len(examined) == 100:
             cancel.set()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from docmind.ingest.parse.file_task import FileOutcome
 from docmind.ingest.pipeline import _record
 from docmind.ingest.scan.content_hashes import RACY_MARGIN_NS, known_hashes
@@ -19,7 +17,7 @@ def _listing(*records: FileRecord) -> CorpusListing:
 
 
 def _file(rel: str, stamp: str, changed_ns: int = 0, source: str = "documents") -> CorpusFile:
-    return CorpusFile(Path("/nowhere") / rel, rel, source, 10, stamp, changed_ns)
+    return CorpusFile(f"/nowhere/{rel}", rel, source, 10, stamp, changed_ns)
 
 
 def _record_of(rel: str, stamp: str, source: str = "documents") -> FileRecord:

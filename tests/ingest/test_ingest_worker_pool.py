@@ -267,6 +267,16 @@ def test_a_pool_below_its_size_starts_a_worker_for_the_preparation(tmp_path: Pat
         assert pool.call(worker_tasks.own_pid, None) == int(marker.read_text())
 
 
+def test_a_pool_that_parsed_nothing_starts_no_worker_for_the_preparation(tmp_path: Path) -> None:
+    marker = tmp_path / "prepared"
+    with WorkerPool(2, threading.Event()) as pool:
+        pool.prepare(worker_tasks.note_pid_after_a_pause, str(marker))
+        assert list(pool.process_files([])) == []
+        assert pool.worker_count == 0  # a re-ingest that finds nothing changed starts no process
+        assert pool.call(worker_tasks.echo, 5) == 5
+        assert not marker.exists()  # the preparation was a head start only: nothing to overlap
+
+
 def test_a_preparation_that_crashes_leaves_the_next_call_a_new_worker(tmp_path: Path) -> None:
     with WorkerPool(2, threading.Event()) as pool:
         pool.prepare(worker_tasks.crash, 3)

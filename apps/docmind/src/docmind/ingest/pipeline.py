@@ -178,7 +178,7 @@ def run_ingestion(
         inputs = IndexInputs(
             store, workspace, cache, cache_root, chunk_settings, spec, pool, executor, progress, cancel
         )
-        locations = {f.rel: f.path for f in corpus.files}
+        locations = {f.rel: f.location for f in corpus.files}
         indexed = index_phase(inputs, active, listing, ingested, locations)
         embedded = indexed.embedded
         if spec is not None and indexed.change.manifest.dims:

@@ -25,4 +25,4 @@ class FileStatus(StrEnum):
     @property
     def is_ingested(self) -> bool:
         """True for a file whose chunks are in the index (indexed now or taken from the cache)."""
-        return self in (FileStatus.INDEXED, FileStatus.CACHED)
+        return self is FileStatus.INDEXED or self is FileStatus.CACHED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,15 +68,36 @@ class SegmentMeta(SegmentHeader):
         return SegmentHeader.model_validate(self.model_dump(exclude={"files"}))
 
 
+_REMEMBERED = 64
+"""Whole headers a process keeps parsed (``read_segment_meta``), the most recently read ones."""
+_remembered: OrderedDict[tuple[int, int, int, int], SegmentMeta] = OrderedDict()
+_remembered_lock = threading.Lock()
+
+
 def read_segment_meta(folder: Path) -> SegmentMeta:
     """The header of the segment in ``folder``.
+
+    A segment is immutable and its header is written once, so a header this process parsed before is
+    handed back for the same file (device, inode, size, modification time: also through a hard link
+    in another snapshot) without parsing it again; an ingestion reads the active index's headers twice.
 
     Raises:
         OSError: it cannot be read. ValueError: it is not a header of this format.
     """
     from docmind.segments import layout
 
-    meta = SegmentMeta.model_validate_json((folder / layout.SEGMENT_META).read_bytes())
+    path = folder / layout.SEGMENT_META
+    info = path.stat()
+    identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    with _remembered_lock:
+        meta = _remembered.get(identity)
+    if meta is not None:
+        return meta
+    meta = SegmentMeta.model_validate_json(path.read_bytes())
     if meta.format != FORMAT:
         raise ValueError(f"segment {folder.name} has unknown format {meta.format}")
+    with _remembered_lock:
+        _remembered[identity] = meta
+        while len(_remembered) > _REMEMBERED:
+            _remembered.popitem(last=False)
     return meta

@@ -113,7 +113,9 @@ class WorkerPool:
 
         That worker is the one the next ``call`` runs in (after ``fn`` returns) and the first that
         ``release_idle`` keeps: the index build's imports then overlap the last files' parsing. A
-        pool below its size (fewer files than workers) starts a worker for it.
+        pool below its size (fewer files than workers) starts a worker for it; a pool that parsed
+        nothing starts none (there is no parsing to overlap, and an ingestion that finds nothing
+        changed needs no worker at all): the next ``call`` then starts one and ``fn`` is not run.
         """
         self._preparation = (fn, argument)
 
@@ -358,9 +360,10 @@ class WorkerPool:
     def _start_preparation(self) -> None:
         """Hand the preparation, if one is asked for, to an idle worker, or a new one if the pool has room.
 
-        A new one only while the pool is below its size: the cores are then not all busy parsing.
+        A new one only while the pool runs workers and is below its size: the cores are then not all
+        busy parsing.
         """
-        if self._preparation is None:
+        if self._preparation is None or not self._workers:
             return
         idle = next((w for w in self._workers if w.task is None), None)
         if idle is None and len(self._workers) < self._size:

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from docmind_jobs import JobFailed
@@ -200,7 +201,8 @@ def _rebuilt_entry(
     executor: TaskExecutor, chunk_cache: ChunkCache, chunk_settings: tuple[int, int], file: IndexedFile
 ) -> CacheEntry:
     """Parse a file whose cache entry is gone again, behind the task seam (same content hash required)."""
-    task = FileTask(file.location, file.path, chunk_cache.base, chunk_cache.fingerprint, *chunk_settings)
+    location = Path(file.location)
+    task = FileTask(location, file.path, chunk_cache.base, chunk_cache.fingerprint, *chunk_settings)
     outcome = next(iter(executor.process_files([task])))  # no hash given: the worker hashes what it reads
     if outcome.error:
         raise EmbedFailedError(f"{file.path}: {outcome.error}")

@@ -223,7 +223,12 @@ def chunk_entry(request: EntryRequest) -> CacheEntry:
         return entry
     outcome = process_file(
         FileTask(
-            file.location, file.path, cache.base, cache.fingerprint, request.chunk_size, request.chunk_overlap
+            Path(file.location),
+            file.path,
+            cache.base,
+            cache.fingerprint,
+            request.chunk_size,
+            request.chunk_overlap,
         )
     )
     entry = cache.get(outcome.sha256) if outcome.sha256 == file.sha256 else None

@@ -75,7 +75,7 @@ def index_phase(
     active: tuple[str, CorpusListing] | None,
     listing: CorpusListing,
     ingested: Sequence[FileRecord],
-    locations: dict[str, Path],
+    locations: dict[str, str],
 ) -> IndexPhaseResult:
     """Make the new snapshot's index in the workspace (see the module docstring).
 
@@ -179,7 +179,7 @@ def _build_groups(files: Sequence[IndexedFile], workers: int) -> list[tuple[Inde
     return [tuple(group) for group in groups if group]
 
 
-def _indexed_file(record: FileRecord, location: Path) -> IndexedFile:
+def _indexed_file(record: FileRecord, location: str) -> IndexedFile:
     return IndexedFile(
         record.path,
         record.source,

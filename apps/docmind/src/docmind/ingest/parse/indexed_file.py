@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
 class IndexedFile:
-    """One file whose chunks go into the index; ``location`` is where to re-read it if needed."""
+    """One file whose chunks go into the index; ``location`` is where to re-read it if needed (a path)."""
 
     path: str
     source: str
     sha256: str
-    location: Path
+    location: str
     size: int = 0
     stamp: str = ""
     pages: int = 0

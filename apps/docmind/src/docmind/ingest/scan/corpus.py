@@ -34,16 +34,22 @@ class Source:
 class CorpusFile:
     """A supported file to ingest; ``rel`` is unique across the corpus and safe to show.
 
-    ``stamp`` identifies the file's state as the scan saw it (size, modification and change times,
-    inode): any write changes it. ``changed_ns`` is the later of the two times.
+    ``location`` is where the file is (a string: a scan of a large tree makes no ``Path`` per file;
+    ``path`` makes one). ``stamp`` identifies the file's state as the scan saw it (size, modification
+    and change times, inode): any write changes it. ``changed_ns`` is the later of the two times.
     """
 
-    path: Path
+    location: str
     rel: str
     source: str
     size: int
     stamp: str = ""
     changed_ns: int = 0
+
+    @property
+    def path(self) -> Path:
+        """Where the file is, as a path."""
+        return Path(self.location)
 
 
 @dataclass(frozen=True)
@@ -151,55 +157,79 @@ def unavailable_reason(root: Path) -> str:
     return "not a folder or a regular file" if root.exists() else "no such folder"
 
 
-def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], None]) -> Iterator[Path]:
+def _walk(source: Source, skipped: list[SkippedFile], checkpoint: Callable[[], None]) -> Iterator[str]:
+    """The paths of the files of ``source`` to classify, folder by folder in name order.
+
+    ``os.scandir`` gives each entry's kind with the listing: only links cost a system call here, and
+    the paths stay strings (a large tree makes no object per file it skips).
+    """
     root = source.path
     if not root.exists():
         skipped.append(SkippedFile(str(root), source.label, "source not found"))
         return
     if root.is_file():
-        yield root
+        yield str(root)
         return
     real_root = root.resolve()
     seen_dirs: set[tuple[int, int]] = set()
-
-    def on_error(err: OSError) -> None:
-        where = _display_name(source, Path(str(err.filename)))
-        skipped.append(SkippedFile(where, source.label, err.strerror or "unreadable"))
-
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
+    folders = [str(root)]
+    while folders:
         checkpoint()
-        current = Path(dirpath)
-        stat = current.stat()
+        current = folders.pop()
+        try:
+            stat = Path(current).stat()
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as err:
+            skipped.append(
+                SkippedFile(_display_name(source, Path(current)), source.label, err.strerror or "unreadable")
+            )
+            continue
         if (stat.st_dev, stat.st_ino) in seen_dirs:
-            skipped.append(SkippedFile(_display_name(source, current), source.label, "symlink loop"))
-            dirnames.clear()
+            skipped.append(SkippedFile(_display_name(source, Path(current)), source.label, "symlink loop"))
             continue
         seen_dirs.add((stat.st_dev, stat.st_ino))
-        dirnames[:] = [child.name for child in _followed(source, current, dirnames, real_root, skipped)]
-        yield from _followed(source, current, filenames, real_root, skipped)
+        subfolders = []
+        for entry in entries:
+            if not _followed(source, entry, real_root, skipped):
+                continue
+            if _is_dir(entry):
+                subfolders.append(entry.path)
+            else:
+                yield entry.path
+        folders.extend(reversed(subfolders))
 
 
-def _followed(
-    source: Source, folder: Path, names: list[str], real_root: Path, skipped: list[SkippedFile]
-) -> Iterator[Path]:
-    """The entries ``names`` of ``folder`` to follow, sorted: hidden ones left out, bad symlinks skipped."""
-    for name in sorted(names):
-        if name.startswith("."):
-            continue
-        child = folder / name
-        problem = _symlink_problem(child, real_root)
-        if problem:
-            skipped.append(SkippedFile(_display_name(source, child), source.label, problem))
-            continue
-        yield child
+def _followed(source: Source, entry: os.DirEntry[str], real_root: Path, skipped: list[SkippedFile]) -> bool:
+    """Whether the walk follows ``entry``: not hidden, and not a link that loops or leaves the source.
+
+    Such a link is added to ``skipped`` with the reason.
+    """
+    if entry.name.startswith("."):
+        return False
+    if not entry.is_symlink():
+        return True
+    problem = _symlink_problem(Path(entry.path), real_root)
+    if problem:
+        skipped.append(SkippedFile(_display_name(source, Path(entry.path)), source.label, problem))
+    return not problem
 
 
-def _stat_or_reason(path: Path, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
-    """The file's ``stat`` (one call) when it is to be ingested; else ``None`` and why it is not."""
-    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-        return None, f"unsupported file type {path.suffix or '(none)'}"
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a folder, following a link (an entry that cannot be checked counts as a file)."""
     try:
-        stat = path.stat()
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _stat_or_reason(path: str, max_file_bytes: int) -> tuple[os.stat_result | None, str]:
+    """The file's ``stat`` (one call) when it is to be ingested; else ``None`` and why it is not."""
+    suffix = os.path.splitext(path)[1]  # noqa: PTH122 - a string path: no Path object per file
+    if suffix.lower() not in SUPPORTED_EXTENSIONS:
+        return None, f"unsupported file type {suffix or '(none)'}"
+    try:
+        stat = os.stat(path)  # noqa: PTH116 - a string path: no Path object per file
     except OSError as exc:
         return None, exc.strerror or "unreadable"
     if not S_ISREG(stat.st_mode):
@@ -209,9 +239,9 @@ def _stat_or_reason(path: Path, max_file_bytes: int) -> tuple[os.stat_result | N
     return stat, ""
 
 
-def _regular_file_size(path: Path) -> int | None:
+def _regular_file_size(path: str) -> int | None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)  # noqa: PTH116 - a string path, as the walk gives it
     except OSError:
         return None
     return stat.st_size if S_ISREG(stat.st_mode) else None
@@ -247,10 +277,10 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def _display_name(source: Source, path: Path) -> str:
-    return _namer(source)(path)
+    return _namer(source)(str(path))
 
 
-def _namer(source: Source) -> Callable[[Path], str]:
+def _namer(source: Source) -> Callable[[str], str]:
     """How ``scan`` names the files of ``source`` (the root's kind looked up once, not per file).
 
     A file under the root is named by its path below it, prefixed by the source's label (none for
@@ -260,17 +290,18 @@ def _namer(source: Source) -> Callable[[Path], str]:
     prefix = "" if source.label == DOCUMENTS_LABEL else f"{source.label}/"
     root = f"{source.path}{os.sep}"
 
-    def name(path: Path) -> str:
+    def name(path: str) -> str:
         if not is_dir:
-            return prefix + _safe_name(path.name)
-        text = str(path)
-        if text.startswith(root) and os.sep == "/":  # below the root: the cheap, common case
-            return prefix + _safe_name(text[len(root) :])
-        return prefix + _rel(source.path, path)
+            return prefix + _safe_name(Path(path).name)
+        if path.startswith(root) and os.sep == "/":  # below the root: the cheap, common case
+            return prefix + _safe_name(path[len(root) :])
+        return prefix + _rel(source.path, Path(path))
 
     return name
 
 
 def _safe_name(name: str) -> str:
     """Make a name printable on one line (newlines and control characters become ``?``)."""
+    if name.isprintable():
+        return name
     return "".join(ch if ch.isprintable() else "?" for ch in name)
