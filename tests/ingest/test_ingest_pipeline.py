@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from docmind.ingest.scan import content_hashes
 from docmind.search import search
 from docmind.segments.corpus_listing import FileRecord
 from docmind.segments.file_status import FileStatus
-from docmind_snapshots import SnapshotStore
+from docmind_snapshots import SnapshotStore, is_temporary
 from pydantic import ValidationError
 
 from tests.support.bad_files import write_bad_files
@@ -167,18 +169,31 @@ def test_a_deleted_cache_is_rebuilt_when_the_index_needs_it(tmp_path: Path) -> N
     assert search(store, "platypus", k=1).hits[0].file == "letter.docx"
 
 
-def test_an_ingestion_sweeps_temp_files_that_killed_writers_left_in_the_cache(tmp_path: Path) -> None:
+_CRASH_MID_WRITE = """
+import os, sys
+from pathlib import Path
+from docmind.ingest.parse.chunk_cache import ChunkCache, fingerprint
+cache = ChunkCache(Path(sys.argv[1]), fingerprint(1024, 200))
+with cache.swept():
+    shard = Path(sys.argv[2])
+    (shard / (".%s.json.tmp-0123456789abcdef" % ("cd" * 32))).write_text('{"checksum": "half written')
+    os._exit(9)  # the job's process dies with its workers' writes cut short
+"""
+
+
+def test_an_ingestion_sweeps_temp_files_that_a_crashed_ingestion_left_in_the_cache(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     make_text(docs / "notes.md", phrase="kept entry")
     ingest(tmp_path / "data", docs)
     cache = tmp_path / "data" / "cache"
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == []  # a clean run leaves no mark
     shard = next(cache.rglob("*.json")).parent
-    stale = [shard / f".{'cd' * 32}.json.tmp-0123456789abcdef", shard / ".tmp-k2v9x7.json"]  # ours; before
-    for path in stale:
-        path.write_text('{"checksum": "half written')
+    crashed = subprocess.run([sys.executable, "-c", _CRASH_MID_WRITE, str(cache), str(shard)], check=False)
+    assert crashed.returncode == 9
+    assert [p for p in shard.iterdir() if is_temporary(p.name)], "the crash left a temporary file"
     make_text(docs / "more.md", phrase="a new entry")
     ingest(tmp_path / "data", docs)
-    assert not [path for path in stale if path.exists()]
+    assert [p for p in cache.rglob("*") if is_temporary(p.name) or p.name.startswith(".")] == []
     assert len(list(cache.rglob("*.json"))) == 2  # the entries themselves stay
 
 

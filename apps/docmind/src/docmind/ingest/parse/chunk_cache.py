@@ -8,7 +8,8 @@ with the same content.
 
 Workers write entries and may be killed mid-write (a cancel kills busy workers): what they leave
 is a hidden temporary file that no entry pattern matches, removed by `ChunkCache.swept` as soon as
-the workers of a cancelled or failed ingestion are gone (after a crash: when the next one starts).
+the workers of a cancelled or failed ingestion are gone (after a crash: when the next one starts;
+a clean ingestion leaves none and the next one does not look).
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def fingerprint(chunk_size: int, chunk_overlap: int) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+WRITERS_MARK = ".writers"
+"""Present in the cache's root while an ingestion's workers may write entries (``ChunkCache.swept``)."""
+
+
 class ChunkCache:
     """Read and write cache entries under one fingerprint; safe across processes."""
 
@@ -91,20 +96,30 @@ class ChunkCache:
 
     @contextlib.contextmanager
     def swept(self) -> Iterator[None]:
-        """Sweep temporary files on entry, and on an exit by exception: wrap the workers' whole life in it.
+        """Wrap the workers' whole life in it: temporary files of writes cut short are swept, and only then.
 
         Workers are killed only when the work ends by an exception (a cancel, a failure), so only then
-        can a write have been cut short; the entry sweep catches those of a crashed process. Use it only
-        where nobody else writes the cache: the pipeline does, holding the snapshot store's writer lock
-        (one ingestion per data dir), around the worker pool, so that the exit sweep runs once every
-        worker of the ingestion is gone.
+        can a write have been cut short: the exit by exception sweeps. A crash of this process leaves
+        ``WRITERS_MARK`` behind (made on entry, removed on every exit), and the next entry that finds
+        it sweeps what the crash left. A clean run leaves nothing, so the next one walks nothing: the
+        cache grows with the corpus and its history, and an ingestion does not pay for that.
+
+        Use it only where nobody else writes the cache: the pipeline does, holding the snapshot store's
+        writer lock (one ingestion per data dir), around the worker pool, so that the exit sweep runs
+        once every worker of the ingestion is gone.
         """
-        self.sweep_temporary_files()
+        mark = self.base / WRITERS_MARK
+        if mark.exists():
+            self.sweep_temporary_files()
+        self.base.mkdir(parents=True, exist_ok=True)
+        mark.touch()
         try:
             yield
         except BaseException:
             self.sweep_temporary_files()
             raise
+        finally:
+            mark.unlink(missing_ok=True)
 
     def sweep_temporary_files(self) -> int:
         """Remove the temporary files that killed writers left anywhere in the cache; return how many.
