@@ -8,10 +8,10 @@ Usage (from the repo root)::
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
 ui_browser, eta, first_file, limit, vectors, embed, embed_runtime, quality, ray, ray_embed, segments,
-search_cli. ``vectors`` compares vector stores and needs no engine; ``embed``, ``embed_runtime``,
-``quality`` and ``ray_embed`` run DocMind with
-embeddings on (every other group runs it keyword-only, ``DOCMIND_EMBED=off``); ``quality`` keeps
-its ingested data dir between runs.
+search_cli, vector_scale. ``vectors`` compares vector stores and needs no engine; ``embed``,
+``embed_runtime``, ``quality`` and ``ray_embed`` run DocMind with embeddings on, ``vector_scale``
+with a synthetic embedding endpoint on loopback (every other group runs it keyword-only,
+``DOCMIND_EMBED=off``); ``quality`` keeps its ingested data dir between runs.
 A full run writes ``results/latest.*``; ``--quick`` or ``--only`` write ``results/partial.*``
 (git-ignored) unless ``--out`` names the file; ``--only X --out latest`` re-measures the groups X
 and merges them into ``latest.*`` (the meta says what was re-measured).
@@ -61,7 +61,10 @@ GROUPS = (
     "ray_embed",
     "segments",
     "search_cli",
+    "vector_scale",
 )
+_HYBRID = "`docmind search --mode hybrid`"
+_UPDATE = "One-file update (`docmind ingest`, one note added)"
 # Placeholders used when a group fails before producing its figures: key, title, unit, op, threshold.
 PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
     "cold": [
@@ -112,6 +115,15 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             "<=",
             80,
         ),
+    ],
+    "vector_scale": [
+        (key, f"{title}, synthetic endpoint", unit, "<=", target)
+        for key, title, unit, target in (
+            ("vscale_hybrid_100k", f"{_HYBRID} p95 (whole process), 100k windows", " s", 1.0),
+            ("vscale_update_100k", f"{_UPDATE}, 100k windows", " s", 10.0),
+            ("vscale_hybrid_1M", f"{_HYBRID} p95 (whole process), 1M windows", " s", 2.0),
+            ("vscale_update_ratio", "One-file update: 1M / 100k windows", "×", 2.0),
+        )
     ],
     "cancel": [("cancel_inprocess", "Cancel → run_ingestion stopped (in-process), p95", " s", "<=", 0.5)],
     "cancel_cli": [
@@ -316,6 +328,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         segments,
         ui_browser,
         ui_panel,
+        vector_scale,
         vectors,
     )
 
@@ -342,6 +355,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "ray_embed": lambda: ray_embed.ray_embed_figures(ctx),
         "segments": lambda: segments.segment_figures(ctx),
         "search_cli": lambda: search_cli.search_cli_figures(ctx),
+        "vector_scale": lambda: vector_scale.vector_scale_figures(ctx),
     }
     order = (
         "scale",
@@ -361,6 +375,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "ray_embed",
         "segments",
         "search_cli",
+        "vector_scale",
     )
     plan += [(group, table[group]) for group in order if group in groups]
     return plan
