@@ -8,7 +8,7 @@ Usage (from the repo root)::
 
 Figure groups for ``--only``: cold, reingest, scale, cancel, cancel_cli, publish, ui_panel,
 ui_browser, eta, first_file, limit, vectors, embed, embed_runtime, quality, ray, ray_embed, segments,
-search_cli, vector_scale. ``vectors`` compares vector stores and needs no engine; ``embed``,
+search_cli, vector_scale, regression. ``vectors`` compares vector stores and needs no engine; ``embed``,
 ``embed_runtime``, ``quality`` and ``ray_embed`` run DocMind with embeddings on, ``vector_scale``
 with a synthetic embedding endpoint on loopback (every other group runs it keyword-only,
 ``DOCMIND_EMBED=off``); ``quality`` keeps its ingested data dir between runs.
@@ -62,6 +62,7 @@ GROUPS = (
     "segments",
     "search_cli",
     "vector_scale",
+    "regression",
 )
 _HYBRID = "`docmind search --mode hybrid`"
 _UPDATE = "One-file update (`docmind ingest`, one note added)"
@@ -98,6 +99,16 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
             "×",
             "<=",
             1.5,
+        ),
+    ],
+    "regression": [
+        ("regression_cold", "Cold ingest at 1×, keyword-only: today / before segments", "×", "<=", 1.05),
+        (
+            "regression_bm25_mrr",
+            "BM25 MRR@5 on the labelled questions: today − before segments",
+            "",
+            ">=",
+            0.0,
         ),
     ],
     "search_cli": [
@@ -324,6 +335,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         quality,
         ray,
         ray_embed,
+        regression,
         search_cli,
         segments,
         ui_browser,
@@ -356,6 +368,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "segments": lambda: segments.segment_figures(ctx),
         "search_cli": lambda: search_cli.search_cli_figures(ctx),
         "vector_scale": lambda: vector_scale.vector_scale_figures(ctx),
+        "regression": lambda: regression.regression_figures(ctx),
     }
     order = (
         "scale",
@@ -376,6 +389,7 @@ def _figure_plan(ctx: Context, groups: list[str]) -> list[tuple[str, Callable[[]
         "segments",
         "search_cli",
         "vector_scale",
+        "regression",
     )
     plan += [(group, table[group]) for group in order if group in groups]
     return plan

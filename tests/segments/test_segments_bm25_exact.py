@@ -25,7 +25,8 @@ QUERIES = (
     "page 3",
     "library/doc-2.pdf",
     "ASN.1 DER encoding",
-    "was the ledger, the ledger",  # a stopword (its stem may be a term) and a repeated term
+    "was the ledger, the ledger",  # stopwords and a repeated term
+    "the ANDs and ORs of bits",  # stopwords that other words of the corpus stem to ("ANDs" to "and")
     "the",
     "zzzz-not-a-term",
 )
@@ -34,6 +35,7 @@ QUERIES = (
 def _texts() -> list[str]:
     rng = random.Random(11)
     texts = [sentences(rng, rng.randint(1, 12)) for _ in range(150)]
+    texts += ["Masks combine bits with ANDs and ORs.", "Two ands, three ofs and the ins and outs of it."]
     from docmind.ingest.parse.parsers import parse_file
 
     texts += [text for _, text in parse_file(SYSTEM_PDFS[0], lambda: False)[:40] if text.strip()]

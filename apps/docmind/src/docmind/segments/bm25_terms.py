@@ -50,10 +50,11 @@ def bm25_terms(texts: Sequence[str]) -> list[str]:
 
 
 def query_terms(query: str) -> list[str]:
-    """A query's terms as ``BM25Retriever`` makes them: like ``bm25_terms`` but stopwords are kept.
+    """A query's terms as ``BM25Retriever`` makes them: the same steps as ``bm25_terms``, repeats kept.
 
-    The retriever tokenizes queries without a stop list; a stopword then counts only where its stem
-    is a term of the corpus (another word may stem to it). Repeats are kept, in order.
+    The retriever tokenizes queries with ``bm25s.tokenize``'s defaults, English stopwords included: a
+    stopword of the query never counts, even where another word of the corpus stems to it ("ANDs" to
+    "and"). Repeats are kept, in order.
     """
-    words = _words(query.lower())
+    words = [w for w in _words(query.lower()) if w not in STOPWORDS]
     return list(_stemmer().stemWords(words)) if words else []
