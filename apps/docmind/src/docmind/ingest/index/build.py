@@ -8,13 +8,18 @@ finished once it holds ``segment_chunks`` chunks, and the next one begins: memor
 a segment, whatever the corpus.
 
 Running it in a worker keeps the chunk objects out of the job's process (the Streamlit server or
-the CLI) and lets a cancel abandon the build by killing its worker.
+the CLI) and lets a cancel abandon the build by killing its worker. The worker is one of this
+machine's, or a Ray worker when the cluster shares the driver's storage (``seam.segment_builders``):
+it reads the chunk and embedding caches and writes into the workspace at the driver's paths. The
+result names the process that wrote the segments (``IndexResult.builder``).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +72,22 @@ class IndexTask:
 
 
 @dataclass(frozen=True)
+class BuildProcess:
+    """The process that ran a build: its machine's host name and its process id."""
+
+    host: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class IndexResult:
-    """The segments the build wrote, oldest first (their headers: the files' list stays on disk)."""
+    """The segments the build wrote, oldest first (their headers: the files' list stays on disk).
+
+    ``builder`` is the process that wrote them.
+    """
 
     segments: tuple[SegmentHeader, ...]
+    builder: BuildProcess
 
     @property
     def chunks(self) -> int:
@@ -143,7 +160,7 @@ def build_index(task: IndexTask) -> IndexResult:
     finally:
         if dense is not None:
             dense.close()
-    return IndexResult(tuple(written))
+    return IndexResult(tuple(written), BuildProcess(socket.gethostname(), os.getpid()))
 
 
 def _file_input(file: IndexedFile, entry: CacheEntry) -> SegmentFileInput:
