@@ -1,7 +1,8 @@
 """Segments built by Ray workers when the cluster shares the driver's storage, on a real local runtime.
 
 The summary names the processes that built the new segments (``index_builders``); a Ray worker is a
-child of its node's raylet, a local worker is not. The build's threshold for parallel groups is
+child of its node's raylet, a local worker is not. The builders checksum what they wrote: the
+driver's seal (this test process) reads no segment file. The build's threshold for parallel groups is
 lowered in the driver (where the groups are made), so a small corpus is built as two Ray tasks.
 Cancel and a killed build worker are driven from the process table: the build task is seen running
 (``ray::run_reporting``), then the job is cancelled or that worker killed.
@@ -23,7 +24,7 @@ from docmind.ingest.index import phase
 from docmind.ingest.index.phase import IndexBuildError
 from docmind.ingest.publish.summary import IngestSummary
 from docmind.search import search
-from docmind_snapshots import SnapshotStore
+from docmind_snapshots import SnapshotStore, seals
 
 from tests.support.corpus import make_text
 from tests.support.datadir import assert_store_whole
@@ -75,10 +76,20 @@ def _segments(data: Path) -> int:
 
 @pytest.mark.usefixtures("two_groups")
 def test_shared_storage_builds_the_segments_on_ray_as_the_local_pool_builds_them(
-    corpus: Path, tmp_path: Path
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    hashed_here: list[str] = []
+    real = seals.fsync_and_hash
+
+    def counting(top: Path, relative: str) -> object:
+        hashed_here.append(relative)
+        return real(top, relative)
+
+    monkeypatch.setattr(seals, "fsync_and_hash", counting)
     local = ingest(tmp_path / "local", corpus, executor="local")
     on_ray = ingest(tmp_path / "ray", corpus, executor="ray", ray_documents="shared")
+    assert hashed_here and not [path for path in hashed_here if path.startswith("segments/")]
+    assert assert_store_whole(tmp_path / "ray") and assert_store_whole(tmp_path / "local")
     assert _hits(tmp_path / "ray") == _hits(tmp_path / "local")
     assert _segments(tmp_path / "ray") == _segments(tmp_path / "local") == 2
     assert sum(b.segments for b in on_ray.index_builders) == 2

@@ -12,6 +12,10 @@ the CLI) and lets a cancel abandon the build by killing its worker. The worker i
 machine's, or a Ray worker when the cluster shares the driver's storage (``seam.segment_builders``):
 it reads the chunk and embedding caches and writes into the workspace at the driver's paths. The
 result names the process that wrote the segments (``IndexResult.builder``).
+
+The worker seals each segment it finishes: it fsyncs and checksums the segment's files
+(``docmind_snapshots.seal_file``) and returns the seals with the headers, so the driver records them
+(``Workspace.record_seals``) instead of reading every new byte again before the publish.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from docmind_snapshots import Seal, seal_file
 
 from docmind.embed.cache import EmbeddingCache
 from docmind.embed.spec import EmbedSpec
@@ -83,11 +88,13 @@ class BuildProcess:
 class IndexResult:
     """The segments the build wrote, oldest first (their headers: the files' list stays on disk).
 
-    ``builder`` is the process that wrote them.
+    ``builder`` is the process that wrote them; ``seals`` are their files' seals (path relative to
+    the workspace, size, SHA-256, stamp), made after the last write to each.
     """
 
     segments: tuple[SegmentHeader, ...]
     builder: BuildProcess
+    seals: tuple[Seal, ...] = ()
 
     @property
     def chunks(self) -> int:
@@ -131,6 +138,7 @@ def build_index(task: IndexTask) -> IndexResult:
     """
     dense = _DenseFeed(task.vectors) if task.vectors else None
     written: list[SegmentHeader] = []
+    seals: list[Seal] = []
     names: Iterator[str] = iter(task.names)
     writer: SegmentWriter | None = None
     taken = 0  # chunks in the segments finished so far
@@ -147,10 +155,12 @@ def build_index(task: IndexTask) -> IndexResult:
             if writer.docs >= task.segment_chunks:
                 taken += writer.docs
                 written.append(writer.finish().header())
+                seals.extend(_sealed(task.workspace, written[-1].name))
                 writer = None
         if writer is not None:
             report_progress(taken + writer.docs, task.chunks, final=True)
             written.append(writer.finish().header())
+            seals.extend(_sealed(task.workspace, written[-1].name))
     except OSError as exc:
         # numpy reports a short write on a full disk as "N requested and M written", without an errno.
         if exc.errno is None and _nearly_full(task.workspace):
@@ -160,7 +170,18 @@ def build_index(task: IndexTask) -> IndexResult:
     finally:
         if dense is not None:
             dense.close()
-    return IndexResult(tuple(written), BuildProcess(socket.gethostname(), os.getpid()))
+    return IndexResult(tuple(written), BuildProcess(socket.gethostname(), os.getpid()), tuple(seals))
+
+
+def _sealed(workspace: Path, name: str) -> list[Seal]:
+    """Fsync and checksum every file of the finished segment ``name`` (its seals, path order).
+
+    Raises:
+        OSError: a file cannot be read or synced.
+    """
+    folder = workspace / layout.segment_dir(name)
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    return [seal_file(workspace, path.relative_to(workspace).as_posix()) for path in files]
 
 
 def _file_input(file: IndexedFile, entry: CacheEntry) -> SegmentFileInput:

@@ -8,7 +8,9 @@ written anew. The steps themselves are in ``index_update``.
 New segments are built where the seam says (``segment_builders``): on the executor's workers when
 they share this machine's storage (the local pool; Ray with shared documents), else on the local
 workers; the files are split into as many groups as those workers run at once (above
-``PARALLEL_BUILD_CHUNKS`` chunks each). Merges run in a local worker.
+``PARALLEL_BUILD_CHUNKS`` chunks each). Each build returns the seals of the files it wrote (their
+checksums, made where they were written), recorded in the workspace so the job's seal does not read
+them again. Merges run in a local worker.
 """
 
 from __future__ import annotations
@@ -141,9 +143,11 @@ def index_phase(
             progress.index_moved(TaskProgress(sum(taken), progress.index_total))
 
         try:
-            built.extend(builders.call_each(build_index, tasks, moved))
+            results = builders.call_each(build_index, tasks, moved)
         except (WorkerTaskError, WorkerCrashedError) as exc:
             raise IndexBuildError(f"could not build the search index: {exc}") from exc
+        inputs.workspace.record_seals(seal for result in results for seal in result.seals)
+        built.extend(results)
         return tuple(meta for result in built for meta in result.segments)
 
     def merge(task: MergeTask) -> SegmentHeader:
