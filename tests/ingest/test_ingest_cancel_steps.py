@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from docmind.executors.errors import IngestCancelled
 from docmind.ingest.scan import corpus
-from docmind_snapshots import SnapshotStore, workspace
+from docmind_snapshots import SnapshotStore, seals
 
 from tests.support.corpus import make_text
 from tests.support.datadir import workspaces_left
@@ -62,14 +62,14 @@ def test_a_cancel_during_the_seal_stops_it_at_the_next_file_and_publishes_nothin
     make_text(docs / "second.md", phrase="never published")
     cancel = threading.Event()
     sealed: list[str] = []
-    real_seal = workspace._fsync_and_hash
+    real_seal = seals.fsync_and_hash
 
     def seal_then_cancel(top: Path, relative: str) -> object:
         sealed.append(relative)
         cancel.set()  # the first file of the seal is being hashed when the cancel comes
         return real_seal(top, relative)
 
-    monkeypatch.setattr(workspace, "_fsync_and_hash", seal_then_cancel)
+    monkeypatch.setattr(seals, "fsync_and_hash", seal_then_cancel)
     with pytest.raises(IngestCancelled):
         ingest(tmp_path / "data", docs, cancel=cancel)
     assert len(sealed) == 1, f"the seal went on to {len(sealed)} files after the cancel"

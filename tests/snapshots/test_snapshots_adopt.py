@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docmind_snapshots import SnapshotCommitError, SnapshotStore
-from docmind_snapshots import workspace as workspace_module
+from docmind_snapshots import SnapshotCommitError, SnapshotStore, seals
 
 Publish = Callable[..., Any]
 
@@ -20,13 +19,13 @@ def test_adopted_files_are_shared_and_not_read_again(
     first = publish(store, {"seg/big.bin": b"x" * 100_000, "seg/small.txt": b"small", "corpus.json": b"{}"})
     recorded = {e.path: e.sha256 for e in store.manifest(first.id).files}
     hashed: list[str] = []
-    real = workspace_module._fsync_and_hash
+    real = seals.fsync_and_hash
 
     def counting(top: Path, relative: str) -> Any:
         hashed.append(relative)
         return real(top, relative)
 
-    monkeypatch.setattr(workspace_module, "_fsync_and_hash", counting)
+    monkeypatch.setattr(seals, "fsync_and_hash", counting)
     with store.begin("test") as ws:
         assert ws.adopt(first.id, ["seg/big.bin", "seg/small.txt"]) == 2
         (ws.path / "corpus.json").write_bytes(b'{"new": true}')

@@ -28,6 +28,7 @@ from docmind_snapshots.models import (
     VerifyReport,
     WriterHolder,
 )
+from docmind_snapshots.seals import Seal, seal_file
 from docmind_snapshots.store import SnapshotStore
 from docmind_snapshots.workspace import Workspace
 
@@ -38,6 +39,7 @@ __all__ = [
     "Manifest",
     "Problem",
     "RecoveryReport",
+    "Seal",
     "SnapshotActiveError",
     "SnapshotCommitError",
     "SnapshotDamagedError",
@@ -55,4 +57,5 @@ __all__ = [
     "format_snapshot_id",
     "is_temporary",
     "parse_snapshot_id",
+    "seal_file",
 ]

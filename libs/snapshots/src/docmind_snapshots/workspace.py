@@ -16,22 +16,23 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol, Self
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
-from docmind_snapshots import fsops
+from docmind_snapshots import fsops, seals
 from docmind_snapshots.deletion import highest_counter
 from docmind_snapshots.durable import fsync_dir, remove_tree, write_new_file
 from docmind_snapshots.errors import SnapshotCommitError, SnapshotError
 from docmind_snapshots.ids import format_snapshot_id
 from docmind_snapshots.layout import MANIFEST, Layout
 from docmind_snapshots.locking import WriterLease
-from docmind_snapshots.manifest import FileEntry, Manifest, hash_file, hash_stream
+from docmind_snapshots.manifest import FileEntry, Manifest
 from docmind_snapshots.models import SnapshotInfo
 from docmind_snapshots.pointer import read_current_id, write_current
+from docmind_snapshots.seals import Seal, stamp
 
 
 class SnapshotSource(Protocol):
@@ -85,7 +86,7 @@ class Workspace:
         self._layout = layout
         self._lease = lease
         self._closed = False
-        self._sealed: dict[str, tuple[FileEntry, tuple[int, int, int, int]]] = {}
+        self._sealed: dict[str, Seal] = {}
         # A workspace garbage-collected while open must not hold the writer lock until the process exits.
         self._finalizer = weakref.finalize(self, _discard, path, lease)
 
@@ -146,7 +147,7 @@ class Workspace:
                         raise
                     shutil.copyfile(source / relative, target)
                 else:
-                    self._sealed[relative] = (entry, _stamp(target))
+                    self._sealed[relative] = Seal(entry=entry, stamp=stamp(target))
                 count += 1
         return count
 
@@ -173,17 +174,43 @@ class Workspace:
             raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
         for relative in _check_tree(self.path):
             sealed = self._sealed.get(relative)
-            if sealed is None or sealed[1] != _stamp(self.path / relative):
+            if sealed is None or sealed.stamp != stamp(self.path / relative):
                 checkpoint()
-                self._sealed[relative] = (_fsync_and_hash(self.path, relative), _stamp(self.path / relative))
+                self._sealed[relative] = seals.seal_file(self.path, relative)
         return len(self._sealed)
+
+    def record_seals(self, made: Iterable[Seal]) -> int:
+        """Take seals made where the files were written (`seals.seal_file`); return how many were taken.
+
+        For writers whose files are finished by other processes or machines: each of those fsyncs
+        and hashes its files after its last write to them and returns the seals, and the writer
+        records them here, so neither `seal_all` nor `commit` reads those files again. The caller
+        vouches that each seal was made by `seal_file` on this workspace's file. A seal is used only
+        while the file's stamp is the one it holds, exactly as for `seal_all`: a file written after
+        its seal, or whose stamp reads otherwise here, is hashed again; a seal of a file that no
+        longer exists is never used.
+
+        Raises:
+            SnapshotCommitError: A seal names a path that is absolute or leaves the workspace.
+            SnapshotError: The workspace was already committed or aborted.
+        """
+        if self._closed:
+            raise SnapshotError(f"workspace {self.path.name} was already committed or aborted")
+        count = 0
+        for seal in made:
+            relative = PurePosixPath(seal.entry.path)
+            if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+                raise _refuse(seal.entry.path, "is not a path inside the workspace")
+            self._sealed[seal.entry.path] = seal
+            count += 1
+        return count
 
     def _entry(self, relative: str) -> FileEntry:
         """Step (2) for one file: its sealed entry if its stamp is unchanged, else fsync and hash it."""
         sealed = self._sealed.get(relative)
-        if sealed is not None and sealed[1] == _stamp(self.path / relative):
-            return sealed[0]
-        return _fsync_and_hash(self.path, relative)
+        if sealed is not None and sealed.stamp == stamp(self.path / relative):
+            return sealed.entry
+        return seals.fsync_and_hash(self.path, relative)
 
     def commit(
         self, metadata: Mapping[str, JsonValue] | None = None, *, activate: bool = True
@@ -195,7 +222,7 @@ class Workspace:
         1. Refuse symlinks that are absolute, dangling, lead outside the workspace or to a directory, special
            files, and a top-level ``MANIFEST.json`` (reserved).
         2. Fsync every file, hashing it (SHA-256, 1 MiB blocks) in the same read — except files sealed by
-           `seal_all` whose stamp has not changed since.
+           `seal_all` or `record_seals` whose stamp has not changed since.
         3. Write ``MANIFEST.json`` (id, UTC creation time, every file's path/size/sha256, `metadata`),
            fsynced.
         4. Fsync every directory of the workspace, deepest first.
@@ -353,24 +380,6 @@ def _check_symlink(path: Path, relative: str, real_top: Path) -> None:
         raise _refuse(relative, f"is a dangling symlink ({target})")
     if resolved.is_dir():
         raise _refuse(relative, "is a symlink to a directory, which snapshots do not support")
-
-
-def _fsync_and_hash(top: Path, relative: str) -> FileEntry:
-    """Step (2) for one file: fsync it and return its manifest entry (a symlink is hashed through)."""
-    path = top / relative
-    if path.is_symlink():
-        size, digest = hash_file(path)  # the target is a regular file in the workspace, fsynced itself
-        return FileEntry(path=relative, size=size, sha256=digest)
-    with path.open("rb") as stream:
-        size, digest = hash_stream(stream)
-        fsops.fsync(stream.fileno())
-    return FileEntry(path=relative, size=size, sha256=digest)
-
-
-def _stamp(path: Path) -> tuple[int, int, int, int]:
-    """What any write to `path` changes: size, modification and change times (ns), inode."""
-    info = path.lstat()
-    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def _fsync_dirs(top: Path) -> None:

@@ -4,8 +4,9 @@ Progress: the pages of a PDF being read, the chunks of the index being built. A 
 worker process calls ``report_progress(done, total)``; the worker sends a
 :class:`TaskProgress` note to its parent on the task's channel before the task's one reply, at most
 every ``INTERVAL`` seconds (and always when ``final``), so a long file or build moves in the
-parent's view while a short one sends nothing. Outside a worker (tests, the Ray tasks, which have
-no channel back), ``report_progress`` does nothing.
+parent's view while a short one sends nothing. A Ray call that reports (``docmind.executors.ray.tasks``)
+attaches itself for its run and detaches after. Elsewhere (tests, the Ray parse tasks, which have no
+channel back), ``report_progress`` does nothing.
 
 Stop: a task calls ``stop_requested()`` at its safe points (between PDF pages); it is true once the
 job was cancelled and the worker was told. Outside a worker it is always false.
@@ -48,6 +49,12 @@ def attach(send: Callable[[TaskProgress], None], stop_check: Callable[[], bool])
     """
     global _send, _stop_check
     _send, _stop_check = send, stop_check
+
+
+def detach() -> None:
+    """Send this process's notes nowhere again (a Ray worker runs other tasks after a reporting one)."""
+    global _send, _stop_check
+    _send, _stop_check = None, None
 
 
 def stop_requested() -> bool:

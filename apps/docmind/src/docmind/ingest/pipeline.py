@@ -4,13 +4,14 @@ Contract:
 - The snapshot store's writer lock is taken first, so a second ingestion anywhere is refused
   before any work is done.
 - Parse, split and embedding run behind the task seam (``docmind.executors.seam``): worker
-  processes here, or Ray (``settings.executor``); the index build runs in a local worker process.
+  processes here, or Ray (``settings.executor``); so does the index build when Ray's workers share
+  this machine's storage (``DOCMIND_RAY_DOCUMENTS=shared``), else it runs in local worker processes.
   This thread hashes files, looks up the cache, reports progress, decides on cancel and publishes.
   With Ray, the cluster is reached before anything is read (an unreachable address fails the job).
 - Cancellation (``cancel`` event) is honoured at every step until the publish: between folders and
   files of the scan, between blocks of a model file being hashed, between files (hashing, parsing),
-  between PDF pages (in workers), between embedding batches, during the index build (its worker is
-  killed) and between files of the seal. On cancel the workspace is removed, nothing is published
+  between PDF pages (in workers), between embedding batches, during the index build (its workers
+  are killed) and between files of the seal. On cancel the workspace is removed, nothing is published
   and :class:`IngestCancelled` propagates. Finished files stay cached; the temporary files of
   cache writes cut short by a kill are swept once the workers are gone. The publish itself (a
   rename and the ``CURRENT`` replace) is the point of no return: a cancel that comes during it or
@@ -35,7 +36,8 @@ Contract:
   (``files_added``) and those whose content changed (``files_changed``). The summary also names the
   skipped files with their reasons and the source folders in which the scan found nothing; when
   no file could be indexed at all, the failure names those folders. The summary (also the
-  snapshot's metadata) names the Ray workers that parsed files (``ray_workers``).
+  snapshot's metadata) names the Ray workers that parsed files (``ray_workers``) and the processes
+  that built the new segments (``index_builders``).
 """
 
 from __future__ import annotations
@@ -69,7 +71,14 @@ from docmind.ingest.publish.changes import (
     removed_paths,
     settings_signature,
 )
-from docmind.ingest.publish.summary import SAMPLE, FailedFile, IngestSummary, SkippedNote, ray_workers_of
+from docmind.ingest.publish.summary import (
+    SAMPLE,
+    FailedFile,
+    IndexBuilder,
+    IngestSummary,
+    SkippedNote,
+    ray_workers_of,
+)
 from docmind.ingest.scan.content_hashes import is_racy, known_hashes
 from docmind.ingest.scan.corpus import Corpus, CorpusFile, Source, scan, unavailable_reason
 from docmind.segments.corpus_listing import CorpusListing, EmbeddingInfo, FileRecord
@@ -193,6 +202,8 @@ def run_ingestion(
         if cancel.is_set():
             raise IngestCancelled
         summary = _summary(records, outcomes, listing, corpus, progress, started, embedded)
+        builders = [IndexBuilder(host=p.host, pid=p.pid, segments=n) for p, n in indexed.builders]
+        summary = summary.model_copy(update={"index_builders": builders})
         metadata = summary.model_dump(exclude=_NOT_IN_MANIFEST)
         info = workspace.commit(metadata)
     summary = summary.model_copy(

@@ -108,6 +108,11 @@ class WorkerPool:
         """How many worker processes the pool holds now."""
         return len(self._workers)
 
+    @property
+    def shares_storage(self) -> bool:
+        """Always: the workers are processes of this machine."""
+        return True
+
     def prepare(self, fn: Callable[[T], object], argument: T) -> None:
         """Run ``fn(argument)`` in one worker, result ignored, once ``process_files`` has no file left for it.
 

@@ -10,6 +10,9 @@ driver hashed it is cached, and listed, under the hash of the version that was p
 Batch calls (the embedding batches) go to a pool of Ray actors that keep their model loaded: one
 per GPU, or per two CPUs (``docmind.executors.ray.actor_pool``), started by the phase's
 ``warm_up`` and ended by ``release_idle(keep=0)``.
+Parallel calls (the index build's groups, ``call_each``) are streaming tasks spread over the nodes,
+one CPU each (``docmind.executors.ray.calls``); the index phase gives them to Ray only when the
+workers share the driver's storage (``shares_storage``: ``DOCMIND_RAY_DOCUMENTS=shared``).
 
 Cancel: the driver stops submitting, cancels every task in flight with ``ray.cancel(force=True)``
 (their workers are killed) and kills every actor, then raises ``IngestCancelled``; files finished
@@ -20,7 +23,7 @@ before stay cached. A worker or node that dies is retried ``settings.ray_retries
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -29,10 +32,12 @@ from ray.exceptions import RayError, RayTaskError
 
 from docmind.executors.errors import IngestCancelled
 from docmind.executors.local.pool import FileProgress
+from docmind.executors.ray import calls
 from docmind.executors.ray.actor_pool import BatchActors
 from docmind.executors.ray.runtime import connect
 from docmind.executors.ray.tasks import RemoteFile, parse_remote
 from docmind.executors.ray.waiting import first_ready
+from docmind.executors.task_context import TaskProgress
 from docmind.ingest.parse.chunk_cache import ChunkCache
 from docmind.ingest.parse.file_task import FileOutcome, FileTask
 from docmind.segments.file_status import FileStatus
@@ -56,8 +61,8 @@ class RayExecutor:
         self._cancel = cancel
         self._send_bytes = settings.ray_documents == "store"
         self._retries = settings.ray_retries
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        self._window = max(2, 2 * cpus)
+        self._cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._window = max(2, 2 * self._cpus)
         self._in_flight = 0
         self._batch = BatchActors(cancel, batch_actors)
 
@@ -92,6 +97,16 @@ class RayExecutor:
         """Tasks in flight (Ray starts its workers on demand)."""
         return self._in_flight
 
+    @property
+    def size(self) -> int:
+        """How many calls of ``call_each`` run at once: the cluster's CPUs when the executor connected."""
+        return self._cpus
+
+    @property
+    def shares_storage(self) -> bool:
+        """Whether the workers read and write the driver's paths: ``DOCMIND_RAY_DOCUMENTS=shared``."""
+        return not self._send_bytes
+
     def release_idle(self, keep: int) -> None:
         """With ``keep`` 0, end the batch actors (and the models they hold); tasks need no releasing."""
         if keep == 0:
@@ -118,6 +133,23 @@ class RayExecutor:
             WorkerTaskError: ``fn`` raised (the message names the original error).
         """
         return self._batch.stream(fn, arguments, per_worker)
+
+    def call_each(
+        self,
+        fn: Callable[[T], R],
+        arguments: Sequence[T],
+        on_progress: Callable[[int, TaskProgress], None] | None = None,
+    ) -> list[R]:
+        """Run ``fn(argument)`` for every argument as a Ray task, spread over the nodes; results in order.
+
+        ``on_progress`` hears each call's progress notes with the position of its argument.
+
+        Raises:
+            IngestCancelled: as soon as the cancel event is set (the calls still running are cancelled).
+            WorkerTaskError: ``fn`` raised (the message names the original error); the others are cancelled.
+            WorkerCrashedError: a worker or its node died (not retried); the others are cancelled.
+        """
+        return calls.call_each(fn, arguments, self._cancel, on_progress)
 
     def process_files(
         self, tasks: Iterable[FileTask], on_progress: FileProgress | None = None

@@ -8,18 +8,28 @@ finished once it holds ``segment_chunks`` chunks, and the next one begins: memor
 a segment, whatever the corpus.
 
 Running it in a worker keeps the chunk objects out of the job's process (the Streamlit server or
-the CLI) and lets a cancel abandon the build by killing its worker.
+the CLI) and lets a cancel abandon the build by killing its worker. The worker is one of this
+machine's, or a Ray worker when the cluster shares the driver's storage (``seam.segment_builders``):
+it reads the chunk and embedding caches and writes into the workspace at the driver's paths. The
+result names the process that wrote the segments (``IndexResult.builder``).
+
+The worker seals each segment it finishes: it fsyncs and checksums the segment's files
+(``docmind_snapshots.seal_file``) and returns the seals with the headers, so the driver records them
+(``Workspace.record_seals``) instead of reading every new byte again before the publish.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from docmind_snapshots import Seal, seal_file
 
 from docmind.embed.cache import EmbeddingCache
 from docmind.embed.spec import EmbedSpec
@@ -67,10 +77,24 @@ class IndexTask:
 
 
 @dataclass(frozen=True)
+class BuildProcess:
+    """The process that ran a build: its machine's host name and its process id."""
+
+    host: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class IndexResult:
-    """The segments the build wrote, oldest first (their headers: the files' list stays on disk)."""
+    """The segments the build wrote, oldest first (their headers: the files' list stays on disk).
+
+    ``builder`` is the process that wrote them; ``seals`` are their files' seals (path relative to
+    the workspace, size, SHA-256, stamp), made after the last write to each.
+    """
 
     segments: tuple[SegmentHeader, ...]
+    builder: BuildProcess
+    seals: tuple[Seal, ...] = ()
 
     @property
     def chunks(self) -> int:
@@ -114,6 +138,7 @@ def build_index(task: IndexTask) -> IndexResult:
     """
     dense = _DenseFeed(task.vectors) if task.vectors else None
     written: list[SegmentHeader] = []
+    seals: list[Seal] = []
     names: Iterator[str] = iter(task.names)
     writer: SegmentWriter | None = None
     taken = 0  # chunks in the segments finished so far
@@ -130,10 +155,12 @@ def build_index(task: IndexTask) -> IndexResult:
             if writer.docs >= task.segment_chunks:
                 taken += writer.docs
                 written.append(writer.finish().header())
+                seals.extend(_sealed(task.workspace, written[-1].name))
                 writer = None
         if writer is not None:
             report_progress(taken + writer.docs, task.chunks, final=True)
             written.append(writer.finish().header())
+            seals.extend(_sealed(task.workspace, written[-1].name))
     except OSError as exc:
         # numpy reports a short write on a full disk as "N requested and M written", without an errno.
         if exc.errno is None and _nearly_full(task.workspace):
@@ -143,7 +170,18 @@ def build_index(task: IndexTask) -> IndexResult:
     finally:
         if dense is not None:
             dense.close()
-    return IndexResult(tuple(written))
+    return IndexResult(tuple(written), BuildProcess(socket.gethostname(), os.getpid()), tuple(seals))
+
+
+def _sealed(workspace: Path, name: str) -> list[Seal]:
+    """Fsync and checksum every file of the finished segment ``name`` (its seals, path order).
+
+    Raises:
+        OSError: a file cannot be read or synced.
+    """
+    folder = workspace / layout.segment_dir(name)
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    return [seal_file(workspace, path.relative_to(workspace).as_posix()) for path in files]
 
 
 def _file_input(file: IndexedFile, entry: CacheEntry) -> SegmentFileInput:

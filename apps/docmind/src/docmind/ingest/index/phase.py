@@ -4,6 +4,13 @@ The active snapshot's index is built on when it was made under the same settings
 chunks, same embedder): only new and changed files are embedded and written; every other file stays
 in the segment that holds it. Under other settings, or without an active snapshot, every file is
 written anew. The steps themselves are in ``index_update``.
+
+New segments are built where the seam says (``segment_builders``): on the executor's workers when
+they share this machine's storage (the local pool; Ray with shared documents), else on the local
+workers; the files are split into as many groups as those workers run at once (above
+``PARALLEL_BUILD_CHUNKS`` chunks each). Each build returns the seals of the files it wrote (their
+checksums, made where they were written), recorded in the workspace so the job's seal does not read
+them again. Merges run in a local worker.
 """
 
 from __future__ import annotations
@@ -19,10 +26,10 @@ from docmind_snapshots import SnapshotStore, Workspace
 from docmind.embed.cache import EmbeddingCache
 from docmind.embed.spec import EmbedSpec
 from docmind.executors.errors import WorkerCrashedError, WorkerTaskError
-from docmind.executors.seam import LocalWorkers, TaskExecutor
+from docmind.executors.seam import LocalWorkers, TaskExecutor, segment_builders
 from docmind.executors.task_context import TaskProgress
 from docmind.ingest.embed.phase import EmbedResult, embed_corpus
-from docmind.ingest.index.build import IndexResult, IndexTask, VectorSource, build_index
+from docmind.ingest.index.build import BuildProcess, IndexResult, IndexTask, VectorSource, build_index
 from docmind.ingest.index.update import (
     ActiveIndex,
     IndexChange,
@@ -48,10 +55,15 @@ class IndexBuildError(Exception):
 
 @dataclass(frozen=True)
 class IndexPhaseResult:
-    """What the phase made: the index change and what the embed phase did (``None``: nothing embedded)."""
+    """What the phase made: the index change and what the embed phase did (``None``: nothing embedded).
+
+    ``builders`` are the processes that built the new segments, each with how many it wrote (empty:
+    no segment was written).
+    """
 
     change: IndexChange
     embedded: EmbedResult | None
+    builders: tuple[tuple[BuildProcess, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,11 +117,13 @@ def index_phase(
     progress.start_index(sum(f.chunks for f in to_write))
     kept = len(files) - len(to_write)
     progress.emit(f"writing {len(to_write)} files into new segments ({kept} kept as they are)", force=True)
-    inputs.pool.release_idle(keep=1)  # the build runs in one worker; the others would only hold memory
+    inputs.pool.release_idle(keep=1)  # merges run in one worker; the others would only hold memory
     source = VectorSource(inputs.spec, inputs.cache_root) if inputs.spec is not None else None
+    builders = segment_builders(inputs.executor, inputs.pool)
+    built: list[IndexResult] = []
 
     def build(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[SegmentHeader, ...]:
-        groups = _build_groups([files[p] for p in paths], inputs.pool.size)
+        groups = _build_groups([files[p] for p in paths], builders.size)
         tasks = [
             IndexTask(
                 inputs.workspace.path,
@@ -129,10 +143,12 @@ def index_phase(
             progress.index_moved(TaskProgress(sum(taken), progress.index_total))
 
         try:
-            results: list[IndexResult] = inputs.pool.call_each(build_index, tasks, moved)
+            results = builders.call_each(build_index, tasks, moved)
         except (WorkerTaskError, WorkerCrashedError) as exc:
             raise IndexBuildError(f"could not build the search index: {exc}") from exc
-        return tuple(meta for result in results for meta in result.segments)
+        inputs.workspace.record_seals(seal for result in results for seal in result.seals)
+        built.extend(results)
+        return tuple(meta for result in built for meta in result.segments)
 
     def merge(task: MergeTask) -> SegmentHeader:
         return _in_worker(inputs.pool, merge_in_worker, task)
@@ -142,7 +158,7 @@ def index_phase(
         progress.emit(message, force=True)
 
     change = update_index(inputs.workspace, base, plan, build=build, merge=merge, report=report)
-    return IndexPhaseResult(change, embedded)
+    return IndexPhaseResult(change, embedded, _builders(built))
 
 
 def _base_index(
@@ -164,7 +180,8 @@ PARALLEL_BUILD_CHUNKS = 4_000
 def _build_groups(files: Sequence[IndexedFile], workers: int) -> list[tuple[IndexedFile, ...]]:
     """The files to write split into up to ``workers`` groups of similar size, each in path order.
 
-    A group becomes its own segment(s), built in parallel; a small change stays in one segment.
+    ``workers``: how many builds the builders run at once. A group becomes its own segment(s), built
+    in parallel; a small change stays in one segment.
     """
     chunks = sum(f.chunks for f in files)
     count = max(1, min(workers, chunks // PARALLEL_BUILD_CHUNKS))
@@ -177,6 +194,14 @@ def _build_groups(files: Sequence[IndexedFile], workers: int) -> list[tuple[Inde
         groups[position].append(file)
         filled += file.chunks
     return [tuple(group) for group in groups if group]
+
+
+def _builders(results: Sequence[IndexResult]) -> tuple[tuple[BuildProcess, int], ...]:
+    """Each process that built segments, with how many, in the order of the results."""
+    counts: dict[BuildProcess, int] = {}
+    for result in results:
+        counts[result.builder] = counts.get(result.builder, 0) + len(result.segments)
+    return tuple((process, count) for process, count in counts.items() if count)
 
 
 def _indexed_file(record: FileRecord, location: str) -> IndexedFile:

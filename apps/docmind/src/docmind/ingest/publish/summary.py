@@ -57,6 +57,16 @@ def ray_workers_of(outcomes: Iterable[FileOutcome]) -> list[RayWorkerFiles]:
     ]
 
 
+class IndexBuilder(BaseModel):
+    """A process that built new segments of a job: its machine and pid, and how many segments it wrote."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    pid: int
+    segments: int
+
+
 class IngestSummary(BaseModel):
     """The final line of ``docmind ingest --json`` and the result of an ingestion job.
 
@@ -76,7 +86,9 @@ class IngestSummary(BaseModel):
     in this job (``openvino f32``; empty when it embedded nothing).
 
     ``ray_workers`` names the Ray worker processes that parsed this job's files (empty: the files were
-    parsed on this machine's workers, or none needed parsing), so the job history shows where the work ran.
+    parsed on this machine's workers, or none needed parsing), so the job history shows where the work ran;
+    ``index_builders`` the processes that built the new segments (this machine's workers, or Ray
+    workers when the cluster shares the driver's storage; empty: no segment was written).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -107,6 +119,7 @@ class IngestSummary(BaseModel):
     embed_seconds: float = 0.0
     embed_runtime: str = ""
     ray_workers: list[RayWorkerFiles] = []
+    index_builders: list[IndexBuilder] = []
     seconds: float
 
 
