@@ -16,13 +16,27 @@ from tests.support.cli import docmind_env
 from tests.support.process_tree import ProcessTree, wait_gone
 
 DRIVER = """
-import os, sys, ray
+import os, sys, time, psutil, ray
 from docmind.executors.ray import runtime as ray_runtime
 from docmind.executors.ray.local_runtime import kill_local_runtime
+from tests.support.process_tree import Seen
 
 ray_runtime.connect("", 1)
 busy = ray.remote(lambda: os.getpid()).remote()  # a Ray worker, a child of the raylet
 print("worker", ray.get(busy), flush=True)
+
+def agents():
+    found = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            found += Seen(child.pid, child.create_time(), tuple(child.cmdline()), child.ppid()).is_ray_agent()
+        except psutil.Error:
+            pass
+    return found
+
+deadline = time.monotonic() + 120  # the raylet starts its agents in the background: on a busy machine, late
+while agents() < 2 and time.monotonic() < deadline:
+    time.sleep(0.05)
 kill_local_runtime()
 os._exit(0)
 """
