@@ -88,7 +88,7 @@ PLACEHOLDERS: dict[str, list[tuple[str, str, str, str, float]]] = {
         ("seg_search_rss", "`docmind search --mode bm25` peak RSS: 20× / 1×", "×", "<=", 1.5),
         (
             "seg_retained",
-            "Disk of the index after five one-file changes (all kept) / one snapshot",
+            "Disk of the index after eight one-file changes (all kept) / one snapshot",
             "×",
             "<=",
             1.2,

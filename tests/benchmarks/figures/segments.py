@@ -246,7 +246,7 @@ def segment_figures(ctx: Context) -> list[Figure]:
         ),
         Figure(
             "seg_retained",
-            "Disk of the index after five one-file changes (all kept) / one snapshot",
+            "Disk of the index after eight one-file changes (all kept) / one snapshot",
             twenty["retained_bytes"] / twenty["one_snapshot_bytes"],
             "×",
             "<=",
