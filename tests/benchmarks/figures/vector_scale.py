@@ -41,7 +41,7 @@ QUERIES = (
 )
 SIZES = {1: "100k", PARTS: "1M"}
 TARGETS = {"hybrid_100k": 1.0, "hybrid_1M": 2.0, "update_100k": 10.0, "update_ratio": 2.0}
-"""Our targets (the issue asks only for the figures): hybrid p95 ≤ 1 s at 100k and ≤ 2 s at 1M
+"""Targets of our own (only the figures are asked for): hybrid p95 ≤ 1 s at 100k and ≤ 2 s at 1M
 windows; a one-file update ≤ 10 s at 100k, and at 1M ≤ 2× the one at 100k."""
 ENDPOINT = "synthetic endpoint"
 
