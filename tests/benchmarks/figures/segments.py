@@ -56,7 +56,7 @@ def _sources(ctx: Context, x20: Path | None) -> tuple[Path, ...]:
     return (ctx.corpus.main, *sorted(p for p in x20.iterdir() if p.is_dir()))
 
 
-def _index_inodes(data: Path) -> dict[int, int]:
+def index_inodes(data: Path) -> dict[int, int]:
     """Inode → size of every file under the data dir's index (a hard-linked file counts once)."""
     sizes: dict[int, int] = {}
     for path in (data / "index").rglob("*"):
@@ -105,16 +105,16 @@ def _one_size(ctx: Context, label: str, sources: tuple[Path, ...]) -> dict[str, 
     try:
         argv = docmind_argv("ingest", *map(str, sources), "--data-dir", str(data), "--json")
         out["cold_s"], out["cold_root_rss"], _ = _root_peak_rss(argv, ctx.logs / f"segments-{label}-cold.log")
-        out["one_snapshot_bytes"] = sum(_index_inodes(data).values())
+        out["one_snapshot_bytes"] = sum(index_inodes(data).values())
         noops = [run_docmind(ctx, data, sources, f"segments-{label}-noop-{n}").seconds for n in range(NOOPS)]
         out["noop"], out["noops"] = median(noops), noops
         adds = []
         for number in range(ADDS):
-            before = _index_inodes(data)
+            before = index_inodes(data)
             added = vary_copy(ctx.corpus.extra_file, data / "documents" / f"added-{number}.pdf", 500 + number)
             adds.append(run_docmind(ctx, data, sources, f"segments-{label}-add-{number}").seconds)
             if number == 0:
-                grown = _index_inodes(data)
+                grown = index_inodes(data)
                 out["added_bytes"] = sum(size for inode, size in grown.items() if inode not in before)
                 out["file_bytes"] = added.stat().st_size
         out["add_s"], out["adds"] = median(adds), adds
@@ -144,7 +144,7 @@ def _retained(ctx: Context, data: Path, sources: tuple[Path, ...]) -> dict[str, 
         if run.returncode != 0:
             raise RuntimeError(f"docmind ingest exited {run.returncode}: {run.stderr_tail[-400:]}")
     snapshots = sum(1 for p in (data / "index" / "snapshots").iterdir() if p.is_dir())
-    return {"retained_bytes": sum(_index_inodes(data).values()), "retained_snapshots": snapshots}
+    return {"retained_bytes": sum(index_inodes(data).values()), "retained_snapshots": snapshots}
 
 
 def segment_figures(ctx: Context) -> list[Figure]:

@@ -24,6 +24,7 @@ from typing import Any
 from docmind.segments.vectors import APPROX_MIN_WINDOWS
 
 from tests.benchmarks.figures import Context
+from tests.benchmarks.figures.segments import index_inodes
 from tests.benchmarks.measure import RunResult, bench_env, docmind_argv, median, mib, percentile, run_measured
 from tests.benchmarks.report import Figure, failed_figure
 from tests.benchmarks.synthetic_endpoint import MODEL_NAME, synthetic_endpoint
@@ -49,16 +50,6 @@ ENDPOINT = "synthetic endpoint"
 def _selected_parts() -> list[int]:
     raw = os.environ.get("BENCH_VECTOR_SCALE_PARTS", ",".join(map(str, SIZES)))
     return [int(part) for part in raw.split(",") if part.strip()]
-
-
-def _index_bytes(data: Path) -> dict[int, int]:
-    """Inode → size of every file under the data dir's index (a hard-linked file counts once)."""
-    sizes: dict[int, int] = {}
-    for path in (data / "index").rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            info = path.stat()
-            sizes[info.st_ino] = info.st_size
-    return sizes
 
 
 def _ingest(ctx: Context, data: Path, sources: list[Path], env: dict[str, str], name: str) -> RunResult:
@@ -109,12 +100,12 @@ def _one_size(ctx: Context, parts: int, url: str) -> dict[str, Any]:
         ctx.quiet(f"vector_scale {label} cold", max_wait=15)
         cold = _ingest(ctx, data, list(corpus.parts), env, f"vscale-{label}-cold")
         summary = cold.last_json("summary")
-        before = _index_bytes(data)
+        before = index_inodes(data)
         (data / "documents").mkdir(exist_ok=True)
         (data / "documents" / corpus.added.name).write_bytes(corpus.added.read_bytes())
         ctx.quiet(f"vector_scale {label} update", max_wait=15)
         update = _ingest(ctx, data, list(corpus.parts), env, f"vscale-{label}-update")
-        after = _index_bytes(data)
+        after = index_inodes(data)
         updated = update.last_json("summary")
         searches = _searches(ctx, data, env, label)
         seconds = [run.seconds for run in searches]
